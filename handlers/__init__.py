@@ -1,0 +1,17 @@
+"""Python that BPMN service tasks and task hooks call, one module per process area.
+
+``default_registry`` lists every module explicitly: no discovery magic, and a test can build a
+fresh registry of its own.
+"""
+
+from __future__ import annotations
+
+from .registry import HandlerRegistry
+
+
+def default_registry() -> HandlerRegistry:
+    from . import planning
+
+    registry = HandlerRegistry()
+    planning.register(registry)
+    return registry

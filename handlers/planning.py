@@ -1,0 +1,42 @@
+"""Itinerary planning: who the customer is, and who handled the trip."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.context import HandlerContext
+from workflows.errors import Invalid
+
+from .registry import HandlerRegistry
+
+
+def customer_fields(customer: Any) -> dict[str, Any]:
+    """The case variables every later step and inbox row reads about the customer."""
+    return {
+        "customer_id": customer.id,
+        "customer_name": customer.name,
+        "customer_tier": customer.tier,
+        "dedicated_advisor": customer.dedicated_advisor or "",
+    }
+
+
+def collect_needs_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
+    """Picks the existing customer or creates the new one, and remembers the account manager."""
+    new_customer = submitted.get("new_customer")
+    if submitted.get("customer_id") is not None:
+        try:
+            customer = ctx.customer(int(submitted["customer_id"]))
+        except Exception as exc:
+            raise Invalid("no such customer", [{"field": "customer_id", "message": str(exc)}]) from exc
+    elif new_customer:
+        customer = ctx.create_customer(new_customer)
+    elif ctx.data.get("customer_id"):
+        customer = ctx.customer(int(ctx.data["customer_id"]))
+    else:
+        raise Invalid("name the customer", [{"field": "customer_id",
+                                             "message": "pick a customer or enter a new one"}])
+    return {**customer_fields(customer), "trip_account_manager": ctx.actor.username}
+
+
+def register(registry: HandlerRegistry) -> None:
+    registry.on_complete("collect_needs")(collect_needs_done)

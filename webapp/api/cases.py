@@ -1,0 +1,108 @@
+"""Cases over JSON: start, list, read, history, documents, messages, comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request, url_for
+
+from workflows import cases as case_service
+from workflows.case_queries import case_history, case_documents, get_document, list_cases
+from workflows.views import case_summary, case_view, document_view, event_view
+
+from ..extensions import db
+from . import PAGE_QUERY, actor, api, page, page_limit, runtime
+from .doc import documented
+
+START_BODY = {
+    "type": "object",
+    "properties": {"process": {"type": "string", "minLength": 1, "maxLength": 128}, "data": {"type": "object"}},
+    "required": ["process"],
+}
+LIST_QUERY = {
+    "process": {"type": "string"},
+    "status": {"type": "string", "enum": ["running", "suspended", "completed", "cancelled", "error", "lost"]},
+    "customer_id": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+    "tier": {"type": "string", "enum": ["A", "B", "C"]},
+    "overdue": {"type": "string", "enum": ["true", "false"]},
+    "q": {"type": "string", "maxLength": 200},
+} | PAGE_QUERY
+
+
+@api.post("/cases")
+@documented("Start a case of a process with initial data", body=START_BODY, tag="cases",
+            responses={201: "started"})
+def start_case(body: dict[str, Any]) -> Any:
+    case = case_service.start_case(db.session, runtime(), body["process"], body.get("data", {}), actor())
+    return jsonify(case_view(db.session, case)), 201
+
+
+@api.get("/cases")
+@documented("Cases, newest first, with filters", query=LIST_QUERY, tag="cases")
+def cases_index() -> Any:
+    args = request.args
+    cases, next_cursor = list_cases(
+        db.session, runtime(), process=args.get("process"), status=args.get("status"),
+        customer_id=int(args["customer_id"]) if args.get("customer_id") else None, tier=args.get("tier"),
+        overdue=args.get("overdue") == "true", q=args.get("q"), cursor=args.get("cursor"), limit=page_limit(),
+    )
+    return page([case_summary(c) for c in cases], next_cursor)
+
+
+@api.get("/cases/<int:case_id>")
+@documented("One case: status, data, active tasks, parent and children, error", tag="cases")
+def get_case(case_id: int) -> Any:
+    return jsonify(case_view(db.session, case_service.get_case(db.session, case_id)))
+
+
+@api.get("/cases/<int:case_id>/history")
+@documented("Every event of a case, oldest first", query=PAGE_QUERY, tag="cases")
+def history(case_id: int) -> Any:
+    events, next_cursor = case_history(db.session, case_id, cursor=request.args.get("cursor"), limit=page_limit())
+    return page([event_view(e) for e in events], next_cursor)
+
+
+@api.get("/cases/<int:case_id>/documents")
+@documented("Files the case produced or received", tag="cases")
+def documents(case_id: int) -> Any:
+    docs = case_documents(db.session, case_id)
+    return jsonify({"items": [document_view(d, url_for("api.document_file", case_id=case_id, document_id=d.id))
+                              for d in docs], "next_cursor": None})
+
+
+@api.get("/cases/<int:case_id>/documents/<int:document_id>")
+@documented("The file of one case document", tag="cases")
+def document_file(case_id: int, document_id: int) -> Any:
+    document = get_document(db.session, case_id, document_id)
+    response = Response(document.content, mimetype=document.content_type)
+    disposition = "inline" if document.content_type.startswith(("text/html", "application/pdf", "image/")) \
+        else "attachment"
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(document.name)}"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@api.post("/cases/<int:case_id>/messages/<name>")
+@documented("Deliver a BPMN message (such as itinerary_changed) to a case",
+            body={"type": "object", "properties": {"data": {"type": "object"}}}, tag="cases",
+            responses={409: "the case is not waiting for that message"})
+def deliver_message(case_id: int, name: str, body: dict[str, Any]) -> Any:
+    case = case_service.deliver_message(db.session, runtime(), case_id, name, body.get("data", {}), actor())
+    return jsonify(case_view(db.session, case))
+
+
+@api.post("/cases/<int:case_id>/comments")
+@documented("Comment on a case at any time",
+            body={"type": "object", "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 4000}},
+                  "required": ["text"]}, tag="cases")
+def comment_case(case_id: int, body: dict[str, Any]) -> Any:
+    from workflows.comments import comment_on_case
+
+    event = comment_on_case(db.session, runtime(), case_id, body["text"], actor())
+    return jsonify(event_view(event)), 201

@@ -1,0 +1,84 @@
+"""Customers over JSON: profile cards and contact records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+
+from workflows import customers as customer_service
+from workflows.permissions import EDIT_CUSTOMERS
+from workflows.time import local_today
+
+from ..extensions import db
+from . import PAGE_QUERY, actor, api, page, page_limit, runtime
+from .doc import documented
+
+CUSTOMER_BODY = customer_service.CUSTOMER_SCHEMA
+LIST_QUERY = {"q": {"type": "string", "maxLength": 200}, "tier": {"type": "string", "enum": ["A", "B", "C"]},
+              "segment": {"type": "string", "enum": list(customer_service.SEGMENTS)}} | PAGE_QUERY
+
+
+def _card(customer: Any) -> dict[str, Any]:
+    rt = runtime()
+    return customer_service.customer_card(db.session, customer, local_today(rt.clock, rt.timezone))
+
+
+@api.get("/customers")
+@documented("Customers, searchable by name, phone or email", query=LIST_QUERY, tag="customers")
+def customers_index() -> Any:
+    cursor = request.args.get("cursor")
+    after = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 12 else None
+    limit = page_limit()
+    rows = customer_service.list_customers(db.session, q=request.args.get("q"), tier=request.args.get("tier"),
+                                           segment=request.args.get("segment"), after_id=after, limit=limit + 1)
+    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    return page([_card(c) for c in rows[:limit]], next_cursor)
+
+
+@api.post("/customers")
+@documented("Create a customer (tier C)", body=CUSTOMER_BODY, tag="customers", responses={201: "created"})
+def create_customer(body: dict[str, Any]) -> Any:
+    actor().require(EDIT_CUSTOMERS, "creating customers")
+    customer = customer_service.create_customer(db.session, body, now=runtime().clock.now())
+    db.session.commit()
+    return jsonify(_card(customer)), 201
+
+
+@api.get("/customers/<int:customer_id>")
+@documented("One customer's profile card", tag="customers")
+def get_customer(customer_id: int) -> Any:
+    return jsonify(_card(customer_service.get_customer(db.session, customer_id)))
+
+
+@api.patch("/customers/<int:customer_id>")
+@documented("Change fields of a profile card", body=CUSTOMER_BODY, tag="customers")
+def update_customer(customer_id: int, body: dict[str, Any]) -> Any:
+    actor().require(EDIT_CUSTOMERS, "editing customers")
+    customer = customer_service.update_customer(db.session, customer_id, body, now=runtime().clock.now())
+    db.session.commit()
+    return jsonify(_card(customer))
+
+
+def _contact_view(c: Any) -> dict[str, Any]:
+    return {"id": c.id, "at": c.at.isoformat(), "channel": c.channel, "by": c.by, "summary": c.summary,
+            "case_id": c.case_id}
+
+
+@api.get("/customers/<int:customer_id>/contacts")
+@documented("A customer's contact records, newest first", tag="customers")
+def contacts(customer_id: int) -> Any:
+    customer_service.get_customer(db.session, customer_id)
+    return jsonify({"items": [_contact_view(c) for c in customer_service.contacts_of(db.session, customer_id)],
+                    "next_cursor": None})
+
+
+@api.post("/customers/<int:customer_id>/contacts")
+@documented("Log a contact with a customer", body=customer_service.CONTACT_SCHEMA, tag="customers",
+            responses={201: "logged"})
+def add_contact(customer_id: int, body: dict[str, Any]) -> Any:
+    who = actor()
+    who.require(EDIT_CUSTOMERS, "logging contacts")
+    record = customer_service.add_contact(db.session, customer_id, body, by=who.username, now=runtime().clock.now())
+    db.session.commit()
+    return jsonify(_contact_view(record)), 201

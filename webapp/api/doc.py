@@ -1,0 +1,144 @@
+"""API routes declared with their request schemas; the same declaration validates and documents.
+
+``openapi_document`` walks the URL map, so the OpenAPI document is generated from the code.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, request
+from jsonschema import Draft202012Validator, FormatChecker
+
+from workflows.errors import Invalid
+
+ApiView = Callable[..., Any]
+
+
+def documented(summary: str, *, body: dict[str, Any] | None = None, query: dict[str, Any] | None = None,
+               tag: str = "tripflow", responses: dict[int, str] | None = None, public: bool = False
+               ) -> Callable[[ApiView], ApiView]:
+    """Declare an API view: its summary, its JSON body schema and query parameters.
+
+    A body that is not JSON, or does not match ``body``, is refused with 400 before the view runs;
+    the view receives the parsed body as ``body=``.
+    """
+
+    def wrap(view: ApiView) -> ApiView:
+        @functools.wraps(view)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            if query:
+                _check_query(query)
+            if body is not None:
+                kwargs["body"] = _parsed_body(body)
+            return view(*args, **kwargs)
+
+        run.apidoc = {"summary": summary, "body": body, "query": query or {}, "tag": tag,  # type: ignore[attr-defined]
+                      "responses": responses or {}, "public": public}
+        return run
+
+    return wrap
+
+
+def _parsed_body(schema: dict[str, Any]) -> Any:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            text = raw.decode("utf-8")
+            import json
+
+            data = json.loads(text)
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except (UnicodeError, ValueError) as exc:
+            raise Invalid("the body is not valid UTF-8 JSON", [{"field": "body", "message": str(exc)[:200]}]) from None
+    errors = []
+    for error in Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(data):
+        path = ".".join(str(p) for p in error.absolute_path)
+        if error.validator == "required":
+            missing = [n for n in error.validator_value if isinstance(error.instance, dict) and n not in error.instance]
+            path = ".".join(filter(None, [path, missing[0] if missing else ""]))
+        errors.append({"field": path or "body", "message": error.message[:300]})
+    if errors:
+        raise Invalid("the request body is not valid", errors)
+    return data
+
+
+def _check_query(params: dict[str, Any]) -> None:
+    errors = []
+    for name, schema in params.items():
+        value = request.args.get(name)
+        if value is None:
+            continue
+        kind = schema.get("type")
+        if kind == "integer":
+            if not re.fullmatch(r"-?\d{1,12}", value):
+                errors.append({"field": name, "message": "must be a whole number"})
+                continue
+            number = int(value)
+            if number < schema.get("minimum", number) or number > schema.get("maximum", number):
+                errors.append({"field": name, "message": f"must be between {schema.get('minimum')} and "
+                                                         f"{schema.get('maximum')}"})
+        elif "enum" in schema and value not in schema["enum"]:
+            errors.append({"field": name, "message": "must be one of: " + ", ".join(schema["enum"])})
+        elif schema.get("format") == "date" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            errors.append({"field": name, "message": "must be a date YYYY-MM-DD"})
+    if errors:
+        raise Invalid("bad query parameters", errors)
+
+
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "array"}},
+    "required": ["error", "message", "details"],
+}
+
+
+def openapi_document(app: Flask) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        doc = getattr(view, "apidoc", None)
+        if doc is None:
+            continue
+        path = _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
+        parameters = [
+            {"name": m.group(2), "in": "path", "required": True,
+             "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1} if m.group(1) == "int"
+             else {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$", "minLength": 1}}
+            for m in _CONVERTER.finditer(rule.rule)
+        ]
+        parameters += [{"name": n, "in": "query", "required": False, "schema": s} for n, s in doc["query"].items()]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            operation: dict[str, Any] = {
+                "summary": doc["summary"], "tags": [doc["tag"]], "operationId": f"{rule.endpoint}_{method.lower()}",
+                "parameters": parameters,
+                "responses": {
+                    str(code): {"description": text} for code, text in ({200: "OK"} | doc["responses"]).items()
+                } | {"400": _error_response("bad input"), "401": _error_response("not signed in"),
+                     "403": _error_response("not allowed for your roles"), "404": _error_response("not found")},
+            }
+            if doc["public"]:
+                operation["security"] = []
+                operation["responses"].pop("403")
+            if doc["body"] is not None and method in ("POST", "PUT", "PATCH"):
+                operation["requestBody"] = {"required": False,
+                                            "content": {"application/json": {"schema": doc["body"]}}}
+            paths.setdefault(path, {})[method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Tripflow API", "version": "1"},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": {"Error": ERROR_SCHEMA}},
+        "security": [{"bearer": []}],
+        "paths": dict(sorted(paths.items())),
+    }
+
+
+def _error_response(text: str) -> dict[str, Any]:
+    return {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

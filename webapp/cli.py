@@ -1,0 +1,183 @@
+"""The command line of API.md: ``flask --app webapp ...`` or ``tripflow ...``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from workflows.clock import FixedClock
+from workflows.errors import TripflowError
+from workflows.permissions import ROLES, SYSTEM
+
+from .extensions import db
+
+
+def _runtime():  # type: ignore[no-untyped-def]
+    return current_app.extensions["tripflow"]
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or migrate the schema."""
+    from .setup import init_schema
+
+    init_schema(current_app)
+    click.echo("schema is up to date")
+
+
+@click.command("demo")
+@click.option("--users-only", is_flag=True, help="only the demo users, no case history")
+@with_appcontext
+def demo_command(users_only: bool) -> None:
+    """Load demo users (one per role) and, unless --users-only, demo customers and case history."""
+    from .setup import add_demo_users, demo_password
+
+    created = add_demo_users(current_app)
+    for username, password, roles in created:
+        click.echo(f"{username:20s} {password:28s} {', '.join(roles)}")
+    if not created:
+        click.echo("demo users exist already; their passwords are <user name>-demo, e.g. "
+                   + demo_password("account_manager"))
+    if not users_only:
+        from .demo_data import load_demo_history
+
+        click.echo(load_demo_history(current_app))
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage users."""
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+@click.option("--password", required=True)
+@click.option("--display-name", default="")
+@with_appcontext
+def users_add(name: str, roles: tuple[str, ...], password: str, display_name: str) -> None:
+    """Add user NAME with one or more roles."""
+    from workflows.users import add_user
+
+    try:
+        add_user(db.session, name, password, list(roles), now=_runtime().clock.now(), display_name=display_name)
+        db.session.commit()
+    except TripflowError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc.message}: {exc.details}") from None
+    click.echo(f"added {name} ({', '.join(roles)})")
+
+
+@click.command("deploy")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@with_appcontext
+def deploy_command(paths: tuple[Path, ...]) -> None:
+    """Deploy BPMN/DMN/form files or folders; no new version where nothing changed."""
+    from workflows import deploy as deploy_service
+
+    from .setup import deploy_uploads
+
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    uploads = [(p.name, p.read_bytes()) for p in files if deploy_service.file_kind(p.name)]
+    try:
+        results = deploy_uploads(current_app, uploads)
+    except TripflowError as exc:
+        for detail in exc.details:
+            click.echo(f"  {detail}", err=True)
+        raise click.ClickException(exc.message) from None
+    for r in results:
+        click.echo(f"{r.key} v{r.version} {'deployed' if r.created else 'unchanged'}")
+
+
+def _parse_at(at: str | None) -> datetime | None:
+    if at is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(at)
+    except ValueError:
+        raise click.BadParameter("must be an ISO 8601 time, e.g. 2026-12-01T09:00:00+08:00") from None
+    if instant.tzinfo is None:
+        raise click.BadParameter("give the time zone offset, e.g. +08:00")
+    return instant
+
+
+@click.group("timers")
+def timers_group() -> None:
+    """Timer events."""
+
+
+@timers_group.command("run")
+@click.option("--at", "at", default=None, help="fire what is due at this ISO time instead of now")
+@with_appcontext
+def timers_run(at: str | None) -> None:
+    """Fire every timer due at or before the time, and run those cases on."""
+    from workflows.cases import fire_due_timers
+
+    rt = _runtime()
+    instant = _parse_at(at)
+    if instant is not None:
+        rt.clock = FixedClock(instant)
+    total = 0
+    while True:
+        fired = fire_due_timers(db.session, rt, SYSTEM)
+        total += len(fired)
+        if not fired:
+            break
+    click.echo(f"fired timers of {total} case(s)")
+
+
+@click.command("worker")
+@click.option("--interval", default=5.0, help="seconds between rounds")
+@with_appcontext
+def worker_command(interval: float) -> None:
+    """Fire due timers in a loop (what `make run` runs beside the web server)."""
+    from workflows.cases import fire_due_timers
+
+    rt = _runtime()
+    click.echo(f"timer worker started, every {interval:g} s")
+    while True:
+        try:
+            fired = fire_due_timers(db.session, rt, SYSTEM)
+            if fired:
+                click.echo(f"fired timers of {len(fired)} case(s): {fired}")
+                continue
+        except Exception as exc:  # noqa: BLE001 - a worker keeps going; the failure is logged
+            db.session.rollback()
+            current_app.logger.exception("timer round failed: %s", exc)
+        time.sleep(interval)
+
+
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Verify every case's stored state against its inbox rows and timers."""
+    from workflows.consistency import check_all
+
+    problems = check_all(db.session, _runtime())
+    for case_id, text in problems:
+        click.echo(f"case {case_id}: {text}")
+    if problems:
+        click.echo(f"{len({c for c, _ in problems})} case(s) disagree", err=True)
+        sys.exit(1)
+    click.echo("all cases agree with their inbox rows and timers")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_db_command, demo_command, users_group, deploy_command, timers_group, worker_command,
+                    check_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    from . import create_app
+
+    FlaskGroup(create_app=create_app)()

@@ -1,0 +1,65 @@
+"""Every configuration key, declared once with its default and the environment variable that sets it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SETTINGS: dict[str, tuple[str, Any, str]] = {
+    # key: (environment variable, default, what it is for)
+    "SECRET_KEY": ("SECRET_KEY", None, "signs sessions and CSRF tokens; generated into instance/ when unset"),
+    "SQLALCHEMY_DATABASE_URI": ("DATABASE_URL", None, "SQLAlchemy URL; default: SQLite file in instance/"),
+    "TIMEZONE": ("TIMEZONE", "Asia/Shanghai", "the agency's time zone: dates and local timer instants"),
+    "BPMN_DIR": ("BPMN_DIR", str(ROOT / "bpmn"), "models deployed at start"),
+    "SETUP_ON_START": ("TRIPFLOW_SETUP_ON_START", True, "migrate the schema, deploy bpmn/ and add demo users at start"),
+    "DEMO_USERS": ("TRIPFLOW_DEMO_USERS", True, "create one demo user per role when there are no users"),
+    "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", False, "set true behind HTTPS"),
+    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", "memory://", "where login failures are counted"),
+    "MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", 8 * 1024 * 1024, "largest request body, in bytes"),
+    "SCRIPT_TIME_LIMIT": ("SCRIPT_TIME_LIMIT", 1.0, "seconds a BPMN script may run"),
+}
+
+
+def _coerce(value: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return value.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    return value
+
+
+def load_config(instance_path: Path) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    for key, (env, default, _doc) in SETTINGS.items():
+        raw = os.environ.get(env)
+        config[key] = _coerce(raw, default) if raw is not None and default is not None else (raw or default)
+    if not config["SQLALCHEMY_DATABASE_URI"]:
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'tripflow.db'}"
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _instance_secret(instance_path)
+    config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_CHECK_DEFAULT=False,
+        BABEL_DEFAULT_LOCALE="zh_Hans",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        JSON_SORT_KEYS=False,
+    )
+    return config
+
+
+def _instance_secret(instance_path: Path) -> str:
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,29 @@
+"""Flask extensions, created unbound and attached in ``create_app`` with ``init_app``."""
+
+from __future__ import annotations
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_talisman import Talisman
+from flask_wtf import CSRFProtect
+
+from workflows.db import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+talisman = Talisman()
+
+
+def _client_address() -> str:
+    from flask import request
+
+    return request.remote_addr or "unknown"
+
+
+limiter = Limiter(key_func=_client_address, default_limits=[])

@@ -1,0 +1,62 @@
+"""Signing in and out, and choosing the language."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+
+from workflows.users import authenticate
+
+from ..auth import _SessionUser
+from ..extensions import db
+from ..login_limits import failed_login_limits
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("inbox.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@failed_login_limits
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        user = authenticate(db.session, request.form.get("username", ""), request.form.get("password", ""))
+        if user is not None:
+            login_user(_SessionUser(user))
+            if user.locale:
+                session["locale"] = user.locale
+            return redirect(_safe_next(request.args.get("next")))
+        error = _("Wrong user name or password.")
+        response = current_app.make_response((render_template("auth/login.html", error=error,
+                                                              username=request.form.get("username", "")), 401))
+        response.login_failed = True  # type: ignore[attr-defined]
+        return response
+    return render_template("auth/login.html", error=error, username="")
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/locale")
+def choose_locale() -> Any:
+    locale = request.form.get("locale")
+    if locale in ("zh_Hans", "en"):
+        session["locale"] = locale
+    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+
+
+@bp.get("/")
+def home() -> Any:
+    return redirect(url_for("inbox.index"))

@@ -1,0 +1,35 @@
+"""Comments on tasks and cases: audit events of kind ``comment``, allowed at any time."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from .audit import record
+from .errors import Invalid, NotFound
+from .models import Case, Event, WorkItem
+from .permissions import Actor
+from .runtime import Runtime
+
+
+def _text(text: object) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise Invalid("write something", [{"field": "text", "message": "must not be empty"}])
+    return text.strip()[:4000]
+
+
+def comment_on_task(session: Session, rt: Runtime, task_id: int, text: object, actor: Actor) -> Event:
+    item = session.get(WorkItem, task_id)
+    if item is None:
+        raise NotFound(f"task {task_id} does not exist")
+    event = record(session, "comment", rt.clock.now(), case_id=item.case_id, item=item, user=actor.username,
+                   text=_text(text))
+    session.commit()
+    return event
+
+
+def comment_on_case(session: Session, rt: Runtime, case_id: int, text: object, actor: Actor) -> Event:
+    if session.get(Case, case_id) is None:
+        raise NotFound(f"case {case_id} does not exist")
+    event = record(session, "comment", rt.clock.now(), case_id=case_id, user=actor.username, text=_text(text))
+    session.commit()
+    return event

@@ -1,0 +1,72 @@
+"""Who may do what (API.md, "Who may do what"), in one place for views, the API and the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import Forbidden
+
+ROLES = (
+    "account_manager",
+    "travel_advisor",
+    "project_manager",
+    "customer_service",
+    "service_supervisor",
+    "data_analyst",
+    "process_owner",
+    "admin",
+)
+LANE_ROLES = ROLES[:6]
+
+START_ROLES: dict[str, frozenset[str]] = {
+    "trip": frozenset({"account_manager"}),
+    "itinerary_planning": frozenset({"account_manager"}),
+    "change_request": frozenset({"account_manager"}),
+    "trip_feedback": frozenset({"customer_service", "account_manager"}),
+    "complaint_handling": frozenset({"customer_service", "account_manager"}),
+    "customer_tiering": frozenset({"service_supervisor"}),
+    "quarterly_review": frozenset({"service_supervisor"}),
+}
+START_ANY = frozenset({"service_supervisor", "process_owner"})
+SUPERVISE = frozenset({"service_supervisor"})
+FIX_CASES = frozenset({"service_supervisor", "process_owner"})
+DEPLOY = frozenset({"process_owner"})
+EDIT_CUSTOMERS = frozenset({"account_manager", "customer_service", "service_supervisor"})
+READ_METRICS = frozenset({"service_supervisor", "data_analyst", "process_owner"})
+MANAGE_USERS = frozenset({"admin"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (or the system) acting, with the roles that decide what they may do."""
+
+    username: str
+    roles: frozenset[str]
+
+    def has_any(self, roles: frozenset[str]) -> bool:
+        return bool(self.roles & roles)
+
+    def require(self, roles: frozenset[str], action: str) -> None:
+        """Raises ``Forbidden`` unless the actor holds one of ``roles``."""
+        if not self.has_any(roles):
+            raise Forbidden(f"{action} needs one of the roles: {', '.join(sorted(roles))}")
+
+    @property
+    def is_employee(self) -> bool:
+        return bool(self.roles)
+
+
+SYSTEM = Actor("system", frozenset(ROLES))
+
+
+def may_start(actor: Actor, process_key: str) -> bool:
+    return actor.has_any(START_ANY | START_ROLES.get(process_key, frozenset()))
+
+
+def may_work_on(actor: Actor, lane: str | None, assignee: str | None) -> bool:
+    """A role of the task's lane, or the user the task is assigned to."""
+    if assignee:
+        return assignee == actor.username
+    if lane is None:
+        return actor.is_employee
+    return lane in actor.roles

@@ -1,0 +1,62 @@
+"""Reading deployed processes: versions, lanes, user tasks and their forms, the BPMN as deployed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .deploy import latest_version
+from .errors import NotFound
+from .models import Case, ModelFile, ProcessVersion
+from .runtime import Runtime
+
+
+def _version_view(v: ProcessVersion) -> dict[str, Any]:
+    return {"key": v.key, "name": v.name, "version": v.version, "deployed_at": v.deployed_at.isoformat(),
+            "deployed_by": v.deployed_by, "content_hash": v.content_hash, "files": sorted(v.manifest)}
+
+
+def process_list(session: Session) -> list[dict[str, Any]]:
+    newest = select(ProcessVersion.key, func.max(ProcessVersion.version).label("v")).group_by(
+        ProcessVersion.key).subquery()
+    rows = session.scalars(select(ProcessVersion).join(
+        newest, (ProcessVersion.key == newest.c.key) & (ProcessVersion.version == newest.c.v)
+    ).order_by(ProcessVersion.key))
+    return [_version_view(v) for v in rows]
+
+
+def process_detail(session: Session, rt: Runtime, key: str) -> dict[str, Any]:
+    latest = latest_version(session, key)
+    versions = list(session.scalars(select(ProcessVersion).where(ProcessVersion.key == key)
+                                    .order_by(ProcessVersion.version.desc())))
+    running = dict(session.execute(
+        select(Case.process_version_id, func.count(Case.id)).where(
+            Case.process_key == key, Case.status.in_(("running", "suspended", "error"))
+        ).group_by(Case.process_version_id)).all())
+    bundle = rt.specs.get(session, latest)
+    lanes = sorted({t.lane for t in bundle.user_tasks.values() if t.lane})
+    return {
+        **_version_view(latest),
+        "versions": [{**_version_view(v), "running_cases": running.get(v.id, 0)} for v in versions],
+        "lanes": lanes,
+        "user_tasks": [
+            {"task_id": t.bpmn_id, "name": t.name, "lane": t.lane,
+             "form": {"schema": bundle.form(t.form_file), "ui_schema": bundle.form(t.ui_file) or {}}}
+            for t in bundle.user_tasks.values()
+        ],
+    }
+
+
+def process_bpmn(session: Session, key: str, version: int | None = None) -> bytes:
+    if version is None:
+        row = latest_version(session, key)
+    else:
+        row = session.scalars(select(ProcessVersion).where(ProcessVersion.key == key,
+                                                           ProcessVersion.version == version)).first()
+        if row is None:
+            raise NotFound(f"process '{key}' has no version {version}")
+    file = session.get(ModelFile, row.manifest[row.bpmn_file])
+    assert file is not None
+    return file.content

@@ -10,8 +10,9 @@ from .registry import HandlerRegistry
 
 
 def default_registry() -> HandlerRegistry:
-    from . import planning
+    from . import change, confirmation, feedback, planning, review, tiering
 
     registry = HandlerRegistry()
-    planning.register(registry)
+    for module in (planning, confirmation, change, feedback, tiering, review):
+        module.register(registry)
     return registry

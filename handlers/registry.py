@@ -22,6 +22,7 @@ class DuplicateHandler(ValueError):
 class HandlerRegistry:
     services: dict[str, ServiceHandler] = field(default_factory=dict)
     completion_hooks: dict[str, CompletionHook] = field(default_factory=dict)
+    start_hooks: dict[str, CompletionHook] = field(default_factory=dict)
 
     def service(self, name: str) -> Callable[[ServiceHandler], ServiceHandler]:
         """Register ``fn(ctx) -> dict`` as the handler of service tasks whose operator is ``name``."""
@@ -45,6 +46,17 @@ class HandlerRegistry:
             if task_id in self.completion_hooks:
                 raise DuplicateHandler(f"completion hook {task_id!r} is registered twice")
             self.completion_hooks[task_id] = fn
+            return fn
+
+        return register
+
+    def on_start(self, process_key: str) -> Callable[[CompletionHook], CompletionHook]:
+        """Register ``fn(ctx, start_data) -> dict`` to add case variables when ``process_key`` starts."""
+
+        def register(fn: CompletionHook) -> CompletionHook:
+            if process_key in self.start_hooks:
+                raise DuplicateHandler(f"start hook {process_key!r} is registered twice")
+            self.start_hooks[process_key] = fn
             return fn
 
         return register

@@ -242,3 +242,53 @@ def test_service_tasks_name_their_handler():
             op = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
             # SpiffWorkflow maps ids document-wide, so the operator id must differ from the task id
             assert op is not None and op.get("id") == f"{task.get('id')}_handler"
+
+
+# --- decision tables, run with plain SpiffWorkflow (no Tripflow engine) -----------------------
+
+def test_decision_tables_are_present(parser):
+    assert {"feedback_routing", "customer_tier"} <= set(parser.dmn_parsers)
+
+
+def _workflow(parser, pid, services=None):
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+
+    class Env(TaskDataEnvironment):
+        def call_service(self, context, operation_name, operation_params):
+            context.update((services or {}).get(operation_name, {}))
+            return "null"
+
+    return BpmnWorkflow(parser.get_spec(pid), parser.get_subprocess_specs(pid),
+                        script_engine=PythonScriptEngine(environment=Env()))
+
+
+@pytest.mark.parametrize("tier,spend,route", [
+    ("A", 0, "revisit"), ("B", 10000, "survey"), ("B", 10001, "revisit"), ("C", 0, "survey"),
+])
+def test_feedback_routing(parser, tier, spend, route):
+    from SpiffWorkflow.util.task import TaskState
+    wf = _workflow(parser, "trip_feedback")
+    wf.get_tasks(state=TaskState.READY)[0].data.update(customer_tier=tier, annual_spend=spend)
+    wf.do_engine_steps()
+    ready = wf.get_tasks(state=TaskState.READY, manual=True)
+    assert ready[0].data["feedback_route"] == route
+    assert ready[0].task_spec.bpmn_id == ("revisit_call" if route == "revisit" else "collect_survey")
+
+
+def test_customer_tier_proposals(parser):
+    from SpiffWorkflow.util.task import TaskState
+    customers = [
+        dict(customer_id=1, name="a", tier="C", annual_spend=50000, trips_12m=0),
+        dict(customer_id=2, name="b", tier="C", annual_spend=0, trips_12m=4),
+        dict(customer_id=3, name="c", tier="A", annual_spend=10000, trips_12m=0),
+        dict(customer_id=4, name="d", tier="C", annual_spend=0, trips_12m=2),
+        dict(customer_id=5, name="e", tier="B", annual_spend=9999, trips_12m=1),
+    ]
+    wf = _workflow(parser, "customer_tiering",
+                   {"compute_customer_values_handler": {"customers": customers}})
+    wf.do_engine_steps()
+    task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
+    assert task.task_spec.bpmn_id == "review_tier_changes"
+    assert [p["proposed_tier"] for p in task.data["tier_proposals"]] == ["A", "A", "B", "B", "C"]
+    assert [p["customer_id"] for p in task.data["proposed_tier_changes"]] == [1, 2, 3, 4, 5]

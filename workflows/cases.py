@@ -78,6 +78,7 @@ def _start(session: Session, rt: Runtime, process_key: str, data: dict[str, Any]
     session.add(case)
     session.flush()
     step = Step(session, rt, case, rt.specs.get(session, version), actor)
+    data = {**data, **step.run_start_hook(process_key, data)}
     workflow = step.new_workflow()
     workflow.data.update(data)
     workflow.task_tree.data.update(data)

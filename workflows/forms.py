@@ -35,6 +35,9 @@ def validate_submission(schema: dict[str, Any] | None, submitted: Any) -> dict[s
         return {}
     fields = set(form_fields(schema))
     data = {k: v for k, v in submitted.items() if k in fields}
+    for name, prop in (schema.get("properties") or {}).items():
+        if name not in data and isinstance(prop, dict) and "default" in prop:
+            data[name] = prop["default"]
     errors = _schema_errors(schema, data) or _rule_errors(schema, data)
     if errors:
         raise Invalid("the form has errors", errors)

@@ -31,11 +31,13 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import datetime
 import math
 import operator
 import os
 import re
 import time
+import uuid
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
@@ -324,13 +326,19 @@ _SPEC_NUMBER = re.compile(r"\d+")
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?")
 
 
-def _text_size(value: Any, budget: int) -> int:
-    """Rough number of characters ``value`` becomes as text or JSON; stops counting past ``budget``."""
+def _text_size(value: Any, budget: int, data_only: bool = False) -> int:
+    """Rough number of characters ``value`` becomes as text or JSON; stops counting past ``budget``.
+
+    With ``data_only`` it also raises ScriptError for values the case data cannot hold.
+    """
     total = 0
     stack = [value]
     while stack:
         item = stack.pop()
         kind = type(item)
+        if data_only and kind not in _DATA_TYPES:
+            raise ScriptError(f"a {kind.__name__} object cannot be stored in the case data: store text, "
+                              "numbers, True/False, None, lists and dicts (for example list(...))")
         if kind is str or kind is bytes:
             total += len(item) + 2
         elif kind is dict:
@@ -347,6 +355,10 @@ def _text_size(value: Any, budget: int) -> int:
         if total > budget:
             break
     return total
+
+
+_DATA_TYPES = frozenset({str, int, float, bool, type(None), list, tuple, dict,
+                         datetime.datetime, datetime.date, datetime.timedelta, uuid.UUID})
 
 
 class _Guards:
@@ -442,9 +454,7 @@ class _Guards:
 
     def inplacevar(self, op: str, a: Any, b: Any) -> Any:
         if op == "+=" and type(a) is list:  # keep list += in place, as in plain Python
-            if hasattr(b, "__len__"):
-                self.check_length(len(a) + len(b))
-            a += b
+            a.extend(self.checked_extension(a, b))
             return a
         checked = self._INPLACE.get(op)
         if checked is not None:
@@ -509,9 +519,17 @@ class _Guards:
         elif name == "translate" and isinstance(first, dict):
             longest = max((len(v) for v in first.values() if isinstance(v, str)), default=1)
             self.check_length(len(obj) * max(longest, 1), "the text")
-        elif name == "extend" and hasattr(first, "__len__"):
-            self.check_length(len(obj) + len(first))
+        elif name == "extend" and args:
+            args = (self.checked_extension(obj, first),)
         return args
+
+    def checked_extension(self, target: list, items: Any) -> Any:
+        """What ``target.extend(items)`` may add. An iterator over ``target`` itself
+        (``x.extend(map(abs, x))``) would grow it forever in C, so iterators are read first."""
+        if not hasattr(items, "__len__"):
+            items = list(items)
+        self.check_length(len(target) + len(items))
+        return items
 
     @staticmethod
     def write(obj: Any) -> Any:
@@ -591,20 +609,23 @@ class _TypeProxy(type):
 
 
 def _type_proxy(real: type, make: Callable[..., Any]) -> type:
-    return _TypeProxy(real.__name__, (), {"_real": real, "_make": staticmethod(make)})
+    namespace = {"_real": real, "_make": staticmethod(make), "__module__": "builtins"}
+    return _TypeProxy(real.__name__, (), namespace)
 
 
 # Plain builtins handed to scripts. Not RestrictedPython's ``safe_builtins``: that table has
 # pow (bypasses the ** check), complex, setattr/delattr and __build_class__, and its
 # ``limited_builtins`` cap range() at 1000 and refuse list("abc"). Left out on purpose as well:
-# type/getattr/vars/dir (introspection), hash/id, bytes/bytearray, open/eval/exec/compile/
-# __import__/globals, and the exceptions a script has no business raising (SystemExit ...).
+# type/getattr/vars/dir (introspection), hash/id, bytes/bytearray, iter (``list(iter(int, 1))``
+# never ends and never reaches a deadline check), open/eval/exec/compile/__import__/globals, and
+# the exceptions a script has no business raising (SystemExit ...).
 _PLAIN_BUILTINS = (
     "abs", "all", "any", "bool", "chr", "dict", "divmod", "enumerate", "filter", "float",
     "frozenset", "isinstance", "len", "list", "map", "max", "min", "ord", "reversed", "set",
     "sorted", "tuple", "zip",
+    "next",
     "ArithmeticError", "AttributeError", "Exception", "IndexError", "KeyError", "LookupError",
-    "TypeError", "ValueError", "ZeroDivisionError",
+    "NameError", "TypeError", "ValueError", "ZeroDivisionError",
 )
 _REAL_BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -702,7 +723,7 @@ class SandboxEnvironment(TaskDataEnvironment):
         }
         for key, value in result.items():
             if key not in context or context[key] is not value:
-                self._check_output(value)
+                self._check_output(value, data_only=True)
         context.clear()
         context.update(result)
         return True
@@ -719,10 +740,14 @@ class SandboxEnvironment(TaskDataEnvironment):
                 where = f" (line {line})" if line else ""
                 raise ScriptError(f"name '{exc.name}' is not available in scripts{where}") from exc
             raise
+        except RecursionError as exc:
+            raise ScriptError("a function in the script calls itself too deeply") from exc
+        except MemoryError as exc:
+            raise ScriptError("the script ran out of memory") from exc
         if watch.failure is not None:
             raise ScriptError(watch.failure)
         return result
 
-    def _check_output(self, value: Any) -> None:
-        if _text_size(value, self.max_memory_items) > self.max_memory_items:
+    def _check_output(self, value: Any, data_only: bool = False) -> None:
+        if _text_size(value, self.max_memory_items, data_only) > self.max_memory_items:
             raise self._guards.too_big("the data the script produces")

@@ -124,6 +124,13 @@ class Step:
         self.context.data = {**task_data, **submitted}
         return dict(hook(self.context, submitted) or {})
 
+    def run_start_hook(self, process_key: str, data: dict[str, Any]) -> dict[str, Any]:
+        hook = self.rt.handlers.start_hooks.get(process_key)
+        if hook is None:
+            return {}
+        self.context.data = dict(data)
+        return dict(hook(self.context, data) or {})
+
     def new_workflow(self) -> BpmnWorkflow:
         return self.rt.engine.new_workflow(self.bundle, self.script_engine)
 

@@ -182,6 +182,7 @@ class Layout:
             part = etree.SubElement(collab, B + "participant", id=f"pool_{self.pid}",
                                     name=self.process.get("name") or self.pid,
                                     processRef=self.pid)
+            etree.indent(collab, space="  ", level=1)
         self.collab, self.participant = collab, part
 
     def read_model(self):

@@ -26,16 +26,22 @@ def render(src, out, width, height):
 const v = new BpmnJS({{container: '#c'}});
 v.importXML({json.dumps(xml)}).then(r => {{
   if (r.warnings.length) document.title = 'WARN ' + r.warnings.map(w => w.message).join(' | ');
-}}).catch(e => {{ document.body.innerText = 'ERROR ' + e.message; }});
+}}).catch(e => {{ document.title = 'ERROR ' + e.message; }});
 </script></body></html>""")
     chrome = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-    subprocess.run([chrome, "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", f"--user-data-dir={tmp}/profile",
-                    "--allow-file-access-from-files", "--virtual-time-budget=3000",
-                    f"--screenshot={out}", f"--window-size={width},{height}", f"file://{html}"],
-                   check=True, capture_output=True)
+    base = [chrome, "--headless", "--no-sandbox", "--disable-gpu",
+            "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", f"--user-data-dir={tmp}/profile",
+            "--allow-file-access-from-files", "--virtual-time-budget=3000",
+            f"--window-size={width},{height}"]
+    subprocess.run(base + [f"--screenshot={out}", f"file://{html}"], check=True, capture_output=True)
+    # a second pass reads what bpmn-js said while importing (page title = WARN ... / ERROR ...)
+    dom = subprocess.run(base + ["--dump-dom", f"file://{html}"], capture_output=True, text=True).stdout
     shutil.rmtree(tmp, ignore_errors=True)
+    m = re.search(r"<title>(.*?)</title>", dom or "", re.S)
+    problems = m.group(1) if m else ""
+    if problems.strip():
+        print(f"{src}: bpmn-js import problems: {problems.strip()}", file=sys.stderr)
     return out
 
 

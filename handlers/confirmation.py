@@ -1,0 +1,69 @@
+"""Itinerary confirmation [001 §3.2]: the trip record, its documents and the confirmation letter."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from workflows.context import HandlerContext
+
+from .documents import render
+from .registry import HandlerRegistry
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def save_trip_record(ctx: HandlerContext, data: dict[str, Any]) -> int:
+    """Write what was signed into the trip record (spend and repurchase are computed from it)."""
+    trip = ctx.save_trip(
+        customer_id=data.get("customer_id"),
+        destination=data.get("destination"),
+        start_date=_date(data.get("start_date")),
+        end_date=_date(data.get("end_date")),
+        travellers=data.get("travellers"),
+        total_price=data.get("total_price"),
+        contract_number=data.get("contract_number"),
+        signed_on=_date(data.get("signed_on")),
+        itinerary=data.get("itinerary") or [],
+    )
+    return trip.id
+
+
+def sign_contract_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
+    """A signed contract is a trip, whether or not the confirmation stage follows."""
+    trip_id = save_trip_record(ctx, {**ctx.data, **submitted})
+    return {"trip_id": trip_id}
+
+
+def record_itinerary(ctx: HandlerContext) -> dict[str, Any]:
+    """Files the confirmed itinerary and the contract details on the case [001 §3.2.1, §4]."""
+    data = ctx.data
+    trip_id = save_trip_record(ctx, data)
+    itinerary = data.get("itinerary") or []
+    stamp = ctx.now.isoformat(timespec="minutes")
+    ctx.add_document(f"itinerary-{ctx.case_id}.html", "itinerary", "text/html; charset=utf-8",
+                     render("itinerary.html", data=data, itinerary=itinerary, generated_at=stamp))
+    ctx.add_document(f"contract-{data.get('contract_number') or ctx.case_id}.html", "contract",
+                     "text/html; charset=utf-8", render("contract.html", data=data, generated_at=stamp))
+    return {"trip_id": trip_id}
+
+
+def prepare_confirmation_letter(ctx: HandlerContext) -> dict[str, Any]:
+    """The bilingual confirmation letter: trip details, day by day, what to bring, who to call."""
+    data = ctx.data
+    content = render("confirmation_letter.html", data=data, itinerary=data.get("itinerary") or [],
+                     bookings=data.get("bookings") or [], generated_at=ctx.now.isoformat(timespec="minutes"))
+    document = ctx.add_document(f"confirmation-letter-{ctx.case_id}.html", "confirmation_letter",
+                                "text/html; charset=utf-8", content)
+    return {"confirmation_letter_id": document.id}
+
+
+def register(registry: HandlerRegistry) -> None:
+    registry.on_complete("sign_contract")(sign_contract_done)
+    registry.service("record_itinerary_handler")(record_itinerary)
+    registry.service("prepare_confirmation_letter_handler")(prepare_confirmation_letter)

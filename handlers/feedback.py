@@ -1,0 +1,53 @@
+"""Trip feedback [001 §3.4, 003 §6]: spend for routing, the feedback record, the improvement backlog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.context import HandlerContext
+from workflows.customers import spend_last_12_months
+
+from .documents import render
+from .registry import HandlerRegistry
+
+
+def customer_spend(ctx: HandlerContext, data: dict[str, Any]) -> dict[str, Any]:
+    """Spend over the last 12 months, which the DMN table feedback_routing reads."""
+    customer_id = data.get("customer_id")
+    if not customer_id:
+        return {"annual_spend": 0}
+    spend = spend_last_12_months(ctx.session, int(customer_id), ctx.today)
+    return {"annual_spend": spend.annual_spend, "trips_12m": spend.trips_12m}
+
+
+def before_feedback(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
+    """After the pre-trip call, the trip's feedback stage will need the customer's spend."""
+    return customer_spend(ctx, {**ctx.data, **submitted})
+
+
+def file_feedback_record(channel: str) -> Any:
+    def done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
+        data = {**ctx.data, **submitted}
+        ctx.add_document(f"feedback-{ctx.case_id}.html", "feedback_record", "text/html; charset=utf-8",
+                         render("feedback_record.html", data=data, channel=channel,
+                                generated_at=ctx.now.isoformat(timespec="minutes")))
+        return {}
+
+    return done
+
+
+def log_improvement(ctx: HandlerContext) -> dict[str, Any]:
+    """Files the suggestion on the improvement backlog for the next quarterly review [003 §6.1]."""
+    data = ctx.data
+    text = data.get("suggestion") or data.get("comments") or data.get("classification_notes") or ""
+    item = ctx.add_improvement(text=str(text) or "(no text)", topic=data.get("topic"),
+                               customer_id=data.get("customer_id"))
+    return {"improvement_id": item.id}
+
+
+def register(registry: HandlerRegistry) -> None:
+    registry.on_complete("pre_trip_call")(before_feedback)
+    registry.on_start("trip_feedback")(customer_spend)
+    registry.on_complete("revisit_call")(file_feedback_record("revisit call / 电话回访"))
+    registry.on_complete("collect_survey")(file_feedback_record("survey / 问卷"))
+    registry.service("log_improvement_handler")(log_improvement)

@@ -1,0 +1,64 @@
+"""Customer tiering [000 §3]: figures per customer for the DMN table, then tiers applied with history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from workflows import customers as customer_service
+from workflows.context import HandlerContext
+from workflows.models import Customer
+
+from .registry import HandlerRegistry
+
+BENEFITS = {
+    "A": "优先服务、专属顾问、生日关怀 / priority service, dedicated advisor, birthday care",
+    "B": "报价折扣 / discount on quotes",
+    "C": "标准服务 / standard service",
+}
+
+
+def compute_customer_values(ctx: HandlerContext) -> dict[str, Any]:
+    """Spend and trips over the last 12 months, from signed contracts, for every customer."""
+    customers = []
+    for customer in ctx.session.scalars(select(Customer).order_by(Customer.id)):
+        spend = customer_service.spend_last_12_months(ctx.session, customer.id, ctx.today)
+        customers.append({"customer_id": customer.id, "name": customer.name, "tier": customer.tier,
+                          "annual_spend": spend.annual_spend, "trips_12m": spend.trips_12m})
+    return {"customers": customers, "tiering_date": ctx.today.isoformat()}
+
+
+def apply_tiers(ctx: HandlerContext) -> dict[str, Any]:
+    """Proposals, overridden where the supervisor said so, written with who, when and why."""
+    data = ctx.data
+    overrides = {int(o["customer_id"]): o for o in data.get("overrides") or [] if o.get("customer_id")}
+    changes = []
+    for proposal in data.get("tier_proposals") or []:
+        customer_id = int(proposal["customer_id"])
+        override = overrides.pop(customer_id, None)
+        tier = override["tier"] if override else proposal["proposed_tier"]
+        reason = override.get("reason") if override else (
+            f"spend {proposal.get('annual_spend')} CNY, {proposal.get('trips_12m')} trips in 12 months")
+        customer = ctx.customer(customer_id)
+        before = customer.tier
+        customer_service.set_tier(ctx.session, customer, tier, by=ctx.actor.username, reason=reason, now=ctx.now,
+                                  case_id=ctx.case_id)
+        if tier != before:
+            changes.append({"customer_id": customer_id, "name": customer.name, "from_tier": before,
+                            "to_tier": tier, "benefits": BENEFITS.get(tier, ""), "contacted": False})
+    for customer_id, override in overrides.items():
+        customer = ctx.customer(customer_id)
+        before = customer.tier
+        customer_service.set_tier(ctx.session, customer, override["tier"], by=ctx.actor.username,
+                                  reason=override.get("reason"), now=ctx.now, case_id=ctx.case_id)
+        if override["tier"] != before:
+            changes.append({"customer_id": customer_id, "name": customer.name, "from_tier": before,
+                            "to_tier": override["tier"], "benefits": BENEFITS.get(override["tier"], ""),
+                            "contacted": False})
+    return {"tier_changes": changes}
+
+
+def register(registry: HandlerRegistry) -> None:
+    registry.service("compute_customer_values_handler")(compute_customer_values)
+    registry.service("apply_tiers_handler")(apply_tiers)

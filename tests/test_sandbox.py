@@ -279,6 +279,14 @@ def test_task_data_that_hides_a_helper_is_reported(env):
         env.execute("x = 1", {"now": "later"})
 
 
+@pytest.mark.parametrize("source", ["seen = set()", "items = map(abs, [1])", "g = (v for v in [1])",
+                                    "numbers = range(3)", "rows = [[1], [2, {3}]]"])
+def test_values_the_case_data_cannot_hold_are_refused(env, source):
+    error = refused(env, source)
+    assert "cannot be stored in the case data" in str(error)
+    assert str(error).startswith(f"variable '{source.split()[0]}'")
+
+
 def test_failed_script_writes_nothing(env):
     data = {"approved": True}
     with pytest.raises(ScriptError):

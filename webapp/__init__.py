@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, request, session
 from flask_babel import get_locale
 
 from handlers import default_registry
@@ -101,10 +101,6 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
         from .auth import current_actor
 
         return {"current_locale": str(get_locale()), "actor": current_actor(), "locales": LOCALES}
-
-    @app.teardown_appcontext
-    def _forget_actor(_exc: BaseException | None) -> None:
-        g.pop("actor", None)
 
     from .cli import register_commands
 

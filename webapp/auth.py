@@ -1,11 +1,11 @@
 """Who is asking: a browser session (Flask-Login, with CSRF) or a bearer token (API).
 
-The actor and their roles are resolved once per request and kept on ``g``.
+The actor and their roles are resolved once per request and kept with the request.
 """
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, request
 from flask_login import current_user
 
 from workflows.permissions import Actor
@@ -49,8 +49,8 @@ def bearer_token() -> str | None:
 
 def current_actor() -> Actor | None:
     """The acting user for this request, or None when nobody is signed in."""
-    if "actor" in g:
-        return g.actor
+    if "tripflow.actor" in request.environ:
+        return request.environ["tripflow.actor"]
     actor = None
     token = bearer_token()
     if token is not None:
@@ -58,7 +58,7 @@ def current_actor() -> Actor | None:
         actor = actor_of(user) if user is not None else None
     elif current_user.is_authenticated:
         actor = Actor(current_user.username, frozenset(current_user.roles))
-    g.actor = actor
+    request.environ["tripflow.actor"] = actor
     return actor
 
 
@@ -66,4 +66,6 @@ def protect_browser_writes() -> None:
     """CSRF on every state-changing request that a browser session (not a token) makes."""
     if request.method in ("GET", "HEAD", "OPTIONS") or bearer_token() is not None:
         return
+    if request.endpoint == "api.issue_token" or not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return  # the token exchange carries credentials itself and sets no cookie
     csrf.protect()

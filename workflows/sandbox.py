@@ -337,8 +337,8 @@ def _text_size(value: Any, budget: int, data_only: bool = False) -> int:
         item = stack.pop()
         kind = type(item)
         if data_only and kind not in _DATA_TYPES:
-            raise ScriptError(f"a {kind.__name__} object cannot be stored in the case data: store text, "
-                              "numbers, True/False, None, lists and dicts (for example list(...))")
+            raise ScriptError(f"a {kind.__name__} cannot be stored in the case data, only text, numbers, "
+                              "True/False, None, lists and dicts (convert it with list(...) or del the variable)")
         if kind is str or kind is bytes:
             total += len(item) + 2
         elif kind is dict:
@@ -723,7 +723,10 @@ class SandboxEnvironment(TaskDataEnvironment):
         }
         for key, value in result.items():
             if key not in context or context[key] is not value:
-                self._check_output(value, data_only=True)
+                try:
+                    self._check_output(value, data_only=True)
+                except ScriptError as exc:
+                    raise ScriptError(f"variable '{key}': {exc}") from None
         context.clear()
         context.update(result)
         return True

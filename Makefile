@@ -1,0 +1,64 @@
+# Tripflow — `make run` to use it, `make test` to check it. Python 3.11 and Node 20 are all it assumes.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+WORKERS ?= 4
+TIMER_WORKERS ?= 2
+
+.PHONY: setup run serve test test-fast lint bench assets translations chromium postgres clean
+
+setup: $(VENV)/.installed assets translations
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+	npm run --silent build
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d webapp/translations
+
+run: setup
+	@echo "Tripflow on http://127.0.0.1:$(PORT) (timer worker beside it; Ctrl-C stops both)"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/flask --app webapp init-db >/dev/null; \
+	TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp worker --interval 5 & \
+	$(BIN)/flask --app webapp run --host 127.0.0.1 --port $(PORT)
+
+serve: setup
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/flask --app webapp init-db >/dev/null; \
+	for i in $$(seq $(TIMER_WORKERS)); do TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp worker & done; \
+	TRIPFLOW_SETUP_ON_START=0 $(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) "webapp:create_app()"
+
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
+	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start) || true
+
+test: setup chromium postgres
+	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not browser"
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup postgres
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) node_modules webapp/static/vendor instance

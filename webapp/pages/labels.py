@@ -1,0 +1,222 @@
+"""Words for the ids the engine uses: roles, processes, tasks, statuses, history events, tiers.
+
+Ids (``collect_needs``, ``travel_advisor``) are a contract and stay English in the data; people
+read these labels, translated through the message catalogues. Unknown ids fall back to the
+name the model gives, so a newly deployed task still shows something sensible.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+ROLE_LABELS = {
+    "account_manager": _l("Account manager"),
+    "travel_advisor": _l("Travel advisor"),
+    "project_manager": _l("Project manager"),
+    "customer_service": _l("Customer service"),
+    "service_supervisor": _l("Service supervisor"),
+    "data_analyst": _l("Data analyst"),
+    "process_owner": _l("Process owner"),
+    "admin": _l("Administrator"),
+}
+
+PROCESS_LABELS = {
+    "trip": _l("Customer trip"),
+    "itinerary_planning": _l("Itinerary planning"),
+    "itinerary_confirmation": _l("Itinerary confirmation"),
+    "change_request": _l("Change request"),
+    "trip_feedback": _l("Trip feedback"),
+    "complaint_handling": _l("Complaint handling"),
+    "customer_tiering": _l("Customer tiering"),
+    "quarterly_review": _l("Quarterly service review"),
+}
+
+# Keyed by BPMN element id (PROCESSES.md); the English is the model's task name.
+TASK_LABELS = {
+    # itinerary_planning
+    "collect_needs": _l("Collect travel needs"),
+    "design_itinerary": _l("Design itinerary"),
+    "review_itinerary": _l("Review itinerary"),
+    "present_to_customer": _l("Present plan to customer"),
+    "sign_contract": _l("Sign contract"),
+    # itinerary_confirmation
+    "record_itinerary": _l("Record itinerary"),
+    "arrange_bookings": _l("Arrange bookings"),
+    "prepare_confirmation_letter": _l("Prepare confirmation letter"),
+    "send_confirmation_letter": _l("Send confirmation letter"),
+    # trip
+    "pre_trip_call": _l("Pre-trip call"),
+    # change_request
+    "submit_change_request": _l("Submit change request"),
+    "check_change_window": _l("Check change window"),
+    "review_change": _l("Review change"),
+    "explain_fee_change": _l("Explain fee change"),
+    "apply_change": _l("Apply change"),
+    "notify_customer": _l("Notify customer"),
+    # trip_feedback
+    "route_feedback": _l("Route feedback"),
+    "revisit_call": _l("Revisit call"),
+    "collect_survey": _l("Collect survey"),
+    "supervisor_intervention": _l("Supervisor intervention"),
+    "classify_feedback": _l("Classify feedback"),
+    "log_improvement": _l("Log improvement"),
+    "invite_review": _l("Invite review and repurchase"),
+    # complaint_handling
+    "resolve_complaint": _l("Resolve complaint"),
+    "escalate_complaint": _l("Escalated complaint"),
+    "follow_up_call": _l("Follow-up call"),
+    "escalate_follow_up": _l("Escalated follow-up"),
+    # customer_tiering
+    "compute_customer_values": _l("Compute customer values"),
+    "propose_tiers": _l("Propose tiers"),
+    "review_tier_changes": _l("Review tier changes"),
+    "apply_tiers": _l("Apply tiers"),
+    "notify_tier_changes": _l("Notify tier changes"),
+    # quarterly_review
+    "compile_metrics": _l("Compile metrics"),
+    "review_metrics": _l("Review metrics"),
+    "triage_improvements": _l("Triage improvements"),
+}
+
+CASE_STATUS_LABELS = {
+    "running": _l("Running"),
+    "suspended": _l("Suspended"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+    "error": _l("Error"),
+    "lost": _l("Lost"),
+}
+
+TASK_STATUS_LABELS = {
+    "ready": _l("Waiting"),
+    "claimed": _l("In progress"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+}
+
+EVENT_LABELS = {
+    "case_started": _l("Case started"),
+    "task_created": _l("Task created"),
+    "task_claimed": _l("Task claimed"),
+    "task_unclaimed": _l("Task given back"),
+    "task_assigned": _l("Task assigned"),
+    "task_completed": _l("Task completed"),
+    "timer_fired": _l("Timer fired"),
+    "message_received": _l("Message received"),
+    "data_changed": _l("Data changed"),
+    "comment": _l("Comment"),
+    "case_suspended": _l("Case suspended"),
+    "case_resumed": _l("Case resumed"),
+    "case_cancelled": _l("Case cancelled"),
+    "case_error": _l("Case error"),
+    "case_retried": _l("Case retried"),
+    "case_migrated": _l("Case migrated"),
+    "case_completed": _l("Case ended"),
+}
+
+TIER_LABELS = {
+    "A": _l("A — key customer"),
+    "B": _l("B — regular customer"),
+    "C": _l("C — standard"),
+}
+
+SEGMENT_LABELS = {
+    "business": _l("Business"),
+    "family": _l("Family"),
+    "experience": _l("Experience"),
+}
+
+CHANNEL_LABELS = {
+    "phone": _l("Phone"),
+    "sms": _l("SMS"),
+    "email": _l("Email"),
+    "wechat": _l("WeChat"),
+    "visit": _l("Visit"),
+}
+
+# Case variables that no form asks for (the forms' own titles name the rest).
+VARIABLE_LABELS = {
+    "customer_id": _l("Customer"),
+    "customer_name": _l("Customer"),
+    "customer_tier": _l("Customer tier"),
+    "dedicated_advisor": _l("Dedicated advisor"),
+    "trip_account_manager": _l("Account manager"),
+    "trip_id": _l("Trip"),
+    "trip_case_id": _l("Trip case"),
+    "case_status": _l("Case outcome"),
+    "destination": _l("Destination"),
+    "start_date": _l("Departure date"),
+    "end_date": _l("Return date"),
+    "travellers": _l("Number of travellers"),
+    "budget": _l("Budget (CNY)"),
+    "quoted_price": _l("Quoted price (CNY)"),
+    "total_price": _l("Total price (CNY)"),
+    "review_comments": _l("Review comments"),
+    "requested_adjustments": _l("Requested adjustments"),
+    "cost_delta": _l("Cost change (CNY)"),
+}
+
+
+def _label(table: dict[str, Any], key: str | None, fallback: str | None = None) -> str:
+    if key is None:
+        return fallback or ""
+    found = table.get(key)
+    return str(found) if found is not None else (fallback or key)
+
+
+def role_label(role: str | None) -> str:
+    return _label(ROLE_LABELS, role, gettext("Any role") if role is None else None)
+
+
+def process_label(key: str | None, fallback: str | None = None) -> str:
+    return _label(PROCESS_LABELS, key, fallback)
+
+
+def task_label(bpmn_id: str | None, fallback: str | None = None) -> str:
+    """The task's translated name; the model's own name for ids the catalogue does not know."""
+    return _label(TASK_LABELS, bpmn_id, fallback)
+
+
+def case_status_label(status: str | None) -> str:
+    return _label(CASE_STATUS_LABELS, status)
+
+
+def task_status_label(status: str | None) -> str:
+    return _label(TASK_STATUS_LABELS, status)
+
+
+def event_label(kind: str | None) -> str:
+    return _label(EVENT_LABELS, kind)
+
+
+def tier_label(tier: str | None) -> str:
+    return _label(TIER_LABELS, tier, "—" if not tier else None)
+
+
+def segment_label(segment: str | None) -> str:
+    return _label(SEGMENT_LABELS, segment, "—" if not segment else None)
+
+
+def channel_label(channel: str | None) -> str:
+    return _label(CHANNEL_LABELS, channel)
+
+
+def variable_label(key: str) -> str | None:
+    found = VARIABLE_LABELS.get(key)
+    return str(found) if found is not None else None
+
+
+TEMPLATE_GLOBALS = {
+    "role_label": role_label,
+    "process_label": process_label,
+    "task_label": task_label,
+    "case_status_label": case_status_label,
+    "task_status_label": task_status_label,
+    "event_label": event_label,
+    "tier_label": tier_label,
+    "segment_label": segment_label,
+    "channel_label": channel_label,
+}

@@ -60,7 +60,8 @@ def prepare_confirmation_letter(ctx: HandlerContext) -> dict[str, Any]:
                      bookings=data.get("bookings") or [], generated_at=ctx.now.isoformat(timespec="minutes"))
     document = ctx.add_document(f"confirmation-letter-{ctx.case_id}.html", "confirmation_letter",
                                 "text/html; charset=utf-8", content)
-    return {"confirmation_letter_id": document.id}
+    return {"confirmation_letter_id": document.id,
+            "confirmation_letter": f"{document.name} ({document.size // 1024 + 1} kB, filed on the case)"}
 
 
 def register(registry: HandlerRegistry) -> None:

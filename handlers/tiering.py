@@ -45,16 +45,16 @@ def apply_tiers(ctx: HandlerContext) -> dict[str, Any]:
         customer_service.set_tier(ctx.session, customer, tier, by=ctx.actor.username, reason=reason, now=ctx.now,
                                   case_id=ctx.case_id)
         if tier != before:
-            changes.append({"customer_id": customer_id, "name": customer.name, "from_tier": before,
-                            "to_tier": tier, "benefits": BENEFITS.get(tier, ""), "contacted": False})
+            changes.append({"customer_id": customer_id, "name": customer.name, "old_tier": before,
+                            "new_tier": tier, "benefits": BENEFITS.get(tier, ""), "contacted": False})
     for customer_id, override in overrides.items():
         customer = ctx.customer(customer_id)
         before = customer.tier
         customer_service.set_tier(ctx.session, customer, override["tier"], by=ctx.actor.username,
                                   reason=override.get("reason"), now=ctx.now, case_id=ctx.case_id)
         if override["tier"] != before:
-            changes.append({"customer_id": customer_id, "name": customer.name, "from_tier": before,
-                            "to_tier": override["tier"], "benefits": BENEFITS.get(override["tier"], ""),
+            changes.append({"customer_id": customer_id, "name": customer.name, "old_tier": before,
+                            "new_tier": override["tier"], "benefits": BENEFITS.get(override["tier"], ""),
                             "contacted": False})
     return {"tier_changes": changes}
 

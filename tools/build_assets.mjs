@@ -12,6 +12,7 @@ const vendor = join(root, "webapp", "static", "vendor");
 // [source under node_modules, target under webapp/static/vendor]
 const files = [
   ["bpmn-js/dist/bpmn-navigated-viewer.production.min.js", "bpmn-navigated-viewer.production.min.js"],
+  ["chart.js/dist/chart.umd.min.js", "chart.umd.min.js"],
 ];
 const cssDirectory = "bpmn-js/dist/assets";
 

@@ -10,7 +10,7 @@ import json
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
@@ -38,11 +38,15 @@ from .script_helpers import script_helpers
 
 
 class _ClockDatetime(datetime):
-    """``datetime`` whose ``now()`` is the active Tripflow clock; SpiffWorkflow's timer module uses it."""
+    """``datetime`` whose ``now()`` is the active Tripflow clock; SpiffWorkflow's timer module uses it.
+
+    SpiffWorkflow fires a timer when its instant is strictly before now; Tripflow fires what is
+    due *at or before* the clock, so the timer module sees the clock one microsecond later.
+    """
 
     @classmethod
     def now(cls, tz: Any = None) -> _ClockDatetime:  # type: ignore[override]
-        now = current_clock().now()
+        now = current_clock().now() + timedelta(microseconds=1)
         now = now.astimezone(tz) if tz is not None else now.astimezone().replace(tzinfo=None)
         return cls.combine(now.date(), now.timetz())
 

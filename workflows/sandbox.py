@@ -38,8 +38,9 @@ import os
 import re
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
@@ -191,22 +192,41 @@ def _is_plain(node: ast.AST) -> bool:
 
 
 _RESTRICTED_PYTHON_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (re.compile(r'"(.+)" is an invalid variable name because it starts with "_"'),
-     lambda m: f"name '{m[1]}' is not allowed"),
-    (re.compile(r'"(.+)" is an invalid (?:attribute|variable) name because it ends with "__roles__"'),
-     lambda m: f"name '{m[1]}' is not allowed"),
-    (re.compile(r'"(.+)" is an invalid attribute name because it starts with "_"'),
-     lambda m: f"attribute '{m[1]}' is not allowed"),
-    (re.compile(r'"(.+)" is a restricted name, that is forbidden'),
-     lambda m: f"attribute '{m[1]}' is not allowed"),
-    (re.compile(r"(Exec|Eval) calls are not allowed"),
-     lambda m: f"{m[1].lower()}() is not allowed in scripts"),
-    (re.compile(r"(\w+) statements are not allowed"),
-     lambda m: f"{_STATEMENT_NAMES.get(m[1], m[1])} is not allowed in scripts"),
+    (
+        re.compile(r'"(.+)" is an invalid variable name because it starts with "_"'),
+        lambda m: f"name '{m[1]}' is not allowed",
+    ),
+    (
+        re.compile(r'"(.+)" is an invalid (?:attribute|variable) name because it ends with "__roles__"'),
+        lambda m: f"name '{m[1]}' is not allowed",
+    ),
+    (
+        re.compile(r'"(.+)" is an invalid attribute name because it starts with "_"'),
+        lambda m: f"attribute '{m[1]}' is not allowed",
+    ),
+    (
+        re.compile(r'"(.+)" is a restricted name, that is forbidden'),
+        lambda m: f"attribute '{m[1]}' is not allowed",
+    ),
+    (
+        re.compile(r"(Exec|Eval) calls are not allowed"),
+        lambda m: f"{m[1].lower()}() is not allowed in scripts",
+    ),
+    (
+        re.compile(r"(\w+) statements are not allowed"),
+        lambda m: f"{_STATEMENT_NAMES.get(m[1], m[1])} is not allowed in scripts",
+    ),
 ]
-_STATEMENT_NAMES = {"AnnAssign": "a type annotation", "Match": "'match'", "Nonlocal": "'nonlocal'",
-                    "TryStar": "'except*'", "AsyncFunctionDef": "'async def'", "Await": "'await'",
-                    "AsyncFor": "'async for'", "AsyncWith": "'async with'"}
+_STATEMENT_NAMES = {
+    "AnnAssign": "a type annotation",
+    "Match": "'match'",
+    "Nonlocal": "'nonlocal'",
+    "TryStar": "'except*'",
+    "AsyncFunctionDef": "'async def'",
+    "Await": "'await'",
+    "AsyncFor": "'async for'",
+    "AsyncWith": "'async with'",
+}
 _LINE_PREFIX = re.compile(r"^Line (\w+): (.*)$", re.S)
 
 
@@ -320,8 +340,21 @@ _SEQUENCES = (str, bytes, list, tuple)
 _SCALARS = (bool, int, float, type(None))
 _BLOCKED_ATTRIBUTES = frozenset(INSPECT_ATTRIBUTES) | {"mro", "from_bytes", "as_integer_ratio"}
 _FORMAT_METHODS = frozenset({"format", "format_map"})
-_SIZED_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "replace", "join",
-                            "translate", "extend", "to_bytes"})
+_SIZED_METHODS = frozenset(
+    {
+        "center",
+        "ljust",
+        "rjust",
+        "zfill",
+        "expandtabs",
+        "replace",
+        "join",
+        "translate",
+        "extend",
+        "to_bytes",
+        "strftime",
+    }
+)
 _SPEC_NUMBER = re.compile(r"\d+")
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?")
 
@@ -337,8 +370,10 @@ def _text_size(value: Any, budget: int, data_only: bool = False) -> int:
         item = stack.pop()
         kind = type(item)
         if data_only and kind not in _DATA_TYPES:
-            raise ScriptError(f"a {kind.__name__} cannot be stored in the case data, only text, numbers, "
-                              "True/False, None, lists and dicts (convert it with list(...) or del the variable)")
+            raise ScriptError(
+                f"a {kind.__name__} cannot be stored in the case data, only text, numbers, "
+                "True/False, None, lists and dicts (convert it with list(...) or del the variable)"
+            )
         if kind is str or kind is bytes:
             total += len(item) + 2
         elif kind is dict:
@@ -357,8 +392,22 @@ def _text_size(value: Any, budget: int, data_only: bool = False) -> int:
     return total
 
 
-_DATA_TYPES = frozenset({str, int, float, bool, type(None), list, tuple, dict,
-                         datetime.datetime, datetime.date, datetime.timedelta, uuid.UUID})
+_DATA_TYPES = frozenset(
+    {
+        str,
+        int,
+        float,
+        bool,
+        type(None),
+        list,
+        tuple,
+        dict,
+        datetime.datetime,
+        datetime.date,
+        datetime.timedelta,
+        uuid.UUID,
+    }
+)
 
 
 class _Guards:
@@ -418,7 +467,9 @@ class _Guards:
         self.check_length(len(sequence) * times)
         if type(sequence) in (list, tuple) and len(sequence) <= 100:
             # [big_list] * n is small as a list but huge as text or when compared
-            inner = sum(len(item) if type(item) in _SEQUENCES or type(item) is dict else 1 for item in sequence)
+            inner = sum(
+                len(item) if type(item) in _SEQUENCES or type(item) is dict else 1 for item in sequence
+            )
             self.check_length(inner * times)
 
     def pow(self, a: Any, b: Any) -> Any:
@@ -445,11 +496,21 @@ class _Guards:
         return self.check_int(a % b)
 
     _INPLACE = {
-        "+=": "add", "-=": "sub", "*=": "mul", "**=": "pow", "<<=": "lshift", "%=": "mod",
+        "+=": "add",
+        "-=": "sub",
+        "*=": "mul",
+        "**=": "pow",
+        "<<=": "lshift",
+        "%=": "mod",
     }
     _PLAIN_INPLACE = {
-        "/=": operator.truediv, "//=": operator.floordiv, ">>=": operator.rshift,
-        "|=": operator.ior, "&=": operator.iand, "^=": operator.ixor, "@=": operator.matmul,
+        "/=": operator.truediv,
+        "//=": operator.floordiv,
+        ">>=": operator.rshift,
+        "|=": operator.ior,
+        "&=": operator.iand,
+        "^=": operator.ixor,
+        "@=": operator.matmul,
     }
 
     def inplacevar(self, op: str, a: Any, b: Any) -> Any:
@@ -516,9 +577,13 @@ class _Guards:
             total = sum(len(item) if isinstance(item, (str, bytes)) else 0 for item in items)
             self.check_length(total + len(obj) * max(len(items) - 1, 0), "the text")
             args = (items, *args[1:])
-        elif name == "translate" and isinstance(first, dict):
-            longest = max((len(v) for v in first.values() if isinstance(v, str)), default=1)
+        elif name == "translate" and isinstance(first, (dict, list, tuple)):
+            replacements = first.values() if isinstance(first, dict) else first
+            longest = max((len(v) for v in replacements if isinstance(v, str)), default=1)
             self.check_length(len(obj) * max(longest, 1), "the text")
+        elif name == "strftime":  # datetimes in case data: "%1000000000Y" pads in C
+            for number in _SPEC_NUMBER.findall(builtins.str(first or kwargs.get("format", ""))):
+                self.check_length(builtins.int(number), "the text")
         elif name == "extend" and args:
             args = (self.checked_extension(obj, first),)
         return args
@@ -620,12 +685,40 @@ def _type_proxy(real: type, make: Callable[..., Any]) -> type:
 # never ends and never reaches a deadline check), open/eval/exec/compile/__import__/globals, and
 # the exceptions a script has no business raising (SystemExit ...).
 _PLAIN_BUILTINS = (
-    "abs", "all", "any", "bool", "chr", "dict", "divmod", "enumerate", "filter", "float",
-    "frozenset", "isinstance", "len", "list", "map", "max", "min", "ord", "reversed", "set",
-    "sorted", "tuple", "zip",
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "chr",
+    "dict",
+    "divmod",
+    "enumerate",
+    "filter",
+    "float",
+    "frozenset",
+    "isinstance",
+    "len",
+    "list",
+    "map",
+    "max",
+    "min",
+    "ord",
+    "reversed",
+    "set",
+    "sorted",
+    "tuple",
+    "zip",
     "next",
-    "ArithmeticError", "AttributeError", "Exception", "IndexError", "KeyError", "LookupError",
-    "NameError", "TypeError", "ValueError", "ZeroDivisionError",
+    "ArithmeticError",
+    "AttributeError",
+    "Exception",
+    "IndexError",
+    "KeyError",
+    "LookupError",
+    "NameError",
+    "TypeError",
+    "ValueError",
+    "ZeroDivisionError",
 )
 _REAL_BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -633,8 +726,12 @@ _REAL_BUILTIN_NAMES = frozenset(dir(builtins))
 def _script_builtins(guards: _Guards) -> dict[str, Any]:
     table = {name: getattr(builtins, name) for name in _PLAIN_BUILTINS}
     table.update(
-        range=guards.range, repr=guards.repr, round=guards.round, sum=guards.sum,
-        str=_type_proxy(builtins.str, guards.str), int=_type_proxy(builtins.int, guards.int),
+        range=guards.range,
+        repr=guards.repr,
+        round=guards.round,
+        sum=guards.sum,
+        str=_type_proxy(builtins.str, guards.str),
+        int=_type_proxy(builtins.int, guards.int),
     )
     return table
 
@@ -697,8 +794,13 @@ class SandboxEnvironment(TaskDataEnvironment):
         code = _compiled(expression, "eval")
         self._prepare_context(context)
         watch = self._watch()
-        namespace = {**self.globals, **(external_context or {}), **context, **self._fixed,
-                     "_tick_": watch.tick}
+        namespace = {
+            **self.globals,
+            **(external_context or {}),
+            **context,
+            **self._fixed,
+            "_tick_": watch.tick,
+        }
         result = self._run(code, namespace, watch, "eval")
         if type(result) not in _SCALARS:
             self._check_output(result)
@@ -709,8 +811,13 @@ class SandboxEnvironment(TaskDataEnvironment):
         code = _compiled(script, "exec")
         self._prepare_context(context)
         watch = self._watch()
-        namespace = {**context, **self.globals, **(external_context or {}), **self._fixed,
-                     "_tick_": watch.tick}
+        namespace = {
+            **context,
+            **self.globals,
+            **(external_context or {}),
+            **self._fixed,
+            "_tick_": watch.tick,
+        }
         self._run(code, namespace, watch, "exec")
         result = {
             key: value
@@ -737,17 +844,21 @@ class SandboxEnvironment(TaskDataEnvironment):
     def _run(self, code: Any, namespace: dict, watch: _Watch, mode: str) -> Any:
         try:
             result = eval(code, namespace) if mode == "eval" else exec(code, namespace)  # noqa: S307
-        except NameError as exc:
-            if exc.name in _REAL_BUILTIN_NAMES:
+        except ScriptError:
+            raise
+        except Exception as exc:
+            if watch.failure is not None:  # the script swallowed the timeout, then failed otherwise
+                raise ScriptError(watch.failure) from exc
+            if isinstance(exc, NameError) and exc.name in _REAL_BUILTIN_NAMES:
                 line = _script_line(exc)
                 where = f" (line {line})" if line else ""
                 raise ScriptError(f"name '{exc.name}' is not available in scripts{where}") from exc
+            if isinstance(exc, RecursionError):
+                raise ScriptError("a function in the script calls itself too deeply") from exc
+            if isinstance(exc, MemoryError):
+                raise ScriptError("the script ran out of memory") from exc
             raise
-        except RecursionError as exc:
-            raise ScriptError("a function in the script calls itself too deeply") from exc
-        except MemoryError as exc:
-            raise ScriptError("the script ran out of memory") from exc
-        if watch.failure is not None:
+        if watch.failure is not None:  # the script swallowed the timeout and finished
             raise ScriptError(watch.failure)
         return result
 

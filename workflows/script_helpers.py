@@ -10,8 +10,8 @@ string in ISO 8601 form, so what a script stores in the case data is plain JSON.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from workflows.clock import current_clock
@@ -60,9 +60,10 @@ def script_helpers(timezone_name: str = "Asia/Shanghai") -> dict[str, object]:
         try:
             instant = _aware(datetime.fromisoformat(instant_iso), zone)
         except (TypeError, ValueError):
-            raise ValueError(f"add_hours(): {instant_iso!r} is not an instant like "
-                             "'2026-11-24T09:00:00+08:00'") from None
-        shifted = instant.astimezone(timezone.utc) + timedelta(hours=hours)
+            raise ValueError(
+                f"add_hours(): {instant_iso!r} is not an instant like '2026-11-24T09:00:00+08:00'"
+            ) from None
+        shifted = instant.astimezone(UTC) + timedelta(hours=hours)
         return shifted.astimezone(zone).isoformat()
 
     def add_days(day: object, n: int) -> str:

@@ -79,7 +79,7 @@ def begin_write(session: Session) -> None:
 
 def lock_case(session: Session, case_id: int, *, skip_locked: bool = False) -> Case | None:
     query = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
-    query = query.with_for_update(skip_locked=skip_locked)
+    query = query.with_for_update(skip_locked=skip_locked, of=Case)
     return session.scalars(query).first()
 
 

@@ -2,10 +2,47 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+
+from workflows import inbox
+from workflows.permissions import EDIT_CUSTOMERS, LANE_ROLES, may_start
+
+from ..auth import current_actor
+from ..extensions import db
+from .common import TEMPLATE_FILTERS
+from .labels import TEMPLATE_GLOBALS
+
+
+def _inbox_counts() -> dict[str, int] | None:
+    """Badge counts for the top bar: two cheap indexed counts, only when a page asks for them."""
+    who = current_actor()
+    if who is None:
+        return None
+    try:
+        return {scope: inbox.count_tasks(db.session, who, scope) for scope in ("mine", "group")}
+    except SQLAlchemyError:  # the error page of a database failure still renders
+        db.session.rollback()
+        return None
+
+
+def _page_globals() -> dict[str, Any]:
+    return {"inbox_counts": _inbox_counts, "may_start": may_start, "EDIT_CUSTOMERS": EDIT_CUSTOMERS,
+            "LANE_ROLES": LANE_ROLES}
 
 
 def register_pages(app: Flask) -> None:
     from .auth import bp as auth
+    from .cases import bp as cases
+    from .customers import bp as customers
+    from .inbox import bp as inbox_pages
+    from .processes import bp as processes
+    from .tasks import bp as tasks
 
-    app.register_blueprint(auth)
+    for blueprint in (auth, inbox_pages, tasks, cases, customers, processes):
+        app.register_blueprint(blueprint)
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    app.jinja_env.filters.update(TEMPLATE_FILTERS)
+    app.context_processor(_page_globals)

@@ -1,0 +1,146 @@
+"""Customers: the searchable list, profile cards, creating and editing them, logging contacts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from workflows import customers as customer_service
+from workflows.case_queries import list_cases
+from workflows.errors import Invalid
+from workflows.models import User, UserRole
+from workflows.permissions import EDIT_CUSTOMERS
+from workflows.time import local_today
+
+from ..extensions import db
+from .common import actor, page_blueprint, runtime
+from .field_errors import error_text
+from .flashes import flash_success
+
+bp = page_blueprint("customers", __name__)
+PAGE_SIZE = 30
+FIELDS = tuple(customer_service.CUSTOMER_SCHEMA["properties"])
+
+
+def _advisors() -> list[tuple[str, str]]:
+    """Active travel advisors (user name, display name): who can be a dedicated advisor."""
+    rows = db.session.execute(
+        select(User.username, User.display_name).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == "travel_advisor", User.active.is_(True)).order_by(User.username))
+    return [(r.username, r.display_name or r.username) for r in rows]
+
+
+_MISSING = re.compile(r"^'(\w+)' is a required property$")
+
+
+def _errors(exc: Invalid) -> dict[str, str]:
+    """Field name -> sentence; a schema's "'x' is a required property" is put on field x."""
+    found: dict[str, str] = {}
+    for detail in exc.details:
+        missing = _MISSING.match(str(detail.get("message", "")))
+        if missing:
+            detail = {"field": missing.group(1), "code": "required"}
+        found.setdefault(str(detail.get("field", "")), error_text(detail))
+    return found
+
+
+@bp.get("/customers")
+def index() -> Any:
+    args = request.args
+    q, tier, segment = args.get("q", "").strip(), args.get("tier") or None, args.get("segment") or None
+    tier = tier if tier in customer_service.TIERS else None
+    segment = segment if segment in customer_service.SEGMENTS else None
+    cursor = args.get("cursor", "")
+    after = int(cursor) if cursor.isdigit() and len(cursor) < 12 else None
+    rows = customer_service.list_customers(db.session, q=q or None, tier=tier, segment=segment, after_id=after,
+                                           limit=PAGE_SIZE + 1)
+    next_cursor = str(rows[PAGE_SIZE - 1].id) if len(rows) > PAGE_SIZE else None
+    return render_template("customers/index.html", customers=rows[:PAGE_SIZE], q=q, tier=tier, segment=segment,
+                           next_cursor=next_cursor, paged=after is not None,
+                           may_edit=actor().has_any(EDIT_CUSTOMERS))
+
+
+def _submitted(editing: bool) -> dict[str, Any]:
+    """The form's fields; blank means none, except a blank identity number on edit keeps the old one."""
+    values: dict[str, Any] = {}
+    for name in FIELDS:
+        text = request.form.get(name, "").strip()
+        if editing and name == "id_number" and not text:
+            continue
+        values[name] = text or None
+    return values
+
+
+def _form(customer: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
+    return render_template("customers/form.html", customer=customer, values=values, errors=errors,
+                           advisors=_advisors(), segments=customer_service.SEGMENTS), status
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+def new() -> Any:
+    actor().require(EDIT_CUSTOMERS, "creating customers")
+    if request.method == "GET":
+        return _form(None, {}, {})
+    values = _submitted(editing=False)
+    try:
+        customer = customer_service.create_customer(db.session, values, now=runtime().clock.now())
+        db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        return _form(None, values, _errors(exc), 400)
+    flash_success(_("Customer %(name)s created.", name=customer.name))
+    return redirect(url_for("customers.show", customer_id=customer.id))
+
+
+@bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
+def edit(customer_id: int) -> Any:
+    actor().require(EDIT_CUSTOMERS, "editing customers")
+    customer = customer_service.get_customer(db.session, customer_id)
+    card = customer_service.customer_card(db.session, customer, local_today(runtime().clock, runtime().timezone))
+    if request.method == "GET":
+        return _form(card, {**card, "id_number": ""}, {})
+    values = _submitted(editing=True)
+    try:
+        customer_service.update_customer(db.session, customer_id, values, now=runtime().clock.now())
+        db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        return _form(card, values, _errors(exc), 400)
+    flash_success(_("Changes saved."))
+    return redirect(url_for("customers.show", customer_id=customer_id))
+
+
+def _profile(customer_id: int, contact: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+             status: int = 200) -> Any:
+    rt = runtime()
+    customer = customer_service.get_customer(db.session, customer_id)
+    card = customer_service.customer_card(db.session, customer, local_today(rt.clock, rt.timezone))
+    cases, _cursor = list_cases(db.session, rt, customer_id=customer_id, limit=20)
+    return render_template("customers/show.html", card=card, contacts=customer_service.contacts_of(
+        db.session, customer_id), cases=cases, channels=customer_service.CHANNELS, contact=contact or {},
+        errors=errors or {}, may_edit=actor().has_any(EDIT_CUSTOMERS)), status
+
+
+@bp.get("/customers/<int:customer_id>")
+def show(customer_id: int) -> Any:
+    return _profile(customer_id)
+
+
+@bp.post("/customers/<int:customer_id>/contacts")
+def add_contact(customer_id: int) -> Any:
+    who = actor()
+    who.require(EDIT_CUSTOMERS, "logging contacts")
+    typed = {"channel": request.form.get("channel", ""), "summary": request.form.get("summary", "").strip()}
+    fields = {k: v for k, v in typed.items() if v}
+    try:
+        customer_service.add_contact(db.session, customer_id, fields, by=who.username, now=runtime().clock.now())
+        db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        return _profile(customer_id, typed, _errors(exc), 400)
+    flash_success(_("Contact logged."))
+    return redirect(url_for("customers.show", customer_id=customer_id, _anchor="contacts"))

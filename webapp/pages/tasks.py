@@ -1,0 +1,103 @@
+"""The task page: what the case knows so far, the task's form, comments; completing the task."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from workflows import cases as case_service
+from workflows.comments import comment_on_task
+from workflows.customers import get_customer, list_customers
+from workflows.errors import Invalid, NotFound
+from workflows.permissions import may_work_on
+from workflows.tasks import get_work_item, task_detail, task_form
+
+from ..extensions import db
+from ..form_render import FormContext, Option, build_form, coerce, normalise, raw_from_data
+from .common import actor, page_blueprint, runtime
+from .field_errors import error_text
+from .flashes import flash_error, flash_info, flash_success
+from .labels import role_label, task_label
+from .values import field_index, show_many
+
+bp = page_blueprint("tasks", __name__)
+
+# Variables that tell the person why the work came back: shown above the form, not in the context list.
+ATTENTION = ("review_comments", "requested_adjustments")
+PICKER_LIMIT = 500
+
+
+def _customer_options(selected: str) -> list[Option]:
+    customers = list_customers(db.session, limit=PICKER_LIMIT)
+    if selected.isdigit() and all(str(c.id) != selected for c in customers):
+        try:
+            customers.append(get_customer(db.session, int(selected)))
+        except NotFound:
+            pass
+    return [Option(str(c.id), " · ".join(p for p in (c.name, c.phone or "", c.tier) if p)) for c in customers]
+
+
+def _may_complete(task: dict[str, Any]) -> bool:
+    who = actor()
+    return (task["status"] in ("ready", "claimed") and task["case_status"] == "running"
+            and may_work_on(who, task["lane"], task["assignee"])
+            and task["claimed_by"] in (None, who.username))
+
+
+def _render(task_id: int, raw: dict[str, str] | None = None, errors: list[dict[str, Any]] | None = None,
+            status: int = 200) -> Any:
+    rt = runtime()
+    task = task_detail(db.session, rt, task_id)
+    schema, ui = task["form"]["schema"], task["form"]["ui_schema"]
+    data = task["data"]
+    if raw is None:
+        raw = raw_from_data(schema, data, rt.timezone)
+    uses_picker = "customer_picker" in json.dumps(ui)
+    ctx = FormContext(str(get_locale()), rt.timezone,
+                      _customer_options(raw.get("customer_id", "")) if uses_picker else [])
+    fields, unplaced = build_form(schema, ui, raw, errors or [], ctx, error_text)
+    index = field_index(db.session, rt, task["process"])
+    context_keys = [k for k in ui.get("ui:readonly_context") or [] if k not in ATTENTION]
+    return render_template(
+        "tasks/show.html", task=task, fields=fields, unplaced=unplaced, has_errors=bool(errors),
+        attention=show_many([k for k in ATTENTION if k in (ui.get("ui:readonly_context") or [])], data, index),
+        context=show_many(context_keys, data, index), may_complete=_may_complete(task),
+        has_new_customer=any(f.key == "new_customer" for f in fields),
+        form_title=task_label(task["task_id"], task["name"]),
+    ), status
+
+
+@bp.get("/tasks/<int:task_id>")
+def show(task_id: int) -> Any:
+    return _render(task_id)
+
+
+@bp.post("/tasks/<int:task_id>")
+def submit(task_id: int) -> Any:
+    rt = runtime()
+    form = task_form(db.session, rt, get_work_item(db.session, task_id))
+    raw = normalise(form["schema"], request.form)
+    data = coerce(form["schema"], form["ui_schema"], raw, rt.timezone)
+    try:
+        case = case_service.complete_task(db.session, rt, task_id, data, actor())
+    except Invalid as exc:
+        return _render(task_id, raw=raw, errors=exc.details or [{"field": "", "message": exc.message}], status=400)
+    flash_success(_("Task completed"))
+    for item in case_service.open_tasks_of_case(db.session, case.id):
+        flash_info(_("Next step: %(task)s — %(lane)s", task=task_label(item.bpmn_id, item.name),
+                     lane=item.assignee or role_label(item.lane)))
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/tasks/<int:task_id>/comments")
+def comment(task_id: int) -> Any:
+    try:
+        comment_on_task(db.session, runtime(), task_id, request.form.get("text", ""), actor())
+        flash_success(_("Comment added."))
+    except Invalid:
+        flash_error(_("Write a comment first."))
+    return redirect(url_for("tasks.show", task_id=task_id, _anchor="comments"))

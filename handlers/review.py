@@ -1,19 +1,152 @@
-"""Quarterly review [003 §7]: freeze last quarter's figures into a report on the case."""
+"""Quarterly review [003 §7, 001 §3.4.4]: freeze last quarter's figures into a report on the case,
+then record the analyst's decisions on the improvement backlog.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+
+from workflows import metrics
 from workflows.context import HandlerContext
+from workflows.models import Improvement
 
 from .registry import HandlerRegistry
 
+# Bilingual labels: the report is a document filed on the case, read outside the web pages.
+METRIC_LABELS = {
+    "csat": "客户满意度 CSAT",
+    "nps": "净推荐值 NPS",
+    "repurchase_rate": "复购率 Repurchase rate",
+    "complaint_resolution_hours": "投诉处理时长 Complaint resolution (median)",
+    "complaints": "投诉 Complaints",
+    "plan_rejection_rate": "方案驳回率 Plan rejection rate",
+    "rework_loops": "返工轮次 Rework loops",
+    "change_requests": "行程变更 Change requests",
+    "cycle_time": "任务周期 Task cycle time (median)",
+    "tiers": "客户分级 Customers",
+}
+
+REPORT = """{% extends "base.html" %}
+{% block title %}季度服务复盘 Quarterly report {{ period.label }}{% endblock %}
+{% block body %}
+<h1>季度服务复盘 <span class="en">Quarterly service report</span> {{ period.label }}</h1>
+<p>{{ period["from"] }} – {{ period["to"] }}</p>
+<h2>指标 <span class="en">Metrics</span></h2>
+<table>
+  <tr><th>指标 <span class="en">Metric</span></th><th>数值 <span class="en">Value</span></th>
+      <th>目标 <span class="en">Target</span></th><th>样本 <span class="en">n</span></th></tr>
+  {% for row in rows %}
+  <tr><td>{{ row.label }}</td>
+      <td>{{ row.shown }}{% if row.met is sameas true %} ✓{% elif row.met is sameas false %} ✗{% endif %}</td>
+      <td>{{ row.target_text or "—" }}</td><td>{{ row.n }}</td></tr>
+  {% endfor %}
+</table>
+<h2>投诉 <span class="en">Complaints</span></h2>
+<table>
+  <tr><th>紧急占比 <span class="en">Urgent</span></th><td>{{ fmt(complaints.urgent_pct, "%") }}</td></tr>
+  <tr><th>升级 <span class="en">Escalations</span></th><td>{{ complaints.escalations }}</td></tr>
+  <tr><th>超时 <span class="en">SLA breaches</span></th><td>{{ complaints.sla_breaches }}</td></tr>
+  <tr><th>P90 处理时长 <span class="en">Resolution p90</span></th><td>{{ fmt(resolution.p90_hours, "h") }}</td></tr>
+  {% for topic, count in complaints.by_topic.items() %}
+  <tr><th>{{ topic }}</th><td>{{ count }}</td></tr>
+  {% endfor %}
+</table>
+<h2>复购 <span class="en">Repurchase</span></h2>
+<table>
+  <tr><th>本期 <span class="en">This period</span></th><td>{{ fmt(repurchase.value, "%") }} (n = {{ repurchase.n }})</td></tr>
+  <tr><th>去年同期 <span class="en">A year before</span></th><td>{{ fmt(repurchase.previous_year_value, "%") }}</td></tr>
+  <tr><th>变化 <span class="en">Change</span></th><td>{{ fmt(repurchase.change, " pp") }}</td></tr>
+</table>
+<h2>客户分级 <span class="en">Tiers</span></h2>
+<table>
+  {% for tier, count in tiers.by_tier.items() %}<tr><th>{{ tier }}</th><td>{{ count }}</td></tr>{% endfor %}
+  <tr><th>升级 / 降级 <span class="en">Up / down</span></th><td>{{ tiers.up }} / {{ tiers.down }}</td></tr>
+</table>
+<h2>改进待办 <span class="en">Improvement backlog</span> ({{ backlog|length }})</h2>
+<table>
+  {% for item in backlog %}<tr><th>#{{ item.item_id }} {{ item.topic or "" }}</th><td>{{ item.summary }}</td></tr>
+  {% else %}<tr><td>—</td></tr>{% endfor %}
+</table>
+{% endblock %}
+"""
+
+_env = Environment(
+    loader=ChoiceLoader([DictLoader({"quarterly_report.html": REPORT}),
+                         FileSystemLoader(Path(__file__).parent / "templates")]),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        value = f"{value:,.1f}" if not value.is_integer() else f"{int(value):,}"
+    return f"{value}{unit}"
+
+
+def _shown(figure: dict[str, Any]) -> str:
+    if figure["value"] is None:
+        return f"— ({figure.get('reason') or 'no data'})"
+    unit = {"%": "%", "h": " h", "points": ""}.get(figure["unit"], " " + figure["unit"])
+    return _fmt(figure["value"], unit)
+
+
+def open_backlog(ctx: HandlerContext) -> list[dict[str, Any]]:
+    items = ctx.session.scalars(select(Improvement).where(Improvement.status.in_(("open", "deferred")))
+                                .order_by(Improvement.id))
+    return [{"item_id": i.id, "topic": i.topic, "summary": (i.text or "")[:300], "status": i.status,
+             "created_at": i.created_at.isoformat()} for i in items]
+
 
 def compile_metrics(ctx: HandlerContext) -> dict[str, Any]:
-    from workflows.metrics import compile_quarter_report
+    """Freezes the previous quarter's metrics into an HTML ``quarterly_report`` document on the case.
 
-    return compile_quarter_report(ctx)
+    Returns what ``review_metrics`` shows (``quarter``, ``metrics_report``, ``improvement_backlog``)
+    and one row per open backlog item for ``triage_improvements`` to decide on (``triage``).
+    """
+    period = metrics.previous_quarter(ctx.today, ctx.timezone)
+    figures = metrics.metrics_json(ctx.session, period, ctx.now)
+    rows = [{"metric": key, "label": METRIC_LABELS.get(key, key), "value": f["value"], "unit": f["unit"],
+             "target": f["target"], "target_text": f.get("target_text"), "met": f.get("met"), "n": f["n"],
+             "reason": f.get("reason"), "shown": _shown(f)} for key, f in figures.items()]
+    backlog = open_backlog(ctx)
+    html = _env.get_template("quarterly_report.html").render(
+        period=period.as_dict(), rows=rows, complaints=figures["complaints"],
+        resolution=figures["complaint_resolution_hours"], repurchase=figures["repurchase_rate"],
+        tiers=figures["tiers"], backlog=backlog, fmt=_fmt, generated_at=ctx.now.isoformat(timespec="minutes"))
+    document = ctx.add_document(f"quarterly-report-{period.label}.html", "quarterly_report",
+                                "text/html; charset=utf-8", html.encode("utf-8"))
+    return {
+        "report_period": period.as_dict(),
+        "quarter": period.label,
+        "metrics": figures,
+        "metrics_report": [{k: r[k] for k in ("metric", "label", "shown", "target_text", "met", "n")} for r in rows],
+        "improvement_backlog": backlog,
+        "triage": [{"item_id": b["item_id"], "summary": b["summary"]} for b in backlog],
+        "report_document_id": document.id,
+    }
+
+
+def triage_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
+    """Writes each backlog decision (accepted / rejected / deferred) onto the improvement item."""
+    decided = 0
+    for row in submitted.get("triage") or []:
+        item = ctx.session.get(Improvement, int(row.get("item_id") or 0))
+        if item is None or row.get("decision") not in ("accepted", "rejected", "deferred"):
+            continue
+        item.status = row["decision"]
+        item.triaged_at = ctx.now
+        decided += 1
+    return {"triaged_items": decided}
 
 
 def register(registry: HandlerRegistry) -> None:
     registry.service("compile_metrics_handler")(compile_metrics)
+    registry.on_complete("triage_improvements")(triage_done)

@@ -74,7 +74,7 @@ def _start(session: Session, rt: Runtime, process_key: str, data: dict[str, Any]
     now = rt.clock.now()
     case = Case(process_key=process_key, process_version_id=version.id, version=version, status="running",
                 started_at=now, started_by=actor.username, updated_at=now, parent_id=parent_id, state=b"",
-                serializer_version="", data={})
+                serializer_version="", data={}, element_counts={})
     session.add(case)
     session.flush()
     step = Step(session, rt, case, rt.specs.get(session, version), actor)
@@ -203,6 +203,7 @@ def complete_task(session: Session, rt: Runtime, work_item_id: int, submitted: A
         with _engine_clock(rt):
             try:
                 task.run()
+                step.count_run(task)
             except Exception as exc:  # noqa: BLE001 - a failing post-script is an incident like any other
                 from .engine import describe_error
 

@@ -152,6 +152,7 @@ class Case(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     state: Mapped[bytes] = mapped_column(LargeBinary)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # variables as of the last step
+    element_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # BPMN id -> times run
     serializer_version: Mapped[str] = mapped_column(String(16))
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
     error_element: Mapped[str | None] = mapped_column(String(255))

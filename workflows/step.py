@@ -106,6 +106,13 @@ class Step:
         self.context = HandlerContext(session, case.id, {}, actor, self.now, rt.timezone)
         self.script_engine = rt.engine.script_engine(self._call_handler)
         self.error: tuple[str | None, str] | None = None
+        self.ran: dict[str, int] = {}
+
+    def count_run(self, task: Task) -> None:
+        """Counts each BPMN element that ran, for the diagram overlay and loop counts."""
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if bpmn_id:
+            self.ran[bpmn_id] = self.ran.get(bpmn_id, 0) + 1
 
     # handlers run in a savepoint, so a failing one leaves none of its writes behind
     def _call_handler(self, task: Task, name: str) -> dict[str, Any]:
@@ -142,7 +149,7 @@ class Step:
         with use_clock(self.rt.clock):
             try:
                 workflow.refresh_timers()
-                workflow.do_engine_steps()
+                workflow.do_engine_steps(did_complete_task=self.count_run)
             except Exception as exc:  # noqa: BLE001 - every failure of a model becomes an incident
                 log.info("case %s failed: %s", self.case.id, exc, exc_info=True)
                 self.error = describe_error(exc)
@@ -155,6 +162,12 @@ class Step:
         case.serializer_version = SERIALIZER_VERSION
         case.data = data
         case.updated_at = self.now
+        if self.ran:
+            counts = dict(case.element_counts or {})
+            for bpmn_id, times in self.ran.items():
+                counts[bpmn_id] = counts.get(bpmn_id, 0) + times
+            case.element_counts = counts
+            self.ran = {}
         self._summarise(data)
         self._sync_work_items(workflow)
         self._sync_timers(workflow)

@@ -1,0 +1,72 @@
+// Tripflow: small progressive enhancements. Every page works without them.
+(function () {
+  "use strict";
+
+  // Array fields: "add row" copies the row template with the next index; "remove" drops a row.
+  function addRow(array) {
+    var template = array.querySelector("template[data-row-template]");
+    var rows = array.querySelector("[data-rows]");
+    if (!template || !rows) return;
+    var index = parseInt(array.getAttribute("data-next-index") || "0", 10);
+    array.setAttribute("data-next-index", String(index + 1));
+    var holder = document.createElement("tbody");
+    holder.innerHTML = template.innerHTML.split("__index__").join(String(index));
+    var row = holder.firstElementChild;
+    rows.appendChild(row);
+    var first = row.querySelector("input:not([type=hidden]), select, textarea");
+    if (first) first.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+    var add = target.closest("[data-add-row]");
+    if (add) {
+      event.preventDefault();
+      addRow(add.closest("[data-array]"));
+      return;
+    }
+    var remove = target.closest("[data-remove-row]");
+    if (remove) {
+      event.preventDefault();
+      var row = remove.closest("tr");
+      if (row) row.remove();
+    }
+  });
+
+  // Filters that apply as soon as they change.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit") && target.form) {
+      target.form.submit();
+    }
+  });
+
+  // Customer picker: narrow the list while typing a name or phone number.
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (!(target instanceof HTMLInputElement) || !target.hasAttribute("data-picker-filter")) return;
+    var select = target.closest("[data-picker]").querySelector("select");
+    var needle = target.value.trim().toLowerCase();
+    Array.prototype.forEach.call(select.options, function (option) {
+      if (!option.value) return;
+      option.hidden = Boolean(needle) && option.text.toLowerCase().indexOf(needle) === -1;
+    });
+  });
+
+  // Submit buttons: no double submissions while the server works.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    var button = form.querySelector("button[type=submit]:not([name])");
+    if (button) {
+      window.setTimeout(function () { button.disabled = true; }, 0);
+    }
+  });
+  // Coming back with the browser's back button: the buttons work again.
+  window.addEventListener("pageshow", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("button[type=submit]:disabled"), function (b) {
+      if (!b.closest("fieldset[disabled]")) b.disabled = false;
+    });
+  });
+})();

@@ -122,10 +122,15 @@ def timers_run(at: str | None) -> None:
     """Fire every timer due at or before the time, and run those cases on."""
     from workflows.cases import fire_due_timers
 
+    from workflows.schedules import run_schedules
+
     rt = _runtime()
     instant = _parse_at(at)
     if instant is not None:
         rt.clock = FixedClock(instant)
+    started = run_schedules(db.session, rt)
+    if started:
+        click.echo(f"started scheduled case(s): {started}")
     total = 0
     while True:
         fired = fire_due_timers(db.session, rt, SYSTEM)
@@ -142,10 +147,13 @@ def worker_command(interval: float) -> None:
     """Fire due timers in a loop (what `make run` runs beside the web server)."""
     from workflows.cases import fire_due_timers
 
+    from workflows.schedules import run_schedules
+
     rt = _runtime()
     click.echo(f"timer worker started, every {interval:g} s")
     while True:
         try:
+            run_schedules(db.session, rt)
             fired = fire_due_timers(db.session, rt, SYSTEM)
             if fired:
                 click.echo(f"fired timers of {len(fired)} case(s): {fired}")

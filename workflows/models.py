@@ -325,3 +325,13 @@ class Improvement(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, accepted, rejected, deferred
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ScheduleRun(Base):
+    """One row per scheduled start that happened (``customer_tiering:2027H1``), so it happens once."""
+
+    __tablename__ = "schedule_run"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    case_id: Mapped[int | None] = mapped_column(Integer)

@@ -26,6 +26,7 @@ START_ROLES: dict[str, frozenset[str]] = {
     "complaint_handling": frozenset({"customer_service", "account_manager"}),
     "customer_tiering": frozenset({"service_supervisor"}),
     "quarterly_review": frozenset({"service_supervisor"}),
+    "birthday_reminder": frozenset({"account_manager"}),
 }
 START_ANY = frozenset({"service_supervisor", "process_owner"})
 SUPERVISE = frozenset({"service_supervisor"})

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from workflows import inbox
-from workflows.permissions import EDIT_CUSTOMERS, LANE_ROLES, may_start
+from workflows import inbox as inbox_queries
+from workflows.permissions import EDIT_CUSTOMERS, may_start
 
 from ..auth import current_actor
 from ..extensions import db
@@ -22,15 +22,14 @@ def _inbox_counts() -> dict[str, int] | None:
     if who is None:
         return None
     try:
-        return {scope: inbox.count_tasks(db.session, who, scope) for scope in ("mine", "group")}
+        return {scope: inbox_queries.count_tasks(db.session, who, scope) for scope in ("mine", "group")}
     except SQLAlchemyError:  # the error page of a database failure still renders
         db.session.rollback()
         return None
 
 
 def _page_globals() -> dict[str, Any]:
-    return {"inbox_counts": _inbox_counts, "may_start": may_start, "EDIT_CUSTOMERS": EDIT_CUSTOMERS,
-            "LANE_ROLES": LANE_ROLES}
+    return {"inbox_counts": _inbox_counts, "may_start": may_start, "EDIT_CUSTOMERS": EDIT_CUSTOMERS}
 
 
 def register_pages(app: Flask) -> None:

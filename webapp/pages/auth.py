@@ -11,7 +11,7 @@ from flask_login import login_user, logout_user
 
 from workflows.users import authenticate
 
-from ..auth import _SessionUser
+from ..auth import _SessionUser, current_actor
 from ..extensions import db
 from ..login_limits import failed_login_limits
 
@@ -28,6 +28,8 @@ def _safe_next(target: str | None) -> str:
 @failed_login_limits
 def login() -> Any:
     error = None
+    if request.method == "GET" and current_actor() is not None:
+        return redirect(_safe_next(request.args.get("next")))
     if request.method == "POST":
         user = authenticate(db.session, request.form.get("username", ""), request.form.get("password", ""))
         if user is not None:

@@ -89,11 +89,12 @@ def show(case_id: int) -> Any:
     events, next_cursor = case_history(db.session, case_id, limit=HISTORY_PAGE)
     index = field_index(db.session, rt, case.process_key)
     viewer = Path(current_app.static_folder or "", VIEWER).is_file()
-    completed = sorted({e.bpmn_id for e in events if e.kind == "task_completed" and e.bpmn_id})
+    active = {t["task_id"] for t in view["active_tasks"]}
+    completed = sorted({e.bpmn_id for e in events if e.kind == "task_completed" and e.bpmn_id} - active)
     return render_template(
         "cases/show.html", case=view, data=show_case_data(view["data"], index, SUMMARY), events=events,
         more_history=next_cursor is not None, documents=case_documents(db.session, case_id), viewer=viewer,
-        active_ids=" ".join(sorted({t["task_id"] for t in view["active_tasks"]})),
+        active_ids=" ".join(sorted(active)),
         completed_ids=" ".join(completed),
         error_ids=case.error_element or "",
     )

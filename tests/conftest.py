@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from webapp.extensions import db
 from webapp.setup import deploy_directory, init_schema
 from workflows import cases
 from workflows.clock import FixedClock
+from workflows.deploy import SpecCache
 from workflows.models import Case, WorkItem
 from workflows.permissions import LANE_ROLES, ROLES, Actor
 from workflows.runtime import Runtime
@@ -44,20 +45,42 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI))
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'tripflow.db'}"
+SHARED_SPECS = SpecCache()  # parsed bundles are keyed by content hash, so tests can share them
 
 
-@pytest.fixture
-def app(database_url: str, clock: FixedClock) -> Iterator[Flask]:
-    app = create_app(app_config(database_url), clock=clock)
+def prepare_database(url: str, clock: FixedClock) -> None:
+    """Schema, the models of bpmn/ and one user per role (password PASSWORD)."""
+    app = create_app(app_config(url), clock=clock)
     with app.app_context():
         init_schema(app)
         deploy_directory(app, ROOT / "bpmn")
         for role in ROLES:
             add_user(db.session, role, PASSWORD, [role], now=clock.now())
         db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated and deployed once per run; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "tripflow.db"
+    prepare_database(f"sqlite:///{path}", FixedClock(datetime(2026, 11, 1, tzinfo=SHANGHAI)))
+    return path
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, template_database: Path) -> str:
+    copy = tmp_path / "tripflow.db"
+    shutil.copyfile(template_database, copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def app(database_url: str, clock: FixedClock) -> Iterator[Flask]:
+    app = create_app(app_config(database_url), clock=clock)
+    app.extensions["tripflow"].specs = SHARED_SPECS
+    with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -16,6 +16,7 @@ from workflows.runtime import Runtime
 from workflows.step import configure_engine
 
 from .config import load_config
+from .converters import IdConverter
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
 
 LOCALES = ("zh_Hans", "en")
@@ -50,6 +51,7 @@ def select_locale() -> str:
 
 def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    app.url_map.converters["int"] = IdConverter  # before any route: ids beyond the columns' range are 404
     instance = Path(app.root_path).parent / "instance"
     app.config.from_mapping(load_config(instance))
     if test_config:

@@ -256,7 +256,7 @@ def _bundle_files(pool: _Pool, key: str, handler_names: frozenset[str]) -> tuple
 def _parse_check(pool: _Pool, key: str, files: set[str]) -> tuple[list[ModelProblem], str]:
     """Let SpiffWorkflow parse the bundle; its refusals become problems naming file and element."""
     try:
-        bundle = build_bundle(0, key, {f: pool.content(f) for f in files})
+        bundle = build_bundle(key, {f: pool.content(f) for f in files})
     except ValidationException as exc:
         return [ModelProblem(exc.file_name or pool.process_file[key], str(exc).split("\n")[0],
                              element_id=exc.id or None, line=_line_of(pool, exc.file_name, exc.id))], key
@@ -274,7 +274,7 @@ def _line_of(pool: _Pool, file_name: str | None, element_id: str | None) -> int 
     return found[0].sourceline if found else None
 
 
-def build_bundle(version_id: int, key: str, files: dict[str, bytes]) -> ProcessBundle:
+def build_bundle(key: str, files: dict[str, bytes]) -> ProcessBundle:
     """Parse one version's files into runnable specs (hardened XML only)."""
     parser = make_parser()
     forms: dict[str, dict[str, Any]] = {}
@@ -293,7 +293,7 @@ def build_bundle(version_id: int, key: str, files: dict[str, bytes]) -> ProcessB
         for task_spec in process_spec.task_specs.values():
             if isinstance(task_spec, UserTaskMixin) and task_spec.bpmn_id not in user_tasks:
                 user_tasks[task_spec.bpmn_id] = user_task_info(task_spec)
-    return ProcessBundle(version_id, key, spec.description or key, spec, subprocess_specs, forms, user_tasks)
+    return ProcessBundle(key, spec.description or key, spec, subprocess_specs, forms, user_tasks)
 
 
 def _deployed_pool(session: Session) -> _Pool:
@@ -338,23 +338,24 @@ def latest_version(session: Session, key: str) -> ProcessVersion:
 
 
 class SpecCache:
-    """Parsed bundles by version id: each version is parsed once per server process."""
+    """Parsed bundles by process and content hash: each version is parsed once per server process."""
 
     def __init__(self) -> None:
-        self._bundles: dict[int, ProcessBundle] = {}
+        self._bundles: dict[tuple[str, str], ProcessBundle] = {}
         self._lock = threading.Lock()
 
     def get(self, session: Session, version: ProcessVersion) -> ProcessBundle:
-        bundle = self._bundles.get(version.id)
+        cache_key = (version.key, version.content_hash)
+        bundle = self._bundles.get(cache_key)
         if bundle is not None:
             return bundle
         with self._lock:
-            bundle = self._bundles.get(version.id)
+            bundle = self._bundles.get(cache_key)
             if bundle is None:
                 files = {name: session.get(ModelFile, sha).content  # type: ignore[union-attr]
                          for name, sha in version.manifest.items()}
-                bundle = build_bundle(version.id, version.key, files)
-                self._bundles[version.id] = bundle
+                bundle = build_bundle(version.key, files)
+                self._bundles[cache_key] = bundle
         return bundle
 
     def clear(self) -> None:

@@ -151,7 +151,6 @@ class UserTaskInfo:
 class ProcessBundle:
     """Everything one process version needs to run, parsed once and cached per version."""
 
-    version_id: int
     key: str
     name: str
     spec: BpmnProcessSpec

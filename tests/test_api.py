@@ -129,3 +129,30 @@ def test_openapi_is_generated(client):
     assert doc["openapi"].startswith("3.")
     assert "post" in doc["paths"]["/api/v1/tasks/{task_id}/complete"]
     assert doc["paths"]["/api/v1/cases"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_attachments_are_checked_and_listed(api):
+    case = _start_planning(api)
+    url = f"/api/v1/cases/{case['id']}/documents"
+    fake = api.post(url, data={"file": (__import__("io").BytesIO(b"MZ\x90\x00 not a pdf"), "passport.pdf")},
+                    content_type="multipart/form-data")
+    assert fake.status_code == 400 and fake.get_json()["details"][0]["field"] == "file"
+    big = api.post(url, data={"file": (__import__("io").BytesIO(b"%PDF-" + b"0" * (10 * 1024 * 1024)), "a.pdf")},
+                   content_type="multipart/form-data")
+    assert big.status_code == 413
+    ok = api.post(url, data={"file": (__import__("io").BytesIO(PNG), "passport.png")},
+                  content_type="multipart/form-data")
+    assert ok.status_code == 201, ok.get_json()
+    document = ok.get_json()
+    assert document["kind"] == "attachment" and document["content_type"] == "image/png"
+    task_id = case["active_tasks"][0]["id"]
+    data = {"new_customer": {"name": "Passport Holder"}, **NEEDS, "passport_copy": 9999}
+    assert api.post(f"/api/v1/tasks/{task_id}/complete", json={"data": data}).status_code == 400
+    data["passport_copy"] = document["id"]
+    assert api.post(f"/api/v1/tasks/{task_id}/complete", json={"data": data}).status_code == 200
+    listed = api.get(url).get_json()["items"]
+    assert [d["name"] for d in listed] == ["passport.png"]
+    assert api.get(listed[0]["url"]).data == PNG

@@ -436,3 +436,38 @@ def test_api_heatmap(api: Any, clock: Any, start_case: Any, work: Any) -> None:
     assert api.as_("travel_advisor").get("/api/v1/processes/trip/heatmap").status_code == 403
     paths = api.as_("data_analyst").get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/api/v1/metrics", "/api/v1/metrics/export.csv", "/api/v1/processes/{key}/heatmap"} <= set(paths)
+
+
+# --- the reports pages -----------------------------------------------------------------------------
+
+
+def _sign_in(client: Any, username: str) -> None:
+    from .conftest import PASSWORD
+
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+
+
+def test_reports_pages(client: Any, clock: Any, start_case: Any, work: Any) -> None:
+    at(clock, 0)
+    _survey(start_case, work, 2, 3)
+    _complaint(start_case, "urgent", "hotel")
+    clock.set(datetime(2026, 10, 2, 9, 0, tzinfo=SHANGHAI))
+    _sign_in(client, "travel_advisor")
+    assert client.get("/reports").status_code == 403
+    client.post("/logout")
+    _sign_in(client, "service_supervisor")
+    page = client.get("/reports?quarter=2026Q3&process=complaint_handling")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'id="report-data"' in html and "<script>" not in html.replace('<script type="application/json"', "")
+    assert "/reports/cases?metric=csat" in html and "vendor/chart.umd.min.js" in html
+    assert "resolve_complaint" in html  # the heatmap table
+    cases_page = client.get("/reports/cases?metric=complaints&quarter=2026Q3")
+    assert cases_page.status_code == 200 and "Emily Chen" in cases_page.get_data(as_text=True)
+    assert client.get("/reports/cases?metric=nope&quarter=2026Q3").status_code == 400
+    bad = client.get("/reports?quarter=2026Q9")
+    assert bad.status_code == 200 and "quarter" in bad.get_data(as_text=True)
+    printable = client.get("/reports/print")  # the last full quarter: 2026Q3
+    text = printable.get_data(as_text=True)
+    assert printable.status_code == 200 and "2026Q3" in text and "data-print" in text

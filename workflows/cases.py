@@ -187,7 +187,9 @@ def complete_task(session: Session, rt: Runtime, work_item_id: int, submitted: A
             raise Conflict(f"the task is claimed by {item.claimed_by}")
         step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
         info = step.bundle.user_tasks.get(item.bpmn_id)
-        values = validate_submission(step.bundle.form(info.form_file if info else None), submitted)
+        form = step.bundle.form(info.form_file if info else None)
+        values = validate_submission(form, submitted)
+        _check_attachments(session, case.id, form, values)
         workflow = step.load()
         task = find_ready_task(workflow, item.spiff_task_id)
         before = dict(task.data)
@@ -211,6 +213,18 @@ def complete_task(session: Session, rt: Runtime, work_item_id: int, submitted: A
         step.advance(workflow)
         _deliver_outbox(session, rt, step)
     return case
+
+
+def _check_attachments(session: Session, case_id: int, form: dict[str, Any] | None, values: dict[str, Any]) -> None:
+    """A file field must name a document attached to this very case."""
+    from .models import Document
+
+    for name, prop in ((form or {}).get("properties") or {}).items():
+        if isinstance(prop, dict) and prop.get("x-attachment") and values.get(name) is not None:
+            document = session.get(Document, values[name])
+            if document is None or document.case_id != case_id:
+                raise Invalid("unknown attachment", [{"field": name, "code": "attachment",
+                                                      "message": "attach the file to this case first"}])
 
 
 @contextmanager

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .errors import Invalid, NotFound
+from .forms import FORMAT_CHECKER
 from .models import ContactRecord, Customer, TierChange, Trip, WorkItem
 
 SEGMENTS = ("business", "family", "experience")
@@ -70,7 +71,7 @@ def _check(schema: dict[str, Any], data: Any, required: tuple[str, ...] = ()) ->
     for name in required:
         if data.get(name) in (None, ""):
             errors.append({"field": name, "message": "this field is required"})
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
     for error in validator.iter_errors(data):
         if error.validator == "additionalProperties":
             for name in sorted(set(data) - set(schema["properties"])):

@@ -7,7 +7,9 @@ user's language, and an English ``message`` for the API.
 
 from __future__ import annotations
 
-from datetime import date
+import math
+import re
+from datetime import UTC, date, datetime
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -15,7 +17,75 @@ from jsonschema.exceptions import ValidationError
 
 from .errors import Invalid
 
-_FORMAT_CHECKER = FormatChecker()
+FORMAT_CHECKER = FormatChecker()
+"""jsonschema's checker plus ``date-time``, which jsonschema checks only with an extra package installed."""
+_FORMAT_CHECKER = FORMAT_CHECKER
+
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
+
+
+@FORMAT_CHECKER.checks("date-time", raises=(ValueError, OverflowError))
+def is_date_time(value: object) -> bool:
+    """ISO 8601 with an offset (API.md), a real calendar instant that UTC can hold."""
+    if not isinstance(value, str):
+        return True
+    if not _DATE_TIME.fullmatch(value):
+        return False
+    instant = datetime.fromisoformat(value).astimezone(UTC)
+    return 1000 <= instant.year <= 9998
+
+
+MAX_INTEGER = 2**63 - 1
+MAX_TEXT = 65_536
+MAX_DEPTH = 32
+
+
+def value_problems(value: Any, where: str = "") -> list[dict[str, Any]]:
+    """What no JSON value Tripflow stores may hold, whatever its schema says.
+
+    Integers beyond 64 bits, NaN and infinities, texts over 64 KiB, unpaired surrogates and nesting
+    deeper than 32 levels would fail later, in the database or the engine's serializer; here they
+    become one detail each (``field`` is the dotted path). Walks iteratively: no recursion limit.
+    """
+    problems: list[dict[str, Any]] = []
+    stack: list[tuple[str, Any, int]] = [(where, value, 0)]
+    while stack and len(problems) < 20:
+        path, item, depth = stack.pop()
+        field = path or "data"
+        if depth > MAX_DEPTH:
+            problems.append({"field": field, "message": f"nested deeper than {MAX_DEPTH} levels", "code": "depth"})
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            if not -MAX_INTEGER <= item <= MAX_INTEGER:
+                problems.append({"field": field, "message": "the number is too large", "code": "maximum",
+                                 "params": {"limit": MAX_INTEGER}})
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                problems.append({"field": field, "message": "must be a finite number", "code": "type",
+                                 "params": {"type": "number"}})
+        elif isinstance(item, str):
+            problems.extend(_text_problems(field, item))
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                key_text = str(key)
+                problems.extend(_text_problems(field, key_text, max_length=200))
+                stack.append((f"{path}.{key_text}" if path else key_text, inner, depth + 1))
+        elif isinstance(item, list | tuple):
+            stack.extend((f"{path}.{i}" if path else str(i), inner, depth + 1) for i, inner in enumerate(item))
+    return problems
+
+
+def _text_problems(field: str, text: str, max_length: int = MAX_TEXT) -> list[dict[str, Any]]:
+    if len(text) > max_length:
+        return [{"field": field, "message": f"is longer than {max_length} characters", "code": "maxLength",
+                 "params": {"limit": max_length}}]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return [{"field": field, "message": "holds an unpaired surrogate (\\ud800-\\udfff); send valid UTF-8 text",
+                 "code": "format", "params": {"format": "utf-8"}}]
+    return []
 
 
 def form_fields(schema: dict[str, Any]) -> list[str]:
@@ -38,7 +108,7 @@ def validate_submission(schema: dict[str, Any] | None, submitted: Any) -> dict[s
     for name, prop in (schema.get("properties") or {}).items():
         if name not in data and isinstance(prop, dict) and "default" in prop:
             data[name] = prop["default"]
-    errors = _schema_errors(schema, data) or _rule_errors(schema, data)
+    errors = value_problems(data) or _schema_errors(schema, data) or _rule_errors(schema, data)
     if errors:
         raise Invalid("the form has errors", errors)
     return data

@@ -106,3 +106,19 @@ def comment_case(case_id: int, body: dict[str, Any]) -> Any:
 
     event = comment_on_case(db.session, runtime(), case_id, body["text"], actor())
     return jsonify(event_view(event)), 201
+
+
+@api.post("/cases/<int:case_id>/documents")
+@documented("Attach a file (multipart 'file': PDF or image, up to 10 MB) to a case; returns its document id",
+            tag="cases", responses={201: "attached", 413: "too large"})
+def attach_document(case_id: int) -> Any:
+    from workflows.documents import MAX_ATTACHMENT_BYTES, attach_file
+    from workflows.errors import Invalid
+
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid("no file", [{"field": "file", "message": "send the file as a multipart 'file' part"}])
+    document = attach_file(db.session, runtime(), case_id, upload.filename or "attachment",
+                           upload.read(MAX_ATTACHMENT_BYTES + 1), actor())
+    return jsonify(document_view(document, url_for("api.document_file", case_id=case_id,
+                                                   document_id=document.id))), 201

@@ -6,14 +6,16 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, request
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 
 from workflows.errors import Invalid
+from workflows.forms import FORMAT_CHECKER, value_problems
 
 ApiView = Callable[..., Any]
 
@@ -43,21 +45,36 @@ def documented(summary: str, *, body: dict[str, Any] | None = None, query: dict[
     return wrap
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _parsed_body(schema: dict[str, Any]) -> Any:
+    """The JSON body checked against ``schema``; raises ``Invalid`` (400) naming what is wrong.
+
+    Before the schema, every value is checked for what no field may hold (``value_problems``:
+    huge integers, NaN, unpaired surrogates, 64 KiB texts, deep nesting), so free-form ``data``
+    objects cannot carry them into the engine or the database either.
+    """
     raw = request.get_data(cache=True)
     if not raw.strip():
         data: Any = {}
     else:
         try:
-            text = raw.decode("utf-8")
-            import json
-
-            data = json.loads(text)
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except (UnicodeError, ValueError) as exc:
-            raise Invalid("the body is not valid UTF-8 JSON", [{"field": "body", "message": str(exc)[:200]}]) from None
+            data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        except UnicodeError as exc:
+            raise Invalid("the body is not valid UTF-8", [{"field": "body", "message": str(exc)[:200]}]) from None
+        except ValueError as exc:
+            raise Invalid("the body is not valid JSON", [{"field": "body", "message": str(exc)[:200]}]) from None
+        except RecursionError:
+            raise Invalid("the body is nested too deeply", [{"field": "body", "message": "nested too deeply"}]
+                          ) from None
+    problems = value_problems(data, "")
+    if problems:
+        raise Invalid("the request body is not valid", [{"field": p["field"] if p["field"] != "data" else "body",
+                                                         "message": p["message"]} for p in problems])
     errors = []
-    for error in Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(data):
+    for error in Draft202012Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(data):
         path = ".".join(str(p) for p in error.absolute_path)
         if error.validator == "required":
             missing = [n for n in error.validator_value if isinstance(error.instance, dict) and n not in error.instance]

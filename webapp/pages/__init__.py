@@ -38,9 +38,10 @@ def register_pages(app: Flask) -> None:
     from .customers import bp as customers
     from .inbox import bp as inbox_pages
     from .processes import bp as processes
+    from .reports import bp as reports
     from .tasks import bp as tasks
 
-    for blueprint in (auth, inbox_pages, tasks, cases, customers, processes):
+    for blueprint in (auth, inbox_pages, tasks, cases, customers, processes, reports):
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)

@@ -169,6 +169,9 @@ class Api:
     def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
         return self.client.patch(path, json=json, headers=self._headers(), **kw)
 
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.client.delete(path, headers=self._headers(), **kw)
+
     def put(self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kw: Any) -> Any:
         return self.client.put(path, json=json, headers={**self._headers(), **(headers or {})}, **kw)
 

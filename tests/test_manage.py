@@ -136,3 +136,26 @@ def test_failing_script_is_an_incident_fixed_by_data_and_retry(api):
     assert [t["task_id"] for t in body["active_tasks"]] == ["look_at_ratio"]
     kinds = [e["kind"] for e in sup.get(f"/api/v1/cases/{case['id']}/history").get_json()["items"]]
     assert kinds.count("case_error") == 2 and "data_changed" in kinds and "case_retried" in kinds
+
+
+def test_case_export_counts_and_saved_filters(api):
+    for _ in range(2):
+        _planning(api)
+    sup = api.as_("service_supervisor")
+    listed = sup.get("/api/v1/cases?process=itinerary_planning").get_json()["items"]
+    assert listed[0]["current_tasks"][0]["task_id"] == "collect_needs" and listed[0]["overdue"] is False
+    csv_response = sup.get("/api/v1/cases/export.csv?status=running")
+    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
+    lines = csv_response.data.decode("utf-8-sig").strip().splitlines()
+    assert lines[0].startswith("id,process,version,status") and len(lines) == 3
+    xlsx = sup.get("/api/v1/cases/export.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert sup.get("/api/v1/cases/count?status=running").get_json() == {"count": 2}
+    saved = sup.post("/api/v1/me/filters", json={"name": "My overdue A-tier trips",
+                                                 "query": {"process": "trip", "tier": "A", "overdue": "true"}})
+    assert saved.status_code == 201
+    assert sup.post("/api/v1/me/filters", json={"name": "My overdue A-tier trips", "query": {}}).status_code == 409
+    assert sup.post("/api/v1/me/filters", json={"name": "bad", "query": {"drop": "table"}}).status_code == 400
+    assert [f["name"] for f in sup.get("/api/v1/me/filters").get_json()["items"]] == ["My overdue A-tier trips"]
+    assert api.as_("travel_advisor").get("/api/v1/me/filters").get_json()["items"] == []
+    assert sup.as_("service_supervisor").delete(f"/api/v1/me/filters/{saved.get_json()['id']}").status_code == 200

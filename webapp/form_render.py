@@ -46,6 +46,8 @@ class Field:
     blank_row: list[Field] = field(default_factory=list)  # array: the row "add row" copies
     addable: bool = True
     removable: bool = True
+    item_label: str = ""  # array: what one row is ("Day", "Booking")
+    layout: str = "table"  # array: "table" for a few short fields, "cards" for many or long ones
 
 
 @dataclass
@@ -375,3 +377,7 @@ def _build_rows(f: Field, prop: dict[str, Any], ui: dict[str, Any], raw: Raw, ct
         if not f.rows:
             f.rows = [row("0")]
     f.attrs["data-next-index"] = str(len(f.rows))
+    f.item_label = label_of(items, "", ctx.locale) if (items.get("title") or items.get("x-title")) else ""
+    cells = [c for c in (f.blank_row or (f.rows[0] if f.rows else [])) if c.widget != "hidden"]
+    wide = len(cells) > 4 or any(c.widget in ("textarea", "object", "array") for c in cells)
+    f.layout = "cards" if wide else "table"

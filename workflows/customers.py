@@ -44,7 +44,7 @@ CONTACT_SCHEMA: dict[str, Any] = {
         "channel": {"enum": list(CHANNELS)},
         "summary": {"type": "string", "minLength": 1, "maxLength": 4000},
         "at": {"type": "string", "format": "date-time"},
-        "case_id": {"type": ["integer", "null"]},
+        "case_id": {"type": ["integer", "null"], "minimum": 1, "maximum": 2**31 - 1},
     },
     "required": ["channel", "summary"],
     "additionalProperties": False,

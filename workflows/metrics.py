@@ -105,7 +105,7 @@ def _minus_year(day: date) -> date:
 def quarter_period(text: str, zone: str = "Asia/Shanghai") -> Period:
     """``2026Q3`` → 1 July – 30 September 2026; raises ``Invalid`` naming the field ``quarter``."""
     match = QUARTER.match(text.strip()) if isinstance(text, str) else None
-    if match is None or not 2000 <= int(match.group(1)) <= 2100:
+    if match is None or not 1900 <= int(match.group(1)) <= 2999:
         raise Invalid("bad quarter", [{"field": "quarter", "message": "must be a quarter like 2026Q3"}])
     year, number = int(match.group(1)), int(match.group(2))
     first = date(year, 3 * number - 2, 1)

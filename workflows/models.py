@@ -335,3 +335,16 @@ class ScheduleRun(Base):
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     case_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class SavedFilter(Base):
+    """A case-list filter a user keeps ("my overdue A-tier trips")."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (UniqueConstraint("username", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    query: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,7 +7,8 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 
 from workflows import cases as case_service
-from workflows.case_queries import case_history, case_documents, get_document, list_cases
+from workflows.case_export import count_cases, current_steps, export_rows, stamp, to_csv, to_xlsx
+from workflows.case_queries import case_documents, case_history, get_document, list_cases
 from workflows.views import case_summary, case_view, document_view, event_view
 
 from ..extensions import db
@@ -37,16 +38,44 @@ def start_case(body: dict[str, Any]) -> Any:
     return jsonify(case_view(db.session, case)), 201
 
 
-@api.get("/cases")
-@documented("Cases, newest first, with filters", query=LIST_QUERY, tag="cases")
-def cases_index() -> Any:
+def _filters() -> dict[str, Any]:
     args = request.args
-    cases, next_cursor = list_cases(
-        db.session, runtime(), process=args.get("process"), status=args.get("status"),
-        customer_id=int(args["customer_id"]) if args.get("customer_id") else None, tier=args.get("tier"),
-        overdue=args.get("overdue") == "true", q=args.get("q"), cursor=args.get("cursor"), limit=page_limit(),
-    )
-    return page([case_summary(c) for c in cases], next_cursor)
+    return {"process": args.get("process"), "status": args.get("status"),
+            "customer_id": int(args["customer_id"]) if args.get("customer_id") else None,
+            "tier": args.get("tier"), "overdue": args.get("overdue") == "true", "q": args.get("q")}
+
+
+@api.get("/cases")
+@documented("Cases, newest first, with filters; each with its current steps and overdue flag",
+            query=LIST_QUERY, tag="cases")
+def cases_index() -> Any:
+    rt = runtime()
+    cases, next_cursor = list_cases(db.session, rt, cursor=request.args.get("cursor"), limit=page_limit(),
+                                    **_filters())
+    steps = current_steps(db.session, rt, [c.id for c in cases])
+    return page([{**case_summary(c), "current_tasks": steps.get(c.id, {}).get("steps", []),
+                  "overdue": steps.get(c.id, {}).get("overdue", False)} for c in cases], next_cursor)
+
+
+@api.get("/cases/export.csv", defaults={"fmt": "csv"}, endpoint="export_cases_csv")
+@api.get("/cases/export.xlsx", defaults={"fmt": "xlsx"}, endpoint="export_cases_xlsx")
+@documented("The filtered case list as CSV or XLSX", query=LIST_QUERY, tag="cases")
+def export_cases(fmt: str) -> Any:
+    rt = runtime()
+    rows = export_rows(db.session, rt, _filters())
+    body = to_csv(rows) if fmt == "csv" else to_xlsx(rows)
+    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=cases-{stamp(rt.clock.now())}.{fmt}"
+    return response
+
+
+@api.get("/cases/count")
+@documented("How many cases have a status (for badges)",
+            query={"status": LIST_QUERY["status"], "process": {"type": "string"}}, tag="cases")
+def count_cases_view() -> Any:
+    return jsonify({"count": count_cases(db.session, request.args.get("status"), request.args.get("process"))})
 
 
 @api.get("/cases/<int:case_id>")

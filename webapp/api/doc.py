@@ -9,6 +9,7 @@ import functools
 import json
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Flask, request
@@ -102,10 +103,27 @@ def _check_query(params: dict[str, Any]) -> None:
                                                          f"{schema.get('maximum')}"})
         elif "enum" in schema and value not in schema["enum"]:
             errors.append({"field": name, "message": "must be one of: " + ", ".join(schema["enum"])})
-        elif schema.get("format") == "date" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            errors.append({"field": name, "message": "must be a date YYYY-MM-DD"})
+        elif schema.get("format") == "date" and not _is_query_date(value):
+            errors.append({"field": name, "message": f"must be a date YYYY-MM-DD from {MIN_YEAR} to {MAX_YEAR}"})
+        elif "pattern" in schema and not re.search(schema["pattern"], value):
+            errors.append({"field": name, "message": f"must match {schema['pattern']}"})
+        elif len(value) > schema.get("maxLength", 1000):
+            errors.append({"field": name, "message": f"is longer than {schema.get('maxLength', 1000)} characters"})
     if errors:
         raise Invalid("bad query parameters", errors)
+
+
+MIN_YEAR, MAX_YEAR = 1900, 2999
+"""Dates in queries are periods of the agency's work; far years would overflow time zone arithmetic."""
+
+
+def _is_query_date(value: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        return MIN_YEAR <= date.fromisoformat(value).year <= MAX_YEAR
+    except ValueError:
+        return False
 
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")

@@ -94,3 +94,36 @@ def put_out_of_office(body: Any) -> Any:
     if body is not None:
         window = (datetime.fromisoformat(body["from"]), datetime.fromisoformat(body["to"]), body["stand_in"])
     return jsonify(set_out_of_office(db.session, runtime(), actor(), window))
+
+
+FILTER_BODY = {"type": "object", "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 120},
+                                                "query": {"type": "object"}}, "required": ["name", "query"]}
+
+
+def _filter_view(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "query": row.query}
+
+
+@api.get("/me/filters")
+@documented("My saved case filters", tag="manage")
+def my_filters() -> Any:
+    from workflows.saved_filters import list_filters
+
+    return jsonify({"items": [_filter_view(f) for f in list_filters(db.session, actor())], "next_cursor": None})
+
+
+@api.post("/me/filters")
+@documented("Save a case filter under a name", body=FILTER_BODY, tag="manage", responses={201: "saved"})
+def save_my_filter(body: dict[str, Any]) -> Any:
+    from workflows.saved_filters import save_filter
+
+    return jsonify(_filter_view(save_filter(db.session, runtime(), actor(), body["name"], body["query"]))), 201
+
+
+@api.delete("/me/filters/<int:filter_id>")
+@documented("Delete one of my saved filters", tag="manage")
+def delete_my_filter(filter_id: int) -> Any:
+    from workflows.saved_filters import delete_filter
+
+    delete_filter(db.session, actor(), filter_id)
+    return jsonify({"deleted": filter_id})

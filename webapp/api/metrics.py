@@ -19,7 +19,7 @@ from .doc import documented
 PERIOD_QUERY = {
     "from": {"type": "string", "format": "date", "description": "first day (agency time zone)"},
     "to": {"type": "string", "format": "date", "description": "last day, included"},
-    "quarter": {"type": "string", "pattern": "^[0-9]{4}Q[1-4]$", "description": "e.g. 2026Q3; instead of from/to"},
+    "quarter": {"type": "string", "pattern": "^(19|2[0-9])[0-9]{2}Q[1-4]$", "description": "e.g. 2026Q3; instead of from/to"},
 }
 CSV_COLUMNS = ("metric", "figure", "value", "target", "unit", "n", "from", "to")
 

@@ -24,7 +24,8 @@ ASSIGN_BODY = {"type": "object", "properties": {"user": {"type": "string", "minL
 BULK_BODY = {
     "type": "object",
     "properties": {"action": {"enum": ["claim", "unclaim", "assign"]},
-                   "ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 500},
+                   "ids": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                           "maxItems": 500},
                    "user": {"type": "string", "maxLength": 64}},
     "required": ["action", "ids"],
 }

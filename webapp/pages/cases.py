@@ -26,7 +26,9 @@ from .values import field_index, show_case_data
 bp = page_blueprint("cases", __name__)
 PAGE_SIZE = 30
 HISTORY_PAGE = 200
-SUMMARY = ("customer_name", "customer_tier", "destination", "start_date", "end_date", "travellers", "budget")
+SUMMARY = ("travellers", "budget", "purpose")
+# Shown in the case header already, or only the input that created the customer record.
+IN_HEADER = ("customer_id", "customer_name", "customer_tier", "destination", "start_date", "end_date", "new_customer")
 VIEWER = "vendor/bpmn-navigated-viewer.production.min.js"
 
 
@@ -92,7 +94,8 @@ def show(case_id: int) -> Any:
     active = {t["task_id"] for t in view["active_tasks"]}
     completed = sorted({e.bpmn_id for e in events if e.kind == "task_completed" and e.bpmn_id} - active)
     return render_template(
-        "cases/show.html", case=view, data=show_case_data(view["data"], index, SUMMARY), events=events,
+        "cases/show.html", case=view, events=events,
+        data=show_case_data({k: v for k, v in view["data"].items() if k not in IN_HEADER}, index, SUMMARY),
         more_history=next_cursor is not None, documents=case_documents(db.session, case_id), viewer=viewer,
         active_ids=" ".join(sorted(active)),
         completed_ids=" ".join(completed),

@@ -9,7 +9,7 @@
     if (!template || !rows) return;
     var index = parseInt(array.getAttribute("data-next-index") || "0", 10);
     array.setAttribute("data-next-index", String(index + 1));
-    var holder = document.createElement("tbody");
+    var holder = document.createElement(rows.tagName === "TBODY" ? "tbody" : "div");
     holder.innerHTML = template.innerHTML.split("__index__").join(String(index));
     var row = holder.firstElementChild;
     rows.appendChild(row);
@@ -29,7 +29,7 @@
     var remove = target.closest("[data-remove-row]");
     if (remove) {
       event.preventDefault();
-      var row = remove.closest("tr");
+      var row = remove.closest("[data-row]");
       if (row) row.remove();
     }
   });

@@ -38,5 +38,17 @@ def collect_needs_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[s
     return {**customer_fields(customer), "trip_account_manager": ctx.actor.username}
 
 
+# B-tier benefit [000 §4.1]: a discount on quoted prices ("[X] 折优惠"; the agency's rate is 95 折)
+TIER_DISCOUNT = {"B": 0.05}
+
+
+def design_itinerary_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
+    """Records the customer's tier discount on the quote, with the price after it."""
+    rate = TIER_DISCOUNT.get(str(ctx.data.get("customer_tier") or ""), 0.0)
+    quoted = float(submitted.get("quoted_price") or 0)
+    return {"discount_rate": rate, "discounted_price": round(quoted * (1 - rate), 2)}
+
+
 def register(registry: HandlerRegistry) -> None:
     registry.on_complete("collect_needs")(collect_needs_done)
+    registry.on_complete("design_itinerary")(design_itinerary_done)

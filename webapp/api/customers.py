@@ -33,7 +33,11 @@ def customers_index() -> Any:
     rows = customer_service.list_customers(db.session, q=request.args.get("q"), tier=request.args.get("tier"),
                                            segment=request.args.get("segment"), after_id=after, limit=limit + 1)
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return page([_card(c) for c in rows[:limit]], next_cursor)
+    from workflows.customer_queries import last_trips
+
+    last = last_trips(db.session, [c.id for c in rows[:limit]])
+    return page([{**_card(c), "last_trip": last[c.id].isoformat() if last.get(c.id) else None}
+                 for c in rows[:limit]], next_cursor)
 
 
 @api.post("/customers")
@@ -46,9 +50,21 @@ def create_customer(body: dict[str, Any]) -> Any:
 
 
 @api.get("/customers/<int:customer_id>")
-@documented("One customer's profile card", tag="customers")
+@documented("One customer's profile card, with trips and cases", tag="customers")
 def get_customer(customer_id: int) -> Any:
-    return jsonify(_card(customer_service.get_customer(db.session, customer_id)))
+    from workflows.customer_queries import cases_of, trips_of
+    from workflows.views import case_summary
+
+    card = _card(customer_service.get_customer(db.session, customer_id))
+    card["trips"] = [{"id": t.id, "case_id": t.case_id, "destination": t.destination,
+                      "start_date": t.start_date.isoformat() if t.start_date else None,
+                      "end_date": t.end_date.isoformat() if t.end_date else None,
+                      "total_price": float(t.total_price) if t.total_price is not None else None,
+                      "contract_number": t.contract_number,
+                      "signed_on": t.signed_on.isoformat() if t.signed_on else None}
+                     for t in trips_of(db.session, customer_id)]
+    card["cases"] = [case_summary(c) for c in cases_of(db.session, customer_id)]
+    return jsonify(card)
 
 
 @api.patch("/customers/<int:customer_id>")

@@ -25,7 +25,7 @@ assets: node_modules/.installed
 	npm run --silent build
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d webapp/translations
+	$(BIN)/pybabel compile --statistics -d webapp/translations 2>&1 | tail -n 2
 
 run: setup
 	@echo "Tripflow on http://127.0.0.1:$(PORT) (timer worker beside it; Ctrl-C stops both)"

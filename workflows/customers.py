@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from .errors import Invalid, NotFound
 from .forms import FORMAT_CHECKER
-from .models import ContactRecord, Customer, TierChange, Trip, WorkItem
+from .models import ContactRecord, Customer, IdentityNumberView, TierChange, Trip, WorkItem
+from .permissions import MANAGE_USERS, Actor
 
 SEGMENTS = ("business", "family", "experience")
 TIERS = ("A", "B", "C")
@@ -190,6 +191,28 @@ def add_contact(session: Session, customer_id: int, fields: Any, *, by: str, now
 def contacts_of(session: Session, customer_id: int) -> list[ContactRecord]:
     return list(session.scalars(select(ContactRecord).where(ContactRecord.customer_id == customer_id)
                                 .order_by(ContactRecord.at.desc())))
+
+
+REVEAL_ID_NUMBER = MANAGE_USERS
+"""Who may see a full identity number: the admin, and every time it is recorded."""
+
+
+def reveal_id_number(session: Session, customer_id: int, actor: Actor, *, now: datetime, via: str) -> str | None:
+    """The customer's full identity number, for an admin; records who saw it, when and through what.
+
+    Raises ``Forbidden`` for every other role and ``NotFound`` for an unknown customer. Does not commit.
+    """
+    actor.require(REVEAL_ID_NUMBER, "seeing a full identity number")
+    customer = get_customer(session, customer_id)
+    session.add(IdentityNumberView(customer_id=customer.id, at=now, user=actor.username, via=via))
+    session.flush()
+    return customer.id_number
+
+
+def identity_number_views(session: Session, customer_id: int) -> list[IdentityNumberView]:
+    """Who saw this customer's full identity number, oldest first."""
+    return list(session.scalars(select(IdentityNumberView).where(IdentityNumberView.customer_id == customer_id)
+                                .order_by(IdentityNumberView.id)))
 
 
 def customer_card(session: Session, customer: Customer, today: date, *, reveal_id_number: bool = False

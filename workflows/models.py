@@ -348,3 +348,15 @@ class SavedFilter(Base):
     name: Mapped[str] = mapped_column(String(120))
     query: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IdentityNumberView(Base):
+    """The privacy audit trail: who saw a customer's full identity number, and when (append-only)."""
+
+    __tablename__ = "identity_number_view"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user: Mapped[str] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(16))  # api or page

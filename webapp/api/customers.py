@@ -49,13 +49,21 @@ def create_customer(body: dict[str, Any]) -> Any:
     return jsonify(_card(customer)), 201
 
 
+REVEAL_QUERY = {"reveal": {"type": "string", "enum": ["id_number"],
+                           "description": "admin only: the full identity number; each view is recorded"}}
+
+
 @api.get("/customers/<int:customer_id>")
-@documented("One customer's profile card, with trips and cases", tag="customers")
+@documented("One customer's profile card, with trips and cases", query=REVEAL_QUERY, tag="customers")
 def get_customer(customer_id: int) -> Any:
     from workflows.customer_queries import cases_of, trips_of
     from workflows.views import case_summary
 
     card = _card(customer_service.get_customer(db.session, customer_id))
+    if request.args.get("reveal") == "id_number":
+        card["id_number"] = customer_service.reveal_id_number(db.session, customer_id, actor(),
+                                                              now=runtime().clock.now(), via="api")
+        db.session.commit()
     card["trips"] = [{"id": t.id, "case_id": t.case_id, "destination": t.destination,
                       "start_date": t.start_date.isoformat() if t.start_date else None,
                       "end_date": t.end_date.isoformat() if t.end_date else None,
@@ -64,7 +72,10 @@ def get_customer(customer_id: int) -> Any:
                       "signed_on": t.signed_on.isoformat() if t.signed_on else None}
                      for t in trips_of(db.session, customer_id)]
     card["cases"] = [case_summary(c) for c in cases_of(db.session, customer_id)]
-    return jsonify(card)
+    response = jsonify(card)
+    if request.args.get("reveal"):
+        response.headers["Cache-Control"] = "no-store"  # a full identity number stays out of every cache
+    return response
 
 
 @api.patch("/customers/<int:customer_id>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -115,19 +115,32 @@ def edit(customer_id: int) -> Any:
 
 
 def _profile(customer_id: int, contact: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-             status: int = 200) -> Any:
+             status: int = 200, full_id_number: str | None = None) -> Any:
     rt = runtime()
     customer = customer_service.get_customer(db.session, customer_id)
     card = customer_service.customer_card(db.session, customer, local_today(rt.clock, rt.timezone))
+    if full_id_number is not None:
+        card["id_number"] = full_id_number
     cases, _cursor = list_cases(db.session, rt, customer_id=customer_id, limit=20)
     return render_template("customers/show.html", card=card, contacts=customer_service.contacts_of(
         db.session, customer_id), cases=cases, channels=customer_service.CHANNELS, contact=contact or {},
-        errors=errors or {}, may_edit=actor().has_any(EDIT_CUSTOMERS)), status
+        errors=errors or {}, may_edit=actor().has_any(EDIT_CUSTOMERS),
+        may_reveal=actor().has_any(customer_service.REVEAL_ID_NUMBER), revealed=full_id_number is not None,
+    ), status
 
 
 @bp.get("/customers/<int:customer_id>")
 def show(customer_id: int) -> Any:
-    return _profile(customer_id)
+    """The profile card; ``?reveal=id_number`` shows an admin the full identity number, recorded."""
+    if request.args.get("reveal") != "id_number":
+        return _profile(customer_id)
+    full = customer_service.reveal_id_number(db.session, customer_id, actor(), now=runtime().clock.now(),
+                                             via="page")
+    db.session.commit()
+    page, status = _profile(customer_id, full_id_number=full or "")
+    response = make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/customers/<int:customer_id>/contacts")

@@ -49,6 +49,10 @@ postgres:
 
 test: setup chromium postgres
 	$(BIN)/python -m pytest -q
+	@if [ -n "$$CI" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  echo "== the suite again on PostgreSQL"; \
+	  TRIPFLOW_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -m "not browser"; \
+	else echo "== no PostgreSQL server on 127.0.0.1:5432: PostgreSQL run skipped"; fi
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not browser"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -61,19 +62,36 @@ def prepare_database(url: str, clock: FixedClock) -> None:
         db.engine.dispose()
 
 
+TEST_DATABASE = os.environ.get("TRIPFLOW_TEST_DATABASE", "sqlite")  # or "postgresql"
+TEMPLATE_CLOCK = FixedClock(datetime(2026, 11, 1, tzinfo=SHANGHAI))
+
+
 @pytest.fixture(scope="session")
-def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrated and deployed once per run; each test gets a copy of the file."""
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrated and deployed once per run; each test gets a copy (a file, or a PostgreSQL TEMPLATE)."""
+    if TEST_DATABASE == "postgresql":
+        from .postgres import create_template, drop_database
+
+        name = create_template(lambda url: prepare_database(url, TEMPLATE_CLOCK))
+        yield name
+        drop_database(name)
+        return
     path = tmp_path_factory.mktemp("template") / "tripflow.db"
-    prepare_database(f"sqlite:///{path}", FixedClock(datetime(2026, 11, 1, tzinfo=SHANGHAI)))
-    return path
+    prepare_database(f"sqlite:///{path}", TEMPLATE_CLOCK)
+    yield str(path)
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, template_database: Path) -> str:
+def database_url(tmp_path: Path, template_database: str) -> Iterator[str]:
+    if TEST_DATABASE == "postgresql":
+        from .postgres import fresh_database
+
+        with fresh_database(template=template_database) as url:
+            yield url
+        return
     copy = tmp_path / "tripflow.db"
     shutil.copyfile(template_database, copy)
-    return f"sqlite:///{copy}"
+    yield f"sqlite:///{copy}"
 
 
 @pytest.fixture

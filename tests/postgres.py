@@ -29,17 +29,39 @@ def postgres_available() -> bool:
         return False
 
 
-@contextmanager
-def fresh_database() -> Iterator[str]:
+def require_postgres() -> None:
     if not postgres_available():
         if os.environ.get("CI"):
             pytest.fail("CI is set but no PostgreSQL server answers on 127.0.0.1:5432")
         pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
-    name = f"tripflow_test_{uuid.uuid4().hex[:12]}"
+
+
+def url_of(name: str) -> str:
+    return SERVER.rsplit("/", 1)[0] + "/" + name
+
+
+def create_template(prepare) -> str:  # type: ignore[no-untyped-def]
+    """A database prepared once per run, which ``fresh_database(template=...)`` copies."""
+    require_postgres()
+    name = f"tripflow_tpl_{uuid.uuid4().hex[:12]}"
     with _admin_connection() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+    prepare(url_of(name))
+    return name
+
+
+def drop_database(name: str) -> None:
+    with _admin_connection() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def fresh_database(template: str | None = None) -> Iterator[str]:
+    require_postgres()
+    name = f"tripflow_test_{uuid.uuid4().hex[:12]}"
+    with _admin_connection() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
-        yield SERVER.rsplit("/", 1)[0] + "/" + name
+        yield url_of(name)
     finally:
-        with _admin_connection() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(name)

@@ -205,7 +205,7 @@ class Simulation:
             return self.actor(item.assignee)
         return self.actor(item.lane or "service_supervisor")
 
-    def start(self, process: str, data: dict[str, Any], by: str) -> Case | None:
+    def start_case(self, process: str, data: dict[str, Any], by: str) -> Case | None:
         try:
             case = case_service.start_case(self.session, self.rt, process, data, self.actor(by))
         except TripflowError as exc:
@@ -307,7 +307,7 @@ class Simulation:
     # --- things customers do --------------------------------------------------------------------
 
     def enquire(self, plan: TripPlan) -> None:
-        case = self.start("trip", {}, "account_manager")
+        case = self.start_case("trip", {}, "account_manager")
         if case is not None:
             self.trips[case.id] = plan
 
@@ -325,7 +325,7 @@ class Simulation:
             cost_delta=self.rng.choice([0, 0, 0, 300, 600, 800, 1200, 2000, 3500, -500, -900]),
             agrees=self.rng.random() < 0.85,
         )
-        case = self.start("change_request", {"trip_case_id": trip_case_id}, "account_manager")
+        case = self.start_case("change_request", {"trip_case_id": trip_case_id}, "account_manager")
         if case is not None:
             self.changes[case.id] = plan
 
@@ -335,7 +335,7 @@ class Simulation:
         trip = self.session.get(Case, trip_case_id)
         if complaint is None or trip is None:
             return
-        case = self.start("complaint_handling", {
+        case = self.start_case("complaint_handling", {
             "customer_id": trip.customer_id, "customer_name": trip.customer_name, "customer_tier": trip.customer_tier,
             "destination": trip.destination, "trip_case_id": trip_case_id, "urgency": complaint.urgency,
             "topic": complaint.topic, "complaint_details": complaint.details,
@@ -466,7 +466,7 @@ class Answers:
 
     def design_itinerary(self) -> dict[str, Any]:
         plan = self.trip()
-        days = int(self.data.get("travellers") and plan.days if plan else 5) or 5
+        days = plan.days if plan else 5
         destination = self.data.get("destination") or "—"
         itinerary = [{"day": n, "transport": "航班 flight" if n == 1 else self.rng.choice(["包车 private car", "高铁 train",
                                                                                          "步行 on foot", "巴士 bus"]),

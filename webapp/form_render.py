@@ -55,6 +55,7 @@ class FormContext:
     locale: str
     timezone: str
     customers: list[Option] = field(default_factory=list)
+    documents: dict[str, str] = field(default_factory=dict)  # the case's attachments: id -> file name
 
 
 # --- reading a schema -----------------------------------------------------------------------
@@ -93,6 +94,8 @@ def _widget(prop: dict[str, Any], ui: dict[str, Any]) -> str:
         return "readonly"
     if wanted == "customer_picker":
         return "customer"
+    if wanted == "file" or prop.get("x-attachment"):
+        return "file"
     if kind in ("object", "array"):
         return kind
     if kind == "boolean":
@@ -189,6 +192,15 @@ def _fill(schema: dict[str, Any], data: Any, prefix: str, raw: Raw, timezone: st
                     raw[f"{name}-{i}"] = _text(row)
         elif value is not None:
             raw[name] = _local_input(value, timezone) if prop.get("format") == "date-time" else _text(value)
+
+
+def file_fields(schema: dict[str, Any], ui: dict[str, Any]) -> list[str]:
+    """Names of the form's file inputs (top-level: a file field holds the id of a case document)."""
+    props = schema.get("properties") or {}
+    return [key for key in props if _widget(props[key], ui.get(key) or {}) == "file"]
+
+
+FILE_SUFFIX = "__file"  # the <input type=file> beside the hidden input holding the document id
 
 
 # --- a posted form -> normalised text -> typed data ------------------------------------------------
@@ -351,6 +363,8 @@ def _build_field(key: str, prop: dict[str, Any], ui: dict[str, Any], raw: Raw, n
         f.options = list(ctx.customers)
     elif "enum" in prop:
         f.options = _enum_options(prop, ctx.locale)
+    if widget == "file":
+        f.display = ctx.documents.get(f.value, "")
     if widget == "readonly":
         chosen = {o.value: o.label for o in _enum_options(prop, ctx.locale)} if "enum" in prop else {}
         f.display = chosen.get(f.value, f.value)

@@ -82,6 +82,12 @@ def error_text(detail: dict[str, Any], labels: dict[str, str] | None = None) -> 
         return gettext("Please choose one of the options.")
     if code == "format":
         return _format_sentence(params.get("format"))
+    if code == "attachment":
+        return gettext("Please attach the file again.")
+    if code == "file_size":
+        return gettext("The file is larger than %(limit)s MB.", limit=limit)
+    if code == "file_type":
+        return gettext("Please attach a PDF or an image (PDF, PNG, JPEG, GIF, WebP, HEIC).")
     if code == "date_after":
         other = str(params.get("other", ""))
         return gettext("Must be after %(other)s.", other=(labels or {}).get(other, other))

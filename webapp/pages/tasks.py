@@ -12,12 +12,15 @@ from flask_babel import gettext as _
 from workflows import cases as case_service
 from workflows.comments import comment_on_task
 from workflows.customers import get_customer, list_customers
-from workflows.errors import Invalid, NotFound
+from workflows.case_queries import case_documents
+from workflows.documents import MAX_ATTACHMENT_BYTES, attach_file
+from workflows.errors import Invalid, NotFound, TooLarge
 from workflows.permissions import may_work_on
 from workflows.tasks import get_work_item, task_detail, task_form
 
 from ..extensions import db
-from ..form_render import FormContext, Option, build_form, coerce, normalise, raw_from_data
+from ..form_render import (FILE_SUFFIX, FormContext, Option, build_form, coerce, file_fields, normalise,
+                           raw_from_data)
 from .common import actor, page_blueprint, runtime
 from .field_errors import error_text
 from .flashes import flash_error, flash_info, flash_success
@@ -58,7 +61,9 @@ def _render(task_id: int, raw: dict[str, str] | None = None, errors: list[dict[s
         raw = raw_from_data(schema, data, rt.timezone)
     uses_picker = "customer_picker" in json.dumps(ui)
     ctx = FormContext(str(get_locale()), rt.timezone,
-                      _customer_options(raw.get("customer_id", "")) if uses_picker else [])
+                      _customer_options(raw.get("customer_id", "")) if uses_picker else [],
+                      {str(d.id): d.name for d in case_documents(db.session, task["case_id"])}
+                      if file_fields(schema, ui) else {})
     fields, unplaced = build_form(schema, ui, raw, errors or [], ctx, error_text)
     index = field_index(db.session, rt, task["process"])
     context_keys = [k for k in ui.get("ui:readonly_context") or [] if k not in ATTENTION]
@@ -76,11 +81,41 @@ def show(task_id: int) -> Any:
     return _render(task_id)
 
 
+def _attach_uploads(item: Any, form: dict[str, Any], raw: dict[str, str]) -> list[dict[str, Any]]:
+    """Files chosen in the form become case documents first; the field then holds the document id.
+
+    A file that is refused (type, size) becomes that field's error; what was attached stays attached,
+    so a form shown again with errors does not ask for the file twice.
+    """
+    errors: list[dict[str, Any]] = []
+    if not may_work_on(actor(), item.lane, item.assignee):
+        return errors
+    for name in file_fields(form["schema"], form["ui_schema"]):
+        upload = request.files.get(name + FILE_SUFFIX)
+        if upload is None or not upload.filename:
+            continue
+        try:
+            document = attach_file(db.session, runtime(), item.case_id, upload.filename,
+                                   upload.read(MAX_ATTACHMENT_BYTES + 1), actor())
+        except TooLarge:
+            errors.append({"field": name, "code": "file_size", "params": {"limit": MAX_ATTACHMENT_BYTES // 2**20}})
+        except Invalid as exc:
+            errors.append({"field": name, "code": "file_type", "message": exc.details[0].get("message", "")
+                           if exc.details else exc.message})
+        else:
+            raw[name] = str(document.id)
+    return errors
+
+
 @bp.post("/tasks/<int:task_id>")
 def submit(task_id: int) -> Any:
     rt = runtime()
-    form = task_form(db.session, rt, get_work_item(db.session, task_id))
+    item = get_work_item(db.session, task_id)
+    form = task_form(db.session, rt, item)
     raw = normalise(form["schema"], request.form)
+    upload_errors = _attach_uploads(item, form, raw)
+    if upload_errors:
+        return _render(task_id, raw=raw, errors=upload_errors, status=400)
     data = coerce(form["schema"], form["ui_schema"], raw, rt.timezone)
     try:
         case = case_service.complete_task(db.session, rt, task_id, data, actor())

@@ -50,15 +50,18 @@ REPORT = """{% extends "base.html" %}
   <tr><th>紧急占比 <span class="en">Urgent</span></th><td>{{ fmt(complaints.urgent_pct, "%") }}</td></tr>
   <tr><th>升级 <span class="en">Escalations</span></th><td>{{ complaints.escalations }}</td></tr>
   <tr><th>超时 <span class="en">SLA breaches</span></th><td>{{ complaints.sla_breaches }}</td></tr>
-  <tr><th>P90 处理时长 <span class="en">Resolution p90</span></th><td>{{ fmt(resolution.p90_hours, "h") }}</td></tr>
+  <tr><th>P90 处理时长 <span class="en">Resolution p90</span></th>
+      <td>{{ fmt(resolution.p90_hours, "h") }}</td></tr>
   {% for topic, count in complaints.by_topic.items() %}
   <tr><th>{{ topic }}</th><td>{{ count }}</td></tr>
   {% endfor %}
 </table>
 <h2>复购 <span class="en">Repurchase</span></h2>
 <table>
-  <tr><th>本期 <span class="en">This period</span></th><td>{{ fmt(repurchase.value, "%") }} (n = {{ repurchase.n }})</td></tr>
-  <tr><th>去年同期 <span class="en">A year before</span></th><td>{{ fmt(repurchase.previous_year_value, "%") }}</td></tr>
+  <tr><th>本期 <span class="en">This period</span></th>
+      <td>{{ fmt(repurchase.value, "%") }} (n = {{ repurchase.n }})</td></tr>
+  <tr><th>去年同期 <span class="en">A year before</span></th>
+      <td>{{ fmt(repurchase.previous_year_value, "%") }}</td></tr>
   <tr><th>变化 <span class="en">Change</span></th><td>{{ fmt(repurchase.change, " pp") }}</td></tr>
 </table>
 <h2>客户分级 <span class="en">Tiers</span></h2>
@@ -68,15 +71,17 @@ REPORT = """{% extends "base.html" %}
 </table>
 <h2>改进待办 <span class="en">Improvement backlog</span> ({{ backlog|length }})</h2>
 <table>
-  {% for item in backlog %}<tr><th>#{{ item.item_id }} {{ item.topic or "" }}</th><td>{{ item.summary }}</td></tr>
+  {% for item in backlog %}
+  <tr><th>#{{ item.item_id }} {{ item.topic or "" }}</th><td>{{ item.summary }}</td></tr>
   {% else %}<tr><td>—</td></tr>{% endfor %}
 </table>
 {% endblock %}
 """
 
 _env = Environment(
-    loader=ChoiceLoader([DictLoader({"quarterly_report.html": REPORT}),
-                         FileSystemLoader(Path(__file__).parent / "templates")]),
+    loader=ChoiceLoader(
+        [DictLoader({"quarterly_report.html": REPORT}), FileSystemLoader(Path(__file__).parent / "templates")]
+    ),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
@@ -99,10 +104,19 @@ def _shown(figure: dict[str, Any]) -> str:
 
 
 def open_backlog(ctx: HandlerContext) -> list[dict[str, Any]]:
-    items = ctx.session.scalars(select(Improvement).where(Improvement.status.in_(("open", "deferred")))
-                                .order_by(Improvement.id))
-    return [{"item_id": i.id, "topic": i.topic, "summary": (i.text or "")[:300], "status": i.status,
-             "created_at": i.created_at.isoformat()} for i in items]
+    items = ctx.session.scalars(
+        select(Improvement).where(Improvement.status.in_(("open", "deferred"))).order_by(Improvement.id)
+    )
+    return [
+        {
+            "item_id": i.id,
+            "topic": i.topic,
+            "summary": (i.text or "")[:300],
+            "status": i.status,
+            "created_at": i.created_at.isoformat(),
+        }
+        for i in items
+    ]
 
 
 def compile_metrics(ctx: HandlerContext) -> dict[str, Any]:
@@ -113,21 +127,46 @@ def compile_metrics(ctx: HandlerContext) -> dict[str, Any]:
     """
     period = metrics.previous_quarter(ctx.today, ctx.timezone)
     figures = metrics.metrics_json(ctx.session, period, ctx.now)
-    rows = [{"metric": key, "label": METRIC_LABELS.get(key, key), "value": f["value"], "unit": f["unit"],
-             "target": f["target"], "target_text": f.get("target_text"), "met": f.get("met"), "n": f["n"],
-             "reason": f.get("reason"), "shown": _shown(f)} for key, f in figures.items()]
+    rows = [
+        {
+            "metric": key,
+            "label": METRIC_LABELS.get(key, key),
+            "value": f["value"],
+            "unit": f["unit"],
+            "target": f["target"],
+            "target_text": f.get("target_text"),
+            "met": f.get("met"),
+            "n": f["n"],
+            "reason": f.get("reason"),
+            "shown": _shown(f),
+        }
+        for key, f in figures.items()
+    ]
     backlog = open_backlog(ctx)
     html = _env.get_template("quarterly_report.html").render(
-        period=period.as_dict(), rows=rows, complaints=figures["complaints"],
-        resolution=figures["complaint_resolution_hours"], repurchase=figures["repurchase_rate"],
-        tiers=figures["tiers"], backlog=backlog, fmt=_fmt, generated_at=ctx.now.isoformat(timespec="minutes"))
-    document = ctx.add_document(f"quarterly-report-{period.label}.html", "quarterly_report",
-                                "text/html; charset=utf-8", html.encode("utf-8"))
+        period=period.as_dict(),
+        rows=rows,
+        complaints=figures["complaints"],
+        resolution=figures["complaint_resolution_hours"],
+        repurchase=figures["repurchase_rate"],
+        tiers=figures["tiers"],
+        backlog=backlog,
+        fmt=_fmt,
+        generated_at=ctx.now.isoformat(timespec="minutes"),
+    )
+    document = ctx.add_document(
+        f"quarterly-report-{period.label}.html",
+        "quarterly_report",
+        "text/html; charset=utf-8",
+        html.encode("utf-8"),
+    )
     return {
         "report_period": period.as_dict(),
         "quarter": period.label,
         "metrics": figures,
-        "metrics_report": [{k: r[k] for k in ("metric", "label", "shown", "target_text", "met", "n")} for r in rows],
+        "metrics_report": [
+            {k: r[k] for k in ("metric", "label", "shown", "target_text", "met", "n")} for r in rows
+        ],
         "improvement_backlog": backlog,
         "triage": [{"item_id": b["item_id"], "summary": b["summary"]} for b in backlog],
         "report_document_id": document.id,

@@ -45,21 +45,26 @@ def test_quarter_and_range_periods() -> None:
     assert q.previous().label == "2026Q2" and metrics.quarter_period("2026Q1").previous().label == "2025Q4"
     assert q.year_before().label == "2025Q3"
     assert metrics.previous_quarter(date(2026, 10, 1)).label == "2026Q3"
-    ranged = metrics.period_from_query({"from": "2026-07-01", "to": "2026-07-10"}, "Asia/Shanghai", date(2026, 8, 1))
+    ranged = metrics.period_from_query(
+        {"from": "2026-07-01", "to": "2026-07-10"}, "Asia/Shanghai", date(2026, 8, 1)
+    )
     assert ranged.days == 10 and ranged.previous().first == date(2026, 6, 21)
     assert metrics.period_from_query({}, "Asia/Shanghai", date(2026, 11, 23)).label == "2026Q4"
     assert [p.first.month for p in metrics.month_periods(date(2026, 2, 10), 3)] == [12, 1, 2]
 
 
-@pytest.mark.parametrize("args, field", [
-    ({"quarter": "2026Q5"}, "quarter"),
-    ({"quarter": "26Q1"}, "quarter"),
-    ({"quarter": "2026Q1", "from": "2026-01-01"}, "quarter"),
-    ({"from": "2026-13-01", "to": "2026-12-31"}, "from"),
-    ({"from": "2026-07-01"}, "to"),
-    ({"from": "2026-07-10", "to": "2026-07-01"}, "to"),
-    ({"from": "2020-01-01", "to": "2026-01-01"}, "to"),
-])
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        ({"quarter": "2026Q5"}, "quarter"),
+        ({"quarter": "26Q1"}, "quarter"),
+        ({"quarter": "2026Q1", "from": "2026-01-01"}, "quarter"),
+        ({"from": "2026-13-01", "to": "2026-12-31"}, "from"),
+        ({"from": "2026-07-01"}, "to"),
+        ({"from": "2026-07-10", "to": "2026-07-01"}, "to"),
+        ({"from": "2020-01-01", "to": "2026-01-01"}, "to"),
+    ],
+)
 def test_bad_periods_name_the_field(args: dict[str, str], field: str) -> None:
     with pytest.raises(Invalid) as caught:
         metrics.period_from_query(args, "Asia/Shanghai", date(2026, 8, 1))
@@ -79,8 +84,17 @@ def test_empty_period_has_no_data_and_no_division_by_zero(session: Any, clock: A
     for key, figure in result.items():
         assert {"value", "target", "unit", "n"} <= set(figure), key
         assert figure["n"] == 0, key
-    for key in ("csat", "nps", "repurchase_rate", "complaint_resolution_hours", "plan_rejection_rate",
-                "rework_loops", "change_requests", "cycle_time", "tiers"):
+    for key in (
+        "csat",
+        "nps",
+        "repurchase_rate",
+        "complaint_resolution_hours",
+        "plan_rejection_rate",
+        "rework_loops",
+        "change_requests",
+        "cycle_time",
+        "tiers",
+    ):
         assert result[key]["value"] is None and result[key]["reason"], key
     assert result["complaints"]["value"] == 0 and result["complaints"]["urgent_pct"] is None
     assert result["csat"]["target"] == 90 and result["nps"]["target"] == 40
@@ -116,9 +130,15 @@ def test_csat_and_nps(session: Any, clock: Any, start_case: Any, work: Any) -> N
 # --- planning: rejections and rework -------------------------------------------------------------
 
 
-NEEDS = {"new_customer": {"name": "王芳 Wang Fang", "segment": "family"}, "purpose": "holiday",
-         "destination": "Kyoto", "start_date": "2026-08-10", "end_date": "2026-08-15", "travellers": 2,
-         "budget": 30000}
+NEEDS = {
+    "new_customer": {"name": "王芳 Wang Fang", "segment": "family"},
+    "purpose": "holiday",
+    "destination": "Kyoto",
+    "start_date": "2026-08-10",
+    "end_date": "2026-08-15",
+    "travellers": 2,
+    "budget": 30000,
+}
 
 
 def test_plan_rejections_and_rework_loops(session: Any, clock: Any, start_case: Any, work: Any) -> None:
@@ -131,8 +151,13 @@ def test_plan_rejections_and_rework_loops(session: Any, clock: Any, start_case: 
     work(first, "review_itinerary", approved=False, review_comments="still too expensive")  # false → false
     work(first, "design_itinerary", **ITINERARY)
     work(first, "review_itinerary", approved=True)
-    work(first, "present_to_customer", customer_accepts=False, customer_withdrew=False,
-         requested_adjustments="one more day in Nara")
+    work(
+        first,
+        "present_to_customer",
+        customer_accepts=False,
+        customer_withdrew=False,
+        requested_adjustments="one more day in Nara",
+    )
     work(first, "design_itinerary", **ITINERARY)
     work(first, "review_itinerary", approved=True)  # true → true
     second = start_case("itinerary_planning")
@@ -153,17 +178,30 @@ def test_plan_rejections_and_rework_loops(session: Any, clock: Any, start_case: 
 
 
 def _complaint(start_case: Any, urgency: str, topic: str) -> Case:
-    return start_case("complaint_handling", by="customer_service", urgency=urgency, topic=topic,
-                      customer_name="Emily Chen", complaint_details=f"{topic} problem")
+    return start_case(
+        "complaint_handling",
+        by="customer_service",
+        urgency=urgency,
+        topic=topic,
+        customer_name="Emily Chen",
+        complaint_details=f"{topic} problem",
+    )
 
 
 def _resolve(work: Any, case: Case) -> None:
-    work(case, "resolve_complaint", complaint_details="problem", resolution="apology and refund",
-         compensation=200, responsible_party="supplier")
+    work(
+        case,
+        "resolve_complaint",
+        complaint_details="problem",
+        resolution="apology and refund",
+        compensation=200,
+        responsible_party="supplier",
+    )
 
 
-def test_complaints_resolution_escalation_and_sla(session: Any, rt: Any, clock: Any, start_case: Any,
-                                                  work: Any) -> None:
+def test_complaints_resolution_escalation_and_sla(
+    session: Any, rt: Any, clock: Any, start_case: Any, work: Any
+) -> None:
     at(clock, 0)
     a = _complaint(start_case, "urgent", "hotel")
     b = _complaint(start_case, "normal", "hotel")
@@ -202,12 +240,20 @@ def test_complaints_resolution_escalation_and_sla(session: Any, rt: Any, clock: 
     assert step["escalate_follow_up"]["count"] == 0
 
 
-def test_complaint_inside_feedback_takes_urgency_from_classification(session: Any, clock: Any,
-                                                                      start_case: Any, work: Any) -> None:
+def test_complaint_inside_feedback_takes_urgency_from_classification(
+    session: Any, clock: Any, start_case: Any, work: Any
+) -> None:
     at(clock, 0)
     case = start_case("trip_feedback", by="customer_service", customer_name="赵磊", customer_tier="C")
-    work(case, "collect_survey", survey_channel="phone", satisfaction=2, nps=2, has_complaint=True,
-         complaint_details="cold dinner every night")
+    work(
+        case,
+        "collect_survey",
+        survey_channel="phone",
+        satisfaction=2,
+        nps=2,
+        has_complaint=True,
+        complaint_details="cold dinner every night",
+    )
     work(case, "supervisor_intervention", customer_contacted=True, intervention_notes="apologised")
     work(case, "classify_feedback", category="complaint", urgency="urgent", topic="meals")
     at(clock, 3)
@@ -233,10 +279,18 @@ def _trip_waiting_for_departure(start_case: Any, work: Any) -> Case:
 
 
 def _change(session: Any, rt: Any, work: Any, trip: Case, approved: bool, cost_delta: float) -> Case:
-    change = cases.start_case(session, rt, "change_request", {"trip_case_id": trip.id}, actor("account_manager"))
+    change = cases.start_case(
+        session, rt, "change_request", {"trip_case_id": trip.id}, actor("account_manager")
+    )
     work(change, "submit_change_request", change_type="hotel", reason="upgrade", details="sea view room")
-    work(change, "review_change", approved=approved, impact_assessment="fine", supplier_contacted=True,
-         cost_delta=cost_delta)
+    work(
+        change,
+        "review_change",
+        approved=approved,
+        impact_assessment="fine",
+        supplier_contacted=True,
+        cost_delta=cost_delta,
+    )
     if approved and cost_delta:
         work(change, "explain_fee_change", customer_agrees=True)
     return work(change, "notify_customer", notified_via="phone", notified_on="2026-07-06")
@@ -252,14 +306,19 @@ def test_change_requests(session: Any, rt: Any, clock: Any, start_case: Any, wor
     assert (found["value"], found["n"], found["trips"]) == (3.0, 3, 1)
     assert (found["reviewed"], found["approved"], found["approval_rate"]) == (3, 2, 66.67)
     assert found["mean_cost_delta"] == 500.0
-    assert metrics.cases_behind(session, "change_requests", Q3, clock.now()) == [first.id, second.id, third.id]
+    assert metrics.cases_behind(session, "change_requests", Q3, clock.now()) == [
+        first.id,
+        second.id,
+        third.id,
+    ]
 
 
 # --- cycle times and the heatmap -------------------------------------------------------------------
 
 
-def test_cycle_times_per_task_and_heatmap(session: Any, rt: Any, clock: Any, start_case: Any,
-                                          work: Any) -> None:
+def test_cycle_times_per_task_and_heatmap(
+    session: Any, rt: Any, clock: Any, start_case: Any, work: Any
+) -> None:
     at(clock, 0)
     trip = start_case("trip")
     at(clock, 1)
@@ -269,7 +328,9 @@ def test_cycle_times_per_task_and_heatmap(session: Any, rt: Any, clock: Any, sta
     at(clock, 7)
     work(trip, "design_itinerary", **ITINERARY)
     at(clock, 8)
-    cases.claim_task(session, rt, open_task(session, trip.id, "review_itinerary").id, actor("project_manager"))
+    cases.claim_task(
+        session, rt, open_task(session, trip.id, "review_itinerary").id, actor("project_manager")
+    )
     at(clock, 9)
     work(trip, "review_itinerary", approved=True)
     at(clock, 10)
@@ -287,13 +348,22 @@ def test_cycle_times_per_task_and_heatmap(session: Any, rt: Any, clock: Any, sta
     assert (result["value"], result["p90_hours"], result["n"]) == (2.0, 3.6, 5)
     assert result["per_process"] == {}  # the trip is still running
     planning = metrics.step_durations(session, "itinerary_planning", Q3.first, Q3.last)
-    assert planning["collect_needs"] == {"median_hours": 3.0, "p90_hours": 3.0, "count": 1, "kind": "userTask"}
+    assert planning["collect_needs"] == {
+        "median_hours": 3.0,
+        "p90_hours": 3.0,
+        "count": 1,
+        "kind": "userTask",
+    }
     assert planning["sign_contract"]["median_hours"] == 2.0
     heat = metrics.step_durations(session, "trip", Q3.first, Q3.last)
     assert heat["call_itinerary_planning"]["median_hours"] == 12.0  # first task created → last completed
     assert heat["pre_trip_call"]["count"] == 0
-    assert metrics.step_durations(session, "trip", date(2026, 8, 1), date(2026, 8, 31))[
-        "call_itinerary_planning"]["count"] == 0
+    assert (
+        metrics.step_durations(session, "trip", date(2026, 8, 1), date(2026, 8, 31))[
+            "call_itinerary_planning"
+        ]["count"]
+        == 0
+    )
 
 
 def test_cycle_time_per_process(session: Any, clock: Any, start_case: Any, work: Any) -> None:
@@ -304,7 +374,9 @@ def test_cycle_time_per_process(session: Any, clock: Any, start_case: Any, work:
     work(case, "design_itinerary", **ITINERARY)
     work(case, "review_itinerary", approved=True)
     at(clock, 6)
-    work(case, "present_to_customer", customer_accepts=False, customer_withdrew=True, withdrawal_reason="price")
+    work(
+        case, "present_to_customer", customer_accepts=False, customer_withdrew=True, withdrawal_reason="price"
+    )
     session.refresh(case)
     assert case.status == "lost"
     per_process = figures(session, clock)["cycle_time"]["per_process"]
@@ -317,23 +389,45 @@ def test_cycle_time_per_process(session: Any, clock: Any, start_case: Any, work:
 def _signed_trip(session: Any, customer_id: int, signed_on: str) -> None:
     version = latest_version(session, "trip")
     now = T0
-    case = Case(process_key="trip", process_version_id=version.id, status="completed", started_at=now,
-                started_by="account_manager", updated_at=now, state=b"", serializer_version="", data={})
+    case = Case(
+        process_key="trip",
+        process_version_id=version.id,
+        status="completed",
+        started_at=now,
+        started_by="account_manager",
+        updated_at=now,
+        state=b"",
+        serializer_version="",
+        data={},
+    )
     session.add(case)
     session.flush()
-    session.add(Trip(case_id=case.id, customer_id=customer_id, signed_on=date.fromisoformat(signed_on),
-                     total_price=10000, start_date=date.fromisoformat(signed_on) + timedelta(days=30),
-                     end_date=date.fromisoformat(signed_on) + timedelta(days=35), updated_at=now))
+    session.add(
+        Trip(
+            case_id=case.id,
+            customer_id=customer_id,
+            signed_on=date.fromisoformat(signed_on),
+            total_price=10000,
+            start_date=date.fromisoformat(signed_on) + timedelta(days=30),
+            end_date=date.fromisoformat(signed_on) + timedelta(days=35),
+            updated_at=now,
+        )
+    )
 
 
 def test_repurchase_rate_against_the_year_before(session: Any, clock: Any) -> None:
     histories = {
         # this year (2026Q2 cohort): c1 and c5 buy again within 12 months, c2 too late, c3 never
-        "c1": ["2026-04-10", "2026-09-01"], "c2": ["2026-05-05", "2027-06-01"], "c3": ["2026-06-30"],
+        "c1": ["2026-04-10", "2026-09-01"],
+        "c2": ["2026-05-05", "2027-06-01"],
+        "c3": ["2026-06-30"],
         "c4": ["2026-01-15", "2026-04-20"],  # first trip before the quarter: not in the cohort
         "c5": ["2026-06-01", "2026-06-01"],
         # a year before (2025Q2 cohort): 1 of 4
-        "p1": ["2025-04-02", "2025-08-01"], "p2": ["2025-05-01"], "p3": ["2025-06-01"], "p4": ["2025-06-15"],
+        "p1": ["2025-04-02", "2025-08-01"],
+        "p2": ["2025-05-01"],
+        "p3": ["2025-06-01"],
+        "p4": ["2025-06-15"],
     }
     for name, days in histories.items():
         customer = create_customer(session, {"name": name}, now=T0)
@@ -357,8 +451,13 @@ def test_tiers_at_the_end_of_the_period_and_moves(session: Any, clock: Any) -> N
     k2 = create_customer(session, {"name": "k2"}, now=on("2026-02-01"))
     create_customer(session, {"name": "k3"}, now=on("2026-03-01"))
     k5 = create_customer(session, {"name": "k5"}, now=on("2026-05-01"))
-    for customer, tier, day in ((k1, "B", "2026-01-01"), (k1, "A", "2026-08-01"), (k2, "B", "2026-07-10"),
-                                (k2, "C", "2026-09-15"), (k5, "A", "2026-10-02")):
+    for customer, tier, day in (
+        (k1, "B", "2026-01-01"),
+        (k1, "A", "2026-08-01"),
+        (k2, "B", "2026-07-10"),
+        (k2, "C", "2026-09-15"),
+        (k5, "A", "2026-10-02"),
+    ):
         set_tier(session, customer, tier, by="service_supervisor", reason="test", now=on(day))
     create_customer(session, {"name": "k4"}, now=on("2026-10-05"))
     session.commit()
@@ -371,11 +470,14 @@ def test_tiers_at_the_end_of_the_period_and_moves(session: Any, clock: Any) -> N
 # --- the quarterly review handler ---------------------------------------------------------------
 
 
-def test_compile_metrics_freezes_last_quarter_into_a_report(session: Any, clock: Any, start_case: Any,
-                                                             work: Any) -> None:
+def test_compile_metrics_freezes_last_quarter_into_a_report(
+    session: Any, clock: Any, start_case: Any, work: Any
+) -> None:
     at(clock, 0)
     _survey(start_case, work, 5, 10)
-    session.add(Improvement(text="shorter bus rides", topic="transport", status="open", created_at=clock.now()))
+    session.add(
+        Improvement(text="shorter bus rides", topic="transport", status="open", created_at=clock.now())
+    )
     session.commit()
     clock.set(datetime(2026, 10, 1, 9, 30, tzinfo=SHANGHAI))
     review = start_case("quarterly_review", by="service_supervisor")
@@ -387,8 +489,12 @@ def test_compile_metrics_freezes_last_quarter_into_a_report(session: Any, clock:
     document = session.scalars(select(Document).where(Document.case_id == review.id)).one()
     assert document.kind == "quarterly_report" and document.id == data["report_document_id"]
     assert "2026Q3" in document.content.decode() and "CSAT" in document.content.decode()
-    work(review, "review_metrics", findings="CSAT on target", actions=[
-        {"action": "brief suppliers", "owner": "service_supervisor", "due_date": "2026-10-31"}])
+    work(
+        review,
+        "review_metrics",
+        findings="CSAT on target",
+        actions=[{"action": "brief suppliers", "owner": "service_supervisor", "due_date": "2026-10-31"}],
+    )
     item_id = data["triage"][0]["item_id"]
     work(review, "triage_improvements", triage=[{"item_id": item_id, "summary": "x", "decision": "accepted"}])
     assert session.get(Improvement, item_id).status == "accepted"
@@ -397,8 +503,9 @@ def test_compile_metrics_freezes_last_quarter_into_a_report(session: Any, clock:
 # --- the API ---------------------------------------------------------------------------------------
 
 
-def test_api_metrics_roles_periods_and_csv(api: Any, session: Any, clock: Any, start_case: Any,
-                                           work: Any) -> None:
+def test_api_metrics_roles_periods_and_csv(
+    api: Any, session: Any, clock: Any, start_case: Any, work: Any
+) -> None:
     at(clock, 0)
     _survey(start_case, work, 4, 9)
     assert api.as_("travel_advisor").get("/api/v1/metrics?quarter=2026Q3").status_code == 403
@@ -460,7 +567,9 @@ def test_reports_pages(client: Any, clock: Any, start_case: Any, work: Any) -> N
     page = client.get("/reports?quarter=2026Q3&process=complaint_handling")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert 'id="report-data"' in html and "<script>" not in html.replace('<script type="application/json"', "")
+    assert 'id="report-data"' in html and "<script>" not in html.replace(
+        '<script type="application/json"', ""
+    )
     assert "/reports/cases?metric=csat" in html and "vendor/chart.umd.min.js" in html
     assert "resolve_complaint" in html  # the heatmap table
     cases_page = client.get("/reports/cases?metric=complaints&quarter=2026Q3")

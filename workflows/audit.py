@@ -48,6 +48,11 @@ def record(
     return event
 
 
+def submitted_values(before: dict[str, Any], submitted: dict[str, Any]) -> dict[str, Any]:
+    """``{key: [old, new]}`` for every submitted field, changed or not: the answer itself is the record."""
+    return {k: [before.get(k), v] for k, v in submitted.items()}
+
+
 def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """``{key: [old, new]}`` for every key whose value differs."""
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}

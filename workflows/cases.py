@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from .audit import changes_between, record
+from .audit import record, submitted_values
 from .context import OutgoingMessage
 from .deploy import latest_version
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -71,6 +71,8 @@ def _start(session: Session, rt: Runtime, process_key: str, data: dict[str, Any]
     version = latest_version(session, process_key)
     if process_key == "change_request":
         data, parent_id = _change_request_start(session, data)
+    elif parent_id is None and isinstance(data.get("trip_case_id"), int):
+        parent_id = _trip_parent(session, data["trip_case_id"])
     now = rt.clock.now()
     case = Case(process_key=process_key, process_version_id=version.id, version=version, status="running",
                 started_at=now, started_by=actor.username, updated_at=now, parent_id=parent_id, state=b"",
@@ -104,6 +106,14 @@ def _change_request_start(session: Session, data: dict[str, Any]) -> tuple[dict[
         raise Conflict(f"trip case {trip_case_id} is {trip.status}; only a running trip can be changed")
     inherited = {k: v for k, v in (trip.data or {}).items() if not k.startswith("_")}
     return {**inherited, **data}, trip_case_id
+
+
+def _trip_parent(session: Session, trip_case_id: int) -> int:
+    """A complaint or feedback case started about a trip is listed among that trip's children."""
+    trip = session.get(Case, trip_case_id)
+    if trip is None:
+        raise Invalid("no such trip", [{"field": "trip_case_id", "message": f"case {trip_case_id} does not exist"}])
+    return trip.id
 
 
 # --- the inbox actions ----------------------------------------------------------------------------
@@ -201,7 +211,8 @@ def complete_task(session: Session, rt: Runtime, work_item_id: int, submitted: A
         item.completed_at = step.now
         item.completed_by = actor.username
         record(session, "task_completed", step.now, case_id=case.id, item=item, user=actor.username,
-               data_changes=changes_between(before, values))
+               data_changes=submitted_values(before, values))
+        step.recorded_keys.update(values)
         with _engine_clock(rt):
             try:
                 task.run()

@@ -96,6 +96,7 @@ def update_case_data(session: Any, rt: Runtime, case_id: int, changes: Any, reas
             task.data.update(changes)
         workflow.data.update(changes)
         before = dict(case.data or {})
+        step.recorded_keys.update(changes)
         step.save(workflow)
         record(session, "data_changed", step.now, case_id=case_id, user=actor.username, text=text,
                data_changes=changes_between(before, changes))

@@ -25,7 +25,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -87,12 +87,16 @@ class Period:
         return Period(_minus_year(self.first), _minus_year(self.last), self.timezone, quarter)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"from": self.first.isoformat(), "to": self.last.isoformat(), "quarter": self.quarter,
-                "label": self.label}
+        return {
+            "from": self.first.isoformat(),
+            "to": self.last.isoformat(),
+            "quarter": self.quarter,
+            "label": self.label,
+        }
 
 
 def _local_midnight(day: date, zone: str) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def _minus_year(day: date) -> date:
@@ -142,8 +146,10 @@ def period_from_query(args: Mapping[str, str], zone: str, today: date) -> Period
     quarter, first, last = args.get("quarter"), args.get("from"), args.get("to")
     if quarter:
         if first or last:
-            raise Invalid("give a quarter or a date range, not both",
-                          [{"field": "quarter", "message": "leave out from and to when giving a quarter"}])
+            raise Invalid(
+                "give a quarter or a date range, not both",
+                [{"field": "quarter", "message": "leave out from and to when giving a quarter"}],
+            )
         return quarter_period(quarter, zone)
     if not first and not last:
         return quarter_of(today, zone)
@@ -204,6 +210,14 @@ class Scope:
     session: Session
     period: Period
     now: datetime
+    cache: dict[str, Any] = field(
+        default_factory=dict, compare=False, repr=False
+    )  # selections shared by metrics
+
+    def once(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
 
     @property
     def today(self) -> date:
@@ -235,11 +249,16 @@ def _hours(start: datetime | None, end: datetime | None) -> float | None:
 
 
 def _spread(values: list[float]) -> dict[str, Any]:
-    return {"n": len(values), "median_hours": _r(percentile(values, 0.5)), "p90_hours": _r(percentile(values, 0.9))}
+    return {
+        "n": len(values),
+        "median_hours": _r(percentile(values, 0.5)),
+        "p90_hours": _r(percentile(values, 0.9)),
+    }
 
 
-def _no_data(unit: str, reason: str, target: float | None = None, target_text: str | None = None,
-             **details: Any) -> Figure:
+def _no_data(
+    unit: str, reason: str, target: float | None = None, target_text: str | None = None, **details: Any
+) -> Figure:
     return Figure(None, unit, 0, target=target, target_text=target_text, reason=reason, details=details)
 
 
@@ -248,8 +267,9 @@ def _no_data(unit: str, reason: str, target: float | None = None, target_text: s
 
 def _events(scope: Scope, kind: str, bpmn_ids: Iterable[str] | None = None) -> list[Event]:
     """Events of one kind in the period, oldest first (index ``ix_event_kind_at``)."""
-    query = select(Event).where(Event.kind == kind, Event.at >= scope.period.start_at,
-                                Event.at < scope.period.end_at)
+    query = select(Event).where(
+        Event.kind == kind, Event.at >= scope.period.start_at, Event.at < scope.period.end_at
+    )
     if bpmn_ids is not None:
         query = query.where(Event.bpmn_id.in_(list(bpmn_ids)))
     return list(scope.session.scalars(query.order_by(Event.id)))
@@ -258,20 +278,25 @@ def _events(scope: Scope, kind: str, bpmn_ids: Iterable[str] | None = None) -> l
 def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
     ordered = sorted(set(ids))
     for i in range(0, len(ordered), _CHUNK):
-        yield ordered[i:i + _CHUNK]
+        yield ordered[i : i + _CHUNK]
 
 
 def _new_value(change: Any) -> Any:
     return change[1] if isinstance(change, list) and len(change) == 2 else change
 
 
-def _changes_of_cases(session: Session, case_ids: Iterable[int]) -> dict[int, list[tuple[int, datetime, dict]]]:
+def _changes_of_cases(
+    session: Session, case_ids: Iterable[int]
+) -> dict[int, list[tuple[int, datetime, dict]]]:
     """Every recorded data change of the cases, per case, oldest first (index ``ix_event_case``)."""
     kinds = ("case_started", "task_completed", "data_changed", "message_received")
     found: dict[int, list[tuple[int, datetime, dict]]] = defaultdict(list)
     for chunk in _chunks(case_ids):
-        rows = session.execute(select(Event.case_id, Event.id, Event.at, Event.data_changes).where(
-            Event.case_id.in_(chunk), Event.kind.in_(kinds)).order_by(Event.case_id, Event.id))
+        rows = session.execute(
+            select(Event.case_id, Event.id, Event.at, Event.data_changes)
+            .where(Event.case_id.in_(chunk), Event.kind.in_(kinds))
+            .order_by(Event.case_id, Event.id)
+        )
         for case_id, event_id, at, changes in rows:
             if changes:
                 found[case_id].append((event_id, at, changes))
@@ -295,7 +320,9 @@ def _values_after(session: Session, events: list[Event], key: str) -> dict[int, 
     if missing:
         history = _changes_of_cases(session, (e.case_id for e in missing if e.case_id is not None))
         for event in missing:
-            earlier = [c for eid, _at, c in history.get(event.case_id or 0, []) if eid < event.id and key in c]
+            earlier = [
+                c for eid, _at, c in history.get(event.case_id or 0, []) if eid < event.id and key in c
+            ]
             values[event.id] = _new_value(earlier[-1][key]) if earlier else None
     return values
 
@@ -314,7 +341,9 @@ def _work_items(session: Session, case_ids: Iterable[int], bpmn_ids: Iterable[st
     wanted = list(bpmn_ids)
     items: list[WorkItem] = []
     for chunk in _chunks(case_ids):
-        items += session.scalars(select(WorkItem).where(WorkItem.case_id.in_(chunk), WorkItem.bpmn_id.in_(wanted)))
+        items += session.scalars(
+            select(WorkItem).where(WorkItem.case_id.in_(chunk), WorkItem.bpmn_id.in_(wanted))
+        )
     return sorted(items, key=lambda i: (i.created_at, i.id))
 
 
@@ -331,7 +360,7 @@ def _number(value: Any) -> float | None:
 
 
 def _feedback_answers(scope: Scope, key: str) -> list[tuple[int, float]]:
-    events = _events(scope, "task_completed", FEEDBACK_TASKS)
+    events = scope.once("feedback", lambda: _events(scope, "task_completed", FEEDBACK_TASKS))
     values = _values_after(scope.session, events, key)
     return [(e.case_id or 0, v) for e in events if (v := _number(values.get(e.id))) is not None]
 
@@ -348,9 +377,19 @@ def csat(scope: Scope) -> Figure:
     satisfied = sum(1 for _c, v in answers if v >= 4)
     value = _pct(satisfied, len(answers))
     distribution = Counter(int(v) for _c, v in answers)
-    return Figure(value, "%", len(answers), target, text, value is not None and value >= target,
-                  details={"satisfied": satisfied, "distribution": {str(k): distribution.get(k, 0) for k in range(1, 6)}},
-                  case_ids=sorted({c for c, _v in answers}))
+    return Figure(
+        value,
+        "%",
+        len(answers),
+        target,
+        text,
+        value is not None and value >= target,
+        details={
+            "satisfied": satisfied,
+            "distribution": {str(k): distribution.get(k, 0) for k in range(1, 6)},
+        },
+        case_ids=sorted({c for c, _v in answers}),
+    )
 
 
 def nps(scope: Scope) -> Figure:
@@ -365,10 +404,20 @@ def nps(scope: Scope) -> Figure:
     promoters = sum(1 for _c, v in answers if v >= 9)
     detractors = sum(1 for _c, v in answers if v <= 6)
     value = round(100.0 * (promoters - detractors) / len(answers), 2)
-    return Figure(value, "points", len(answers), target, text, value >= target,
-                  details={"promoters": promoters, "passives": len(answers) - promoters - detractors,
-                           "detractors": detractors},
-                  case_ids=sorted({c for c, _v in answers}))
+    return Figure(
+        value,
+        "points",
+        len(answers),
+        target,
+        text,
+        value >= target,
+        details={
+            "promoters": promoters,
+            "passives": len(answers) - promoters - detractors,
+            "detractors": detractors,
+        },
+        case_ids=sorted({c for c, _v in answers}),
+    )
 
 
 # --- repurchase ------------------------------------------------------------------------------
@@ -376,14 +425,19 @@ def nps(scope: Scope) -> Figure:
 
 def _repurchase(session: Session, period: Period, as_of: date) -> tuple[int, int, list[int]]:
     """(customers whose first signed trip falls in the period, of whom bought again, their trip cases)."""
-    in_period = select(Trip.customer_id).where(Trip.signed_on >= period.first, Trip.signed_on <= period.last,
-                                               Trip.customer_id.is_not(None)).distinct()
+    in_period = (
+        select(Trip.customer_id)
+        .where(Trip.signed_on >= period.first, Trip.signed_on <= period.last, Trip.customer_id.is_not(None))
+        .distinct()
+    )
     candidates = list(session.scalars(in_period))
     signed: dict[int, list[tuple[date, int]]] = defaultdict(list)
     for chunk in _chunks(candidates):
         for customer_id, signed_on, case_id in session.execute(
-                select(Trip.customer_id, Trip.signed_on, Trip.case_id).where(
-                    Trip.customer_id.in_(chunk), Trip.signed_on.is_not(None))):
+            select(Trip.customer_id, Trip.signed_on, Trip.case_id).where(
+                Trip.customer_id.in_(chunk), Trip.signed_on.is_not(None)
+            )
+        ):
             signed[customer_id].append((signed_on, case_id))
     cohort = again = 0
     cases: list[int] = []
@@ -416,12 +470,17 @@ def repurchase_rate(scope: Scope) -> Figure:
     previous = _pct(prev_again, prev_cohort)
     target = _r(previous * 1.2) if previous is not None else None
     value = _pct(again, cohort)
-    details = {"repurchased": again, "previous_year_value": previous, "previous_year_n": prev_cohort,
-               "previous_year_period": before.as_dict(),
-               "change": _r(value - previous) if value is not None and previous is not None else None,
-               "change_pct": _r(100.0 * (value - previous) / previous)
-               if value is not None and previous not in (None, 0) else None,
-               "window_complete": period.last + timedelta(days=365) <= scope.today}
+    details = {
+        "repurchased": again,
+        "previous_year_value": previous,
+        "previous_year_n": prev_cohort,
+        "previous_year_period": before.as_dict(),
+        "change": _r(value - previous) if value is not None and previous is not None else None,
+        "change_pct": _r(100.0 * (value - previous) / previous)
+        if value is not None and previous not in (None, 0)
+        else None,
+        "window_complete": period.last + timedelta(days=365) <= scope.today,
+    }
     text = "+20 % on the previous year"
     if value is None:
         return Figure(None, "%", 0, target, text, None, "no first trips signed in the period", details)
@@ -455,6 +514,10 @@ def complaints_raised(scope: Scope) -> list[Complaint]:
     ``escalate_follow_up`` created. SLA breach: a resolution round that ended (or, open, is now)
     later than 2 h (urgent) / 24 h (normal) after it began.
     """
+    return scope.once("complaints", lambda: _complaints_raised(scope))
+
+
+def _complaints_raised(scope: Scope) -> list[Complaint]:
     created = _events(scope, "task_created", ("resolve_complaint",))
     case_ids = sorted({e.case_id for e in created if e.case_id is not None})
     if not case_ids:
@@ -463,7 +526,9 @@ def complaints_raised(scope: Scope) -> list[Complaint]:
     for item in _work_items(scope.session, case_ids, COMPLAINT_TASKS):
         items_by_case[item.case_id].append(item)
     history = _changes_of_cases(scope.session, case_ids)
-    processes = dict(scope.session.execute(select(Case.id, Case.process_key).where(Case.id.in_(case_ids))).all())
+    processes = dict(
+        scope.session.execute(select(Case.id, Case.process_key).where(Case.id.in_(case_ids))).all()
+    )
     found = []
     for case_id in case_ids:
         items = items_by_case.get(case_id, [])
@@ -487,9 +552,18 @@ def complaints_raised(scope: Scope) -> list[Complaint]:
             ended = item.completed_at if item.status != "ready" and item.status != "claimed" else scope.now
             if ended is not None and ended - began > sla:
                 breached = True
-        found.append(Complaint(case_id, raised_at, urgency, str(topic), resolved_at,
-                               sum(1 for i in items if i.bpmn_id in ESCALATION_TASKS), breached,
-                               processes.get(case_id) == "complaint_handling"))
+        found.append(
+            Complaint(
+                case_id,
+                raised_at,
+                urgency,
+                str(topic),
+                resolved_at,
+                sum(1 for i in items if i.bpmn_id in ESCALATION_TASKS),
+                breached,
+                processes.get(case_id) == "complaint_handling",
+            )
+        )
     return found
 
 
@@ -514,12 +588,25 @@ def complaint_resolution_hours(scope: Scope) -> Figure:
     target, text = 24.0, "≤ 24 h"
     unresolved = sum(1 for c in complaints if c.resolved_at is None)
     if not hours:
-        return _no_data("h", "no complaint raised in the period was resolved" if complaints
-                        else "no complaints in the period", target, text, p90_hours=None, unresolved=unresolved)
+        return _no_data(
+            "h",
+            "no complaint raised in the period was resolved" if complaints else "no complaints in the period",
+            target,
+            text,
+            p90_hours=None,
+            unresolved=unresolved,
+        )
     median = _r(percentile(hours, 0.5))
-    return Figure(median, "h", len(hours), target, text, median is not None and median <= target,
-                  details={"p90_hours": _r(percentile(hours, 0.9)), "unresolved": unresolved},
-                  case_ids=sorted(c.case_id for c in complaints if c.resolved_at is not None))
+    return Figure(
+        median,
+        "h",
+        len(hours),
+        target,
+        text,
+        median is not None and median <= target,
+        details={"p90_hours": _r(percentile(hours, 0.9)), "unresolved": unresolved},
+        case_ids=sorted(c.case_id for c in complaints if c.resolved_at is not None),
+    )
 
 
 def complaints(scope: Scope) -> Figure:
@@ -528,17 +615,35 @@ def complaints(scope: Scope) -> Figure:
     """
     found = complaints_raised(scope)
     if not found:
-        return Figure(0, "complaints", 0, details={"urgent": 0, "urgent_pct": None, "escalations": 0,
-                                                   "sla_breaches": 0, "by_topic": {}, "standalone": 0})
+        return Figure(
+            0,
+            "complaints",
+            0,
+            details={
+                "urgent": 0,
+                "urgent_pct": None,
+                "escalations": 0,
+                "sla_breaches": 0,
+                "by_topic": {},
+                "standalone": 0,
+            },
+        )
     urgent = sum(1 for c in found if c.urgency == "urgent")
-    return Figure(len(found), "complaints", len(found), details={
-        "urgent": urgent, "urgent_pct": _pct(urgent, len(found)),
-        "escalations": sum(c.escalations for c in found),
-        "sla_breaches": sum(1 for c in found if c.sla_breached),
-        "resolved": sum(1 for c in found if c.resolved_at is not None),
-        "by_topic": dict(sorted(Counter(c.topic for c in found).items())),
-        "standalone": sum(1 for c in found if c.standalone),
-    }, case_ids=sorted(c.case_id for c in found))
+    return Figure(
+        len(found),
+        "complaints",
+        len(found),
+        details={
+            "urgent": urgent,
+            "urgent_pct": _pct(urgent, len(found)),
+            "escalations": sum(c.escalations for c in found),
+            "sla_breaches": sum(1 for c in found if c.sla_breached),
+            "resolved": sum(1 for c in found if c.resolved_at is not None),
+            "by_topic": dict(sorted(Counter(c.topic for c in found).items())),
+            "standalone": sum(1 for c in found if c.standalone),
+        },
+        case_ids=sorted(c.case_id for c in found),
+    )
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -553,8 +658,13 @@ def plan_rejection_rate(scope: Scope) -> Figure:
         return _no_data("%", "no itinerary reviews in the period")
     approved = _values_after(scope.session, events, "approved")
     rejected = [e for e in events if approved.get(e.id) is False]
-    return Figure(_pct(len(rejected), len(events)), "%", len(events), details={"rejected": len(rejected)},
-                  case_ids=sorted({e.case_id for e in rejected if e.case_id}))
+    return Figure(
+        _pct(len(rejected), len(events)),
+        "%",
+        len(events),
+        details={"rejected": len(rejected)},
+        case_ids=sorted({e.case_id for e in rejected if e.case_id}),
+    )
 
 
 def rework_loops(scope: Scope) -> Figure:
@@ -570,14 +680,25 @@ def rework_loops(scope: Scope) -> Figure:
     for item in _work_items(scope.session, case_ids, ("design_itinerary",)):
         if item.created_at < scope.period.end_at:
             rounds[item.case_id].append(item)
-    loops = {case_id: sum(1 for i in items if i.status != "cancelled") - 1
-             for case_id, items in rounds.items() if items[0].created_at >= scope.period.start_at}
+    loops = {
+        case_id: max(sum(1 for i in items if i.status != "cancelled") - 1, 0)
+        for case_id, items in rounds.items()
+        if items[0].created_at >= scope.period.start_at
+    }
     if not loops:
         return _no_data("loops per case", "no itinerary planning began in the period", total=0)
-    total = sum(max(v, 0) for v in loops.values())
-    return Figure(round(total / len(loops), 2), "loops per case", len(loops), details={
-        "total": total, "max": max(loops.values()), "cases_with_loops": sum(1 for v in loops.values() if v > 0),
-    }, case_ids=sorted(c for c, v in loops.items() if v > 0))
+    total = sum(loops.values())
+    return Figure(
+        round(total / len(loops), 2),
+        "loops per case",
+        len(loops),
+        details={
+            "total": total,
+            "max": max(loops.values()),
+            "cases_with_loops": sum(1 for v in loops.values() if v > 0),
+        },
+        case_ids=sorted(c for c, v in loops.items() if v > 0),
+    )
 
 
 # --- change requests -------------------------------------------------------------------------
@@ -592,27 +713,53 @@ def change_requests(scope: Scope) -> Figure:
     """
     period = scope.period
     started = [e.case_id for e in _events(scope, "case_started") if e.text == "change_request" and e.case_id]
-    trips = scope.session.scalar(select(func.count(Trip.id)).where(
-        Trip.signed_on.is_not(None), Trip.signed_on <= period.last, Trip.end_date >= period.first)) or 0
+    trips = (
+        scope.session.scalar(
+            select(func.count(Trip.id)).where(
+                Trip.signed_on.is_not(None), Trip.signed_on <= period.last, Trip.end_date >= period.first
+            )
+        )
+        or 0
+    )
     reviews: list[Event] = []
     for chunk in _chunks(started):
-        reviews += scope.session.scalars(select(Event).where(
-            Event.case_id.in_(chunk), Event.kind == "task_completed", Event.bpmn_id == "review_change"))
+        reviews += scope.session.scalars(
+            select(Event).where(
+                Event.case_id.in_(chunk), Event.kind == "task_completed", Event.bpmn_id == "review_change"
+            )
+        )
     approved = _values_after(scope.session, reviews, "approved")
     deltas = _values_after(scope.session, reviews, "cost_delta")
     yes = [e for e in reviews if approved.get(e.id) is True]
     costs = [d for e in yes if (d := _number(deltas.get(e.id))) is not None]
-    details = {"count": len(started), "trips": trips, "reviewed": len(reviews), "approved": len(yes),
-               "approval_rate": _pct(len(yes), len(reviews)),
-               "mean_cost_delta": _r(sum(costs) / len(costs)) if costs else None}
+    details = {
+        "count": len(started),
+        "trips": trips,
+        "reviewed": len(reviews),
+        "approved": len(yes),
+        "approval_rate": _pct(len(yes), len(reviews)),
+        "mean_cost_delta": _r(sum(costs) / len(costs)) if costs else None,
+    }
     if not started:
-        return Figure(None if trips == 0 else 0.0, "per trip", 0, reason="no change requests in the period"
-                      if trips == 0 else None, details=details)
+        return Figure(
+            None if trips == 0 else 0.0,
+            "per trip",
+            0,
+            reason="no change requests in the period" if trips == 0 else None,
+            details=details,
+        )
     if trips == 0:
-        return Figure(None, "per trip", len(started), reason="no trips under way in the period",
-                      details=details, case_ids=sorted(started))
-    return Figure(round(len(started) / trips, 3), "per trip", len(started), details=details,
-                  case_ids=sorted(started))
+        return Figure(
+            None,
+            "per trip",
+            len(started),
+            reason="no trips under way in the period",
+            details=details,
+            case_ids=sorted(started),
+        )
+    return Figure(
+        round(len(started) / trips, 3), "per trip", len(started), details=details, case_ids=sorted(started)
+    )
 
 
 # --- cycle times -----------------------------------------------------------------------------
@@ -626,12 +773,22 @@ def cycle_time(scope: Scope) -> Figure:
     that ended in the period, started → ended.
     """
     rows = scope.session.execute(
-        select(WorkItem.bpmn_id, WorkItem.lane, WorkItem.case_id, WorkItem.created_at, WorkItem.claimed_at,
-               WorkItem.completed_at)
+        select(
+            WorkItem.bpmn_id,
+            WorkItem.lane,
+            WorkItem.case_id,
+            WorkItem.created_at,
+            WorkItem.claimed_at,
+            WorkItem.completed_at,
+        )
         .join(Event, Event.work_item_id == WorkItem.id)
-        .where(Event.kind == "task_completed", Event.at >= scope.period.start_at, Event.at < scope.period.end_at)
+        .where(
+            Event.kind == "task_completed", Event.at >= scope.period.start_at, Event.at < scope.period.end_at
+        )
     ).all()
-    per_task: dict[str, dict[str, list[float]]] = defaultdict(lambda: {"waiting": [], "working": [], "total": []})
+    per_task: dict[str, dict[str, list[float]]] = defaultdict(
+        lambda: {"waiting": [], "working": [], "total": []}
+    )
     lanes: dict[str, str | None] = {}
     totals: list[float] = []
     case_ids: set[int] = set()
@@ -640,25 +797,37 @@ def cycle_time(scope: Scope) -> Figure:
         spans = per_task[bpmn_id]
         lanes[bpmn_id] = lane
         case_ids.add(case_id)
-        for name, h in (("waiting", _hours(created, claimed)), ("working", _hours(claimed, completed)),
-                        ("total", _hours(created, completed))):
+        for name, h in (
+            ("waiting", _hours(created, claimed)),
+            ("working", _hours(claimed, completed)),
+            ("total", _hours(created, completed)),
+        ):
             if h is not None:
                 spans[name].append(max(h, 0.0))
         if (h := _hours(created, completed)) is not None:
             totals.append(h)
     ended = scope.session.execute(
-        select(Case.process_key, Case.status, Case.started_at, Case.ended_at).join(Event, Event.case_id == Case.id)
-        .where(Event.kind == "case_completed", Event.at >= scope.period.start_at, Event.at < scope.period.end_at)
+        select(Case.process_key, Case.status, Case.started_at, Case.ended_at)
+        .join(Event, Event.case_id == Case.id)
+        .where(
+            Event.kind == "case_completed", Event.at >= scope.period.start_at, Event.at < scope.period.end_at
+        )
     ).all()
     per_process: dict[str, list[float]] = defaultdict(list)
     for key, _status, started, ended_at in ended:
         if (h := _hours(started, ended_at)) is not None:
             per_process[key].append(h)
     details = {
-        "per_task": {bpmn_id: {"lane": lanes[bpmn_id], "n": len(s["total"]),
-                               "waiting": _spread(s["waiting"]), "working": _spread(s["working"]),
-                               "total": _spread(s["total"])}
-                     for bpmn_id, s in sorted(per_task.items())},
+        "per_task": {
+            bpmn_id: {
+                "lane": lanes[bpmn_id],
+                "n": len(s["total"]),
+                "waiting": _spread(s["waiting"]),
+                "working": _spread(s["working"]),
+                "total": _spread(s["total"]),
+            }
+            for bpmn_id, s in sorted(per_task.items())
+        },
         "per_process": {key: _spread(values) for key, values in sorted(per_process.items())},
         "p90_hours": _r(percentile(totals, 0.9)),
     }
@@ -681,22 +850,41 @@ def tiers(scope: Scope) -> Figure:
     customers = list(session.scalars(select(Customer.id).where(Customer.created_at < period.end_at)))
     tier_now: dict[int, str] = {c: "C" for c in customers}
     for customer_id, to_tier in session.execute(
-            select(TierChange.customer_id, TierChange.to_tier).where(TierChange.at < period.end_at)
-            .order_by(TierChange.at, TierChange.id)):
+        select(TierChange.customer_id, TierChange.to_tier)
+        .where(TierChange.at < period.end_at)
+        .order_by(TierChange.at, TierChange.id)
+    ):
         if customer_id in tier_now:
             tier_now[customer_id] = to_tier
-    moves = list(session.execute(select(TierChange.customer_id, TierChange.from_tier, TierChange.to_tier).where(
-        TierChange.at >= period.start_at, TierChange.at < period.end_at)))
+    moves = list(
+        session.execute(
+            select(TierChange.customer_id, TierChange.from_tier, TierChange.to_tier).where(
+                TierChange.at >= period.start_at, TierChange.at < period.end_at
+            )
+        )
+    )
     up = sum(1 for _c, a, b in moves if TIER_RANK.get(b, 2) < TIER_RANK.get(a or "C", 2))
     down = sum(1 for _c, a, b in moves if TIER_RANK.get(b, 2) > TIER_RANK.get(a or "C", 2))
     counts = Counter(tier_now.values())
     details = {"by_tier": {t: counts.get(t, 0) for t in ("A", "B", "C")}, "up": up, "down": down}
     if not customers:
         return Figure(None, "customers", 0, reason="no customers", details=details)
-    tier_cases = list(session.scalars(select(TierChange.case_id).where(
-        TierChange.at >= period.start_at, TierChange.at < period.end_at, TierChange.case_id.is_not(None))))
-    return Figure(len(customers), "customers", len(customers), details=details,
-                  case_ids=sorted({c for c in tier_cases if c}))
+    tier_cases = list(
+        session.scalars(
+            select(TierChange.case_id).where(
+                TierChange.at >= period.start_at,
+                TierChange.at < period.end_at,
+                TierChange.case_id.is_not(None),
+            )
+        )
+    )
+    return Figure(
+        len(customers),
+        "customers",
+        len(customers),
+        details=details,
+        case_ids=sorted({c for c in tier_cases if c}),
+    )
 
 
 # --- all of them -----------------------------------------------------------------------------
@@ -716,8 +904,9 @@ METRICS: dict[str, Callable[[Scope], Figure]] = {
 }
 
 
-def compute(session: Session, period: Period, now: datetime, only: Iterable[str] | None = None
-            ) -> dict[str, Figure]:
+def compute(
+    session: Session, period: Period, now: datetime, only: Iterable[str] | None = None
+) -> dict[str, Figure]:
     """Every metric (or the ids in ``only``) for one period, in catalogue order."""
     scope = Scope(session, period, now)
     wanted = list(only) if only is not None else list(METRICS)
@@ -732,15 +921,25 @@ def metrics_json(session: Session, period: Period, now: datetime) -> dict[str, d
 def cases_behind(session: Session, metric: str, period: Period, now: datetime) -> list[int]:
     """Ids of the cases a figure was computed from; raises ``Invalid`` for an unknown metric."""
     if metric not in METRICS:
-        raise Invalid("unknown metric", [{"field": "metric", "message": "must be one of: " + ", ".join(METRICS)}])
+        raise Invalid(
+            "unknown metric", [{"field": "metric", "message": "must be one of: " + ", ".join(METRICS)}]
+        )
     return METRICS[metric](Scope(session, period, now)).case_ids
 
 
-MONTHLY = ("csat", "nps", "complaints", "plan_rejection_rate", "complaint_resolution_hours", "change_requests")
+MONTHLY = (
+    "csat",
+    "nps",
+    "complaints",
+    "plan_rejection_rate",
+    "complaint_resolution_hours",
+    "change_requests",
+)
 
 
-def monthly_trends(session: Session, last: date, now: datetime, months: int = 12,
-                   zone: str = "Asia/Shanghai") -> dict[str, Any]:
+def monthly_trends(
+    session: Session, last: date, now: datetime, months: int = 12, zone: str = "Asia/Shanghai"
+) -> dict[str, Any]:
     """Per calendar month (the ``months`` ending with the month of ``last``): the values of the
     metrics in ``MONTHLY`` and their n, for trend charts."""
     periods = month_periods(last, months, zone)
@@ -768,8 +967,11 @@ def _diagram_elements(session: Session, process_key: str) -> tuple[list[str], di
     if process is None:
         return [], {}
     tasks = [el.get("id") for el in process.iter(f"{{{BPMN_NS}}}userTask") if el.get("id")]
-    calls = {el.get("id"): el.get("calledElement") for el in process.iter(f"{{{BPMN_NS}}}callActivity")
-             if el.get("id") and el.get("calledElement")}
+    calls = {
+        el.get("id"): el.get("calledElement")
+        for el in process.iter(f"{{{BPMN_NS}}}callActivity")
+        if el.get("id") and el.get("calledElement")
+    }
     return tasks, calls
 
 
@@ -791,8 +993,14 @@ def _user_tasks_within(session: Session, process_key: str, seen: set[str] | None
     return found
 
 
-def step_durations(session: Session, process_key: str, start: date | datetime, end: date | datetime,
-                   *, timezone_name: str = "Asia/Shanghai") -> dict[str, dict[str, Any]]:
+def step_durations(
+    session: Session,
+    process_key: str,
+    start: date | datetime,
+    end: date | datetime,
+    *,
+    timezone_name: str = "Asia/Shanghai",
+) -> dict[str, dict[str, Any]]:
     """Median and p90 hours spent in each step of a process diagram: ``{bpmn_id: {median_hours,
     p90_hours, count}}``.
 
@@ -808,8 +1016,9 @@ def step_durations(session: Session, process_key: str, start: date | datetime, e
         period = Period(_as_date(start), _as_date(end), timezone_name)
         start_at, end_at = period.start_at, period.end_at
     tasks, calls = _diagram_elements(session, process_key)
-    called_tasks = {element: _user_tasks_within(session, called, {process_key})
-                    for element, called in calls.items()}
+    called_tasks = {
+        element: _user_tasks_within(session, called, {process_key}) for element, called in calls.items()
+    }
     wanted = set(tasks) | set().union(*called_tasks.values()) if called_tasks else set(tasks)
     result: dict[str, dict[str, Any]] = {}
     if not wanted:
@@ -817,8 +1026,12 @@ def step_durations(session: Session, process_key: str, start: date | datetime, e
     rows = session.execute(
         select(WorkItem.case_id, WorkItem.bpmn_id, WorkItem.created_at, WorkItem.completed_at)
         .join(Event, Event.work_item_id == WorkItem.id)
-        .where(Event.kind == "task_completed", Event.at >= start_at, Event.at < end_at,
-               WorkItem.bpmn_id.in_(sorted(wanted)))
+        .where(
+            Event.kind == "task_completed",
+            Event.at >= start_at,
+            Event.at < end_at,
+            WorkItem.bpmn_id.in_(sorted(wanted)),
+        )
     ).all()
     per_task: dict[str, list[float]] = defaultdict(list)
     for _case_id, bpmn_id, created, completed in rows:
@@ -826,8 +1039,12 @@ def step_durations(session: Session, process_key: str, start: date | datetime, e
             per_task[bpmn_id].append(h)
     for bpmn_id in tasks:
         values = per_task.get(bpmn_id, [])
-        result[bpmn_id] = {"median_hours": _r(percentile(values, 0.5)), "p90_hours": _r(percentile(values, 0.9)),
-                           "count": len(values), "kind": "userTask"}
+        result[bpmn_id] = {
+            "median_hours": _r(percentile(values, 0.5)),
+            "p90_hours": _r(percentile(values, 0.9)),
+            "count": len(values),
+            "kind": "userTask",
+        }
     case_ids = {r[0] for r in rows}
     items_by_case: dict[int, list[WorkItem]] = defaultdict(list)
     all_called = set().union(*called_tasks.values()) if called_tasks else set()
@@ -842,8 +1059,13 @@ def step_durations(session: Session, process_key: str, start: date | datetime, e
             last = max(i.completed_at for i in mine if i.completed_at)
             if start_at <= last < end_at:
                 spans.append(_hours(mine[0].created_at, last) or 0.0)
-        result[element] = {"median_hours": _r(percentile(spans, 0.5)), "p90_hours": _r(percentile(spans, 0.9)),
-                           "count": len(spans), "kind": "callActivity"}
+        result[element] = {
+            "median_hours": _r(percentile(spans, 0.5)),
+            "p90_hours": _r(percentile(spans, 0.9)),
+            "count": len(spans),
+            "kind": "callActivity",
+            "called": calls[element],
+        }
     return result
 
 

@@ -107,6 +107,7 @@ class Step:
         self.script_engine = rt.engine.script_engine(self._call_handler)
         self.error: tuple[str | None, str] | None = None
         self.ran: dict[str, int] = {}
+        self.recorded_keys: set[str] = set()  # variables this step's events already record
 
     def count_run(self, task: Task) -> None:
         """Counts each BPMN element that ran, for the diagram overlay and loop counts."""
@@ -158,6 +159,7 @@ class Step:
     def save(self, workflow: BpmnWorkflow) -> None:
         case = self.case
         data = case_data(workflow)
+        self._record_process_changes(case.data or {}, data)
         case.state = self.rt.engine.dump(workflow)
         case.serializer_version = SERIALIZER_VERSION
         case.data = data
@@ -183,6 +185,15 @@ class Step:
             case.error_element = case.error_message = None
             case.error_at = None
             record(self.session, "case_completed", self.now, case_id=case.id, text=case.status)
+
+    def _record_process_changes(self, before: dict[str, Any], after: dict[str, Any]) -> None:
+        """What scripts and handlers set during the step goes into the history too."""
+        changes = {k: [before.get(k), v] for k, v in after.items()
+                   if k not in self.recorded_keys and before.get(k) != v}
+        if changes and before:
+            record(self.session, "data_changed", self.now, case_id=self.case.id, user="system",
+                   data_changes=changes, text="set by the process")
+        self.recorded_keys.update(changes)
 
     # --- the index --------------------------------------------------------------------------
 
@@ -230,14 +241,16 @@ class Step:
             bpmn_id=spec.bpmn_id,
             name=(info.name if info else None) or spec.bpmn_name or spec.bpmn_id,
             process_key=self.case.process_key,
-            lane=spec.lane,
+            lane=spec.lane or (info.lane if info else None),  # a Camunda candidate group when there is no lane
             status="ready",
             created_at=self.now,
-            due_at=self._due_at(props, task.data),
+            due_at=self._due_at(props, task.data) or (datetime.fromisoformat(info.due_at) if info and info.due_at
+                                                      else None),
         )
         item.sort_due = item.due_at or NO_DUE_DATE
         self._copy_summary(item)
         assignee = _as_text(task.data.get(props["assigneeVariable"])) if props.get("assigneeVariable") else None
+        assignee = assignee or (info.assignee if info else None)
         self.session.add(item)
         self.session.flush()
         record(self.session, "task_created", self.now, case_id=self.case.id, item=item)

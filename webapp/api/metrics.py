@@ -19,7 +19,11 @@ from .doc import documented
 PERIOD_QUERY = {
     "from": {"type": "string", "format": "date", "description": "first day (agency time zone)"},
     "to": {"type": "string", "format": "date", "description": "last day, included"},
-    "quarter": {"type": "string", "pattern": "^(19|2[0-9])[0-9]{2}Q[1-4]$", "description": "e.g. 2026Q3; instead of from/to"},
+    "quarter": {
+        "type": "string",
+        "pattern": "^(19|2[0-9])[0-9]{2}Q[1-4]$",
+        "description": "e.g. 2026Q3; instead of from/to",
+    },
 }
 CSV_COLUMNS = ("metric", "figure", "value", "target", "unit", "n", "from", "to")
 
@@ -30,8 +34,11 @@ def _period() -> metric_service.Period:
 
 
 @api.get("/metrics")
-@documented("Every metric of the catalogue for a quarter or a date range: {metric id: {value, target, unit, n}}",
-            query=PERIOD_QUERY, tag="metrics")
+@documented(
+    "Every metric of the catalogue for a quarter or a date range: {metric id: {value, target, unit, n}}",
+    query=PERIOD_QUERY,
+    tag="metrics",
+)
 def metrics_index() -> Any:
     actor().require(READ_METRICS, "reading metrics")
     return jsonify(metric_service.metrics_json(db.session, _period(), runtime().clock.now()))
@@ -42,10 +49,21 @@ def csv_rows(figures: dict[str, dict[str, Any]], period: metric_service.Period) 
     rows: list[list[Any]] = []
     first, last = period.first.isoformat(), period.last.isoformat()
     for key, figure in figures.items():
-        rows.append([key, "value", _cell(figure["value"]), _cell(figure["target"]), figure["unit"], figure["n"],
-                     first, last])
-        for name, value in _flatten({k: v for k, v in figure.items()
-                                     if k not in ("value", "target", "unit", "n")}):
+        rows.append(
+            [
+                key,
+                "value",
+                _cell(figure["value"]),
+                _cell(figure["target"]),
+                figure["unit"],
+                figure["n"],
+                first,
+                last,
+            ]
+        )
+        for name, value in _flatten(
+            {k: v for k, v in figure.items() if k not in ("value", "target", "unit", "n")}
+        ):
             rows.append([key, name, _cell(value), "", "", "", first, last])
     return rows
 
@@ -71,8 +89,11 @@ def _cell(value: Any) -> Any:
 
 
 @api.get("/metrics/export.csv")
-@documented("The same metrics as CSV: metric, figure, value, target, unit, n, from, to", query=PERIOD_QUERY,
-            tag="metrics")
+@documented(
+    "The same metrics as CSV: metric, figure, value, target, unit, n, from, to",
+    query=PERIOD_QUERY,
+    tag="metrics",
+)
 def metrics_csv() -> Any:
     actor().require(READ_METRICS, "reading metrics")
     period = _period()
@@ -82,16 +103,23 @@ def metrics_csv() -> Any:
     writer.writerow(CSV_COLUMNS)
     writer.writerows(csv_rows(figures, period))
     name = f"metrics-{period.quarter or period.first.isoformat() + '_' + period.last.isoformat()}.csv"
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @api.get("/processes/<key>/heatmap")
-@documented("Median and p90 hours spent in each step of a process diagram, for a quarter or a date range",
-            query=PERIOD_QUERY, tag="metrics")
+@documented(
+    "Median and p90 hours spent in each step of a process diagram, for a quarter or a date range",
+    query=PERIOD_QUERY,
+    tag="metrics",
+)
 def process_heatmap(key: str) -> Any:
     actor().require(READ_METRICS, "reading metrics")
     period = _period()
-    steps = metric_service.step_durations(db.session, key, period.first, period.last,
-                                          timezone_name=period.timezone)
+    steps = metric_service.step_durations(
+        db.session, key, period.first, period.last, timezone_name=period.timezone
+    )
     return jsonify({"process": key, "period": period.as_dict(), "steps": steps})

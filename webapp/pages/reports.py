@@ -40,8 +40,9 @@ METRIC_LABELS = {
 METRIC_HELP = {
     "csat": _l("Share of feedback answers with satisfaction 4 or 5."),
     "nps": _l("Promoters (9–10) minus detractors (0–6), in percentage points."),
-    "repurchase_rate": _l("Customers whose first trip was signed in the period and who signed a second "
-                          "trip within 12 months."),
+    "repurchase_rate": _l(
+        "Customers whose first trip was signed in the period and who signed a second trip within 12 months."
+    ),
     "complaint_resolution_hours": _l("Median hours from a complaint being raised to its resolution."),
     "complaints": _l("Complaints raised in the period."),
     "plan_rejection_rate": _l("Share of itinerary reviews that sent the plan back."),
@@ -57,8 +58,13 @@ TARGET_TEXT = {
     "complaint_resolution_hours": _l("≤ 24 h"),
 }
 TOPIC_LABELS = {
-    "transport": _l("Transport"), "hotel": _l("Hotel"), "meals": _l("Meals"), "guide": _l("Guide"),
-    "itinerary": _l("Itinerary"), "price": _l("Price"), "other": _l("Other"),
+    "transport": _l("Transport"),
+    "hotel": _l("Hotel"),
+    "meals": _l("Meals"),
+    "guide": _l("Guide"),
+    "itinerary": _l("Itinerary"),
+    "price": _l("Price"),
+    "other": _l("Other"),
 }
 
 
@@ -89,34 +95,59 @@ def _with_unit(value: Any, unit: str) -> str:
 def _detail(key: str, f: dict[str, Any]) -> str:
     """The secondary figures of a metric, in one line."""
     if key == "complaint_resolution_hours":
-        return _("p90 %(p90)s · %(open)s unresolved", p90=_with_unit(f.get("p90_hours"), "h"), open=f.get("unresolved", 0))
+        return _(
+            "p90 %(p90)s · %(open)s unresolved",
+            p90=_with_unit(f.get("p90_hours"), "h"),
+            open=f.get("unresolved", 0),
+        )
     if key == "complaints":
-        return _("%(urgent)s urgent · %(esc)s escalations · %(sla)s SLA breaches",
-                 urgent=_with_unit(f.get("urgent_pct"), "%"), esc=f.get("escalations", 0), sla=f.get("sla_breaches", 0))
+        return _(
+            "%(urgent)s urgent · %(esc)s escalations · %(sla)s SLA breaches",
+            urgent=_with_unit(f.get("urgent_pct"), "%"),
+            esc=f.get("escalations", 0),
+            sla=f.get("sla_breaches", 0),
+        )
     if key == "repurchase_rate":
-        return _("previous year %(prev)s · change %(change)s pp", prev=_with_unit(f.get("previous_year_value"), "%"),
-                 change=_number(f.get("change")))
+        return _(
+            "previous year %(prev)s · change %(change)s pp",
+            prev=_with_unit(f.get("previous_year_value"), "%"),
+            change=_number(f.get("change")),
+        )
     if key == "plan_rejection_rate":
         return _("%(n)s rejected", n=f.get("rejected", 0)) if f.get("n") else ""
     if key == "rework_loops":
         return _("%(total)s loops in all", total=f.get("total", 0))
     if key == "change_requests":
-        return _("%(count)s requests · %(rate)s approved · mean cost change %(delta)s CNY",
-                 count=f.get("count", 0), rate=_with_unit(f.get("approval_rate"), "%"),
-                 delta=_number(f.get("mean_cost_delta"), 0))
+        return _(
+            "%(count)s requests · %(rate)s approved · mean cost change %(delta)s CNY",
+            count=f.get("count", 0),
+            rate=_with_unit(f.get("approval_rate"), "%"),
+            delta=_number(f.get("mean_cost_delta"), 0),
+        )
     if key == "cycle_time":
         return _("p90 %(p90)s", p90=_with_unit(f.get("p90_hours"), "h"))
     if key == "tiers":
         tiers = f.get("by_tier", {})
-        return _("A %(a)s · B %(b)s · C %(c)s · %(up)s up, %(down)s down", a=tiers.get("A", 0), b=tiers.get("B", 0),
-                 c=tiers.get("C", 0), up=f.get("up", 0), down=f.get("down", 0))
+        return _(
+            "A %(a)s · B %(b)s · C %(c)s · %(up)s up, %(down)s down",
+            a=tiers.get("A", 0),
+            b=tiers.get("B", 0),
+            c=tiers.get("C", 0),
+            up=f.get("up", 0),
+            down=f.get("down", 0),
+        )
     if key == "nps":
-        return _("%(p)s promoters · %(d)s detractors", p=f.get("promoters", 0), d=f.get("detractors", 0)) \
-            if f.get("n") else ""
+        return (
+            _("%(p)s promoters · %(d)s detractors", p=f.get("promoters", 0), d=f.get("detractors", 0))
+            if f.get("n")
+            else ""
+        )
     return ""
 
 
-def metric_rows(current: dict[str, dict[str, Any]], previous: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def metric_rows(
+    current: dict[str, dict[str, Any]], previous: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     """What the metrics table and the printable report show, one row per metric."""
     rows = []
     for key, f in current.items():
@@ -124,14 +155,24 @@ def metric_rows(current: dict[str, dict[str, Any]], previous: dict[str, dict[str
         change = None
         if isinstance(f["value"], int | float) and isinstance(before.get("value"), int | float):
             change = f["value"] - before["value"]
-        rows.append({
-            "key": key, "label": str(METRIC_LABELS.get(key, key)), "help": str(METRIC_HELP.get(key, "")),
-            "value": _with_unit(f["value"], f["unit"]), "raw": f["value"], "n": f["n"],
-            "target": str(TARGET_TEXT[key]) if key in TARGET_TEXT else "—", "met": f.get("met"),
-            "previous": _with_unit(before.get("value"), f["unit"]),
-            "change": None if change is None else (("+" if change > 0 else "") + _number(round(change, 2), 2)),
-            "detail": _detail(key, f), "reason": f.get("reason"),
-        })
+        rows.append(
+            {
+                "key": key,
+                "label": str(METRIC_LABELS.get(key, key)),
+                "help": str(METRIC_HELP.get(key, "")),
+                "value": _with_unit(f["value"], f["unit"]),
+                "raw": f["value"],
+                "n": f["n"],
+                "target": str(TARGET_TEXT[key]) if key in TARGET_TEXT else "—",
+                "met": f.get("met"),
+                "previous": _with_unit(before.get("value"), f["unit"]),
+                "change": None
+                if change is None
+                else (("+" if change > 0 else "") + _number(round(change, 2), 2)),
+                "detail": _detail(key, f),
+                "reason": f.get("reason"),
+            }
+        )
     return rows
 
 
@@ -149,10 +190,10 @@ def _period_or_default(default: metric_service.Period) -> tuple[metric_service.P
 
 def _quarter_choices(today: date, count: int = 8) -> list[str]:
     period = metric_service.quarter_of(today)
-    choices = []
-    for _ in range(count):
-        choices.append(period.label)
+    choices = [period.label]
+    while len(choices) < count:
         period = period.previous()
+        choices.append(period.label)
     return choices
 
 
@@ -168,40 +209,63 @@ def _chart_data(current: dict[str, dict[str, Any]], trends: dict[str, Any]) -> d
     by_topic = current["complaints"].get("by_topic", {})
     return {
         "trends": trends,
-        "cycle": {"labels": [task_label(k) for k, _v in busiest],
-                  "waiting": [v["waiting"]["median_hours"] for _k, v in busiest],
-                  "working": [v["working"]["median_hours"] for _k, v in busiest],
-                  "p90": [v["total"]["p90_hours"] for _k, v in busiest]},
-        "topics": {"labels": [str(TOPIC_LABELS.get(t, t)) for t in by_topic], "values": list(by_topic.values())},
+        "cycle": {
+            "labels": [task_label(k) for k, _v in busiest],
+            "waiting": [v["waiting"]["median_hours"] for _k, v in busiest],
+            "working": [v["working"]["median_hours"] for _k, v in busiest],
+            "p90": [v["total"]["p90_hours"] for _k, v in busiest],
+        },
+        "topics": {
+            "labels": [str(TOPIC_LABELS.get(t, t)) for t in by_topic],
+            "values": list(by_topic.values()),
+        },
         "tiers": current["tiers"].get("by_tier", {}),
         "text": {
-            "csat": _("CSAT (%)"), "nps": _("NPS"), "complaints": _("Complaints"),
-            "plan_rejection_rate": _("Plans rejected (%)"), "complaint_resolution_hours": _("Resolution (h, median)"),
-            "waiting": _("Waiting (h, median)"), "working": _("Working (h, median)"), "p90": _("Total (h, p90)"),
-            "customers": _("Customers"), "no_data": _("No data in this period."),
+            "csat": _("CSAT (%)"),
+            "nps": _("NPS"),
+            "complaints": _("Complaints"),
+            "plan_rejection_rate": _("Plans rejected (%)"),
+            "complaint_resolution_hours": _("Resolution (h, median)"),
+            "waiting": _("Waiting (h, median)"),
+            "working": _("Working (h, median)"),
+            "p90": _("Total (h, p90)"),
+            "customers": _("Customers"),
+            "no_data": _("No data in this period."),
         },
     }
 
 
 def _heatmap(process: str, period: metric_service.Period) -> tuple[list[dict[str, Any]], str | None]:
     try:
-        steps = metric_service.step_durations(db.session, process, period.first, period.last,
-                                              timezone_name=period.timezone)
+        steps = metric_service.step_durations(
+            db.session, process, period.first, period.last, timezone_name=period.timezone
+        )
     except NotFound as exc:
         return [], exc.message
     top = max((s["median_hours"] or 0 for s in steps.values()), default=0) or 1
     rows = []
     for bpmn_id, s in steps.items():
         level = 0 if not s["count"] else min(5, 1 + int(4 * (s["median_hours"] or 0) / top))
-        rows.append({"id": bpmn_id, "label": task_label(bpmn_id, bpmn_id), "kind": s["kind"], "count": s["count"],
-                     "median": _with_unit(s["median_hours"], "h"), "p90": _with_unit(s["p90_hours"], "h"),
-                     "level": level, "median_hours": s["median_hours"], "p90_hours": s["p90_hours"]})
+        label = process_label(s["called"]) if s.get("called") else task_label(bpmn_id, bpmn_id)
+        rows.append(
+            {
+                "id": bpmn_id,
+                "label": label,
+                "kind": s["kind"],
+                "count": s["count"],
+                "median": _with_unit(s["median_hours"], "h"),
+                "p90": _with_unit(s["p90_hours"], "h"),
+                "level": level,
+                "median_hours": s["median_hours"],
+                "p90_hours": s["p90_hours"],
+            }
+        )
     return rows, None
 
 
 @bp.get("/reports")
 def index() -> Any:
-    actor().require(READ_METRICS, _("Reading reports"))
+    actor().require(READ_METRICS, "reading reports")
     rt = runtime()
     now = rt.clock.now()
     today = local_today(rt.clock, rt.timezone)
@@ -214,43 +278,73 @@ def index() -> Any:
     process = request.args.get("process") or ("trip" if "trip" in processes else (processes or [""])[0])
     heat, heat_problem = _heatmap(process, period) if process in processes else ([], None)
     return render_template(
-        "reports/index.html", period=period, previous=previous, rows=metric_rows(current, before),
-        figures=current, chart=_chart_data(current, trends), problems=problems, quarters=_quarter_choices(today),
-        period_args=_period_args(period), processes=processes, process=process, heat=heat,
-        heat_problem=heat_problem, topic_labels={k: str(v) for k, v in TOPIC_LABELS.items()},
+        "reports/index.html",
+        period=period,
+        previous=previous,
+        rows=metric_rows(current, before),
+        figures=current,
+        chart=_chart_data(current, trends),
+        problems=problems,
+        quarters=_quarter_choices(today),
+        period_args=_period_args(period),
+        processes=processes,
+        process=process,
+        heat=heat,
+        heat_problem=heat_problem,
+        topic_labels={k: str(v) for k, v in TOPIC_LABELS.items()},
         metric_labels={k: str(v) for k, v in METRIC_LABELS.items()},
     )
 
 
 @bp.get("/reports/cases")
 def cases_behind() -> Any:
-    actor().require(READ_METRICS, _("Reading reports"))
+    actor().require(READ_METRICS, "reading reports")
     rt = runtime()
-    period, problems = _period_or_default(metric_service.quarter_of(local_today(rt.clock, rt.timezone), rt.timezone))
+    period, problems = _period_or_default(
+        metric_service.quarter_of(local_today(rt.clock, rt.timezone), rt.timezone)
+    )
     metric = request.args.get("metric", "")
     if metric not in metric_service.METRICS:
-        raise Invalid(_("Choose a metric."), [{"field": "metric", "message": ", ".join(metric_service.METRICS)}])
+        raise Invalid(
+            _("Choose a metric."), [{"field": "metric", "message": ", ".join(metric_service.METRICS)}]
+        )
     ids = metric_service.cases_behind(db.session, metric, period, rt.clock.now())
     shown = list(db.session.scalars(select(Case).where(Case.id.in_(ids[:CASES_SHOWN])).order_by(Case.id)))
-    return render_template("reports/cases.html", period=period, metric=metric,
-                           metric_label=str(METRIC_LABELS[metric]), cases=shown, total=len(ids),
-                           limit=CASES_SHOWN, problems=problems, period_args=_period_args(period),
-                           back=url_for("reports.index", **_period_args(period)))
+    return render_template(
+        "reports/cases.html",
+        period=period,
+        metric=metric,
+        metric_label=str(METRIC_LABELS[metric]),
+        cases=shown,
+        total=len(ids),
+        limit=CASES_SHOWN,
+        problems=problems,
+        period_args=_period_args(period),
+        back=url_for("reports.index", **_period_args(period)),
+    )
 
 
 @bp.get("/reports/print")
 def printable() -> Any:
     """The quarterly report for paper: the last full quarter unless one is asked for."""
-    actor().require(READ_METRICS, _("Reading reports"))
+    actor().require(READ_METRICS, "reading reports")
     rt = runtime()
     now = rt.clock.now()
-    period, problems = _period_or_default(metric_service.previous_quarter(local_today(rt.clock, rt.timezone),
-                                                                          rt.timezone))
+    period, problems = _period_or_default(
+        metric_service.previous_quarter(local_today(rt.clock, rt.timezone), rt.timezone)
+    )
     current = metric_service.metrics_json(db.session, period, now)
     before = metric_service.metrics_json(db.session, period.previous(), now)
     cycle = current["cycle_time"].get("per_task", {})
-    return render_template("reports/print.html", period=period, previous=period.previous(),
-                           rows=metric_rows(current, before), figures=current, problems=problems,
-                           cycle=sorted(cycle.items(), key=lambda kv: kv[0]), generated_at=now,
-                           topic_labels={k: str(v) for k, v in TOPIC_LABELS.items()},
-                           process_label=process_label)
+    return render_template(
+        "reports/print.html",
+        period=period,
+        previous=period.previous(),
+        rows=metric_rows(current, before),
+        figures=current,
+        problems=problems,
+        cycle=sorted(cycle.items(), key=lambda kv: kv[0]),
+        generated_at=now,
+        topic_labels={k: str(v) for k, v in TOPIC_LABELS.items()},
+        process_label=process_label,
+    )

@@ -88,7 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
         configure_engine(db.engine)
 
     from .api import api, register_api_modules
-    from .auth import protect_browser_writes
+    from .auth import forget_earlier_requests, protect_browser_writes
     from .errors import register_error_handlers
     from .pages import register_pages
 
@@ -96,6 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     app.register_blueprint(api)
     register_pages(app)
     register_error_handlers(app)
+    app.before_request(forget_earlier_requests)
     app.before_request(protect_browser_writes)
 
     @app.context_processor

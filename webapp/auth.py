@@ -5,7 +5,7 @@ The actor and their roles are resolved once per request and kept with the reques
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_login import current_user
 
 from workflows.permissions import Actor
@@ -60,6 +60,15 @@ def current_actor() -> Actor | None:
         actor = Actor(current_user.username, frozenset(current_user.roles))
     request.environ["tripflow.actor"] = actor
     return actor
+
+
+def forget_earlier_requests() -> None:
+    """A request starts with nobody loaded: Flask-Login keeps the signed-in user on ``g``.
+
+    Only tests share ``g`` between requests (they keep one app context open, and Flask then
+    reuses it), but there the user of one test client would otherwise act for the next.
+    """
+    g.pop("_login_user", None)
 
 
 def protect_browser_writes() -> None:

@@ -19,7 +19,7 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
     "DEMO_USERS": ("TRIPFLOW_DEMO_USERS", True, "create one demo user per role when there are no users"),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", False, "set true behind HTTPS"),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", "memory://", "where login failures are counted"),
-    "MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", 8 * 1024 * 1024, "largest request body, in bytes"),
+    "MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", 12 * 1024 * 1024, "largest request body, in bytes (attachments: 10 MB)"),
     "SCRIPT_TIME_LIMIT": ("SCRIPT_TIME_LIMIT", 1.0, "seconds a BPMN script may run"),
 }
 

@@ -1,20 +1,16 @@
-"""Task forms in HTML: a JSON Schema and its UI schema turned into fields the templates render,
-and a posted HTML form read back as the typed JSON the schema describes.
+"""Task forms in HTML: a JSON Schema and its UI schema turned into fields the templates render.
 
 HTML names: ``destination``; ``new_customer.name`` inside an object; ``itinerary-0-day`` in row 0
-of an array. Every posted form is first *normalised* (blank rows dropped, rows renumbered 0..n),
-so the row numbers in the validator's error paths (``itinerary.1.day``) match what is shown.
-Validation itself is the service's (``workflows.forms``); here only the shape of values changes.
+of an array. The values shown are text (``webapp.form_data`` turns typed case data into that text
+and a posted form back into typed JSON); errors come from the service, one per dotted path
+(``itinerary.1.day``), and are put beside the field they name.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 Raw = dict[str, str]
 ROW_PLACEHOLDER = "__index__"
@@ -61,7 +57,7 @@ class FormContext:
 # --- reading a schema -----------------------------------------------------------------------
 
 
-def _type(prop: dict[str, Any]) -> str:
+def schema_type(prop: dict[str, Any]) -> str:
     kind = prop.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
@@ -80,14 +76,14 @@ def _ordered(schema: dict[str, Any], ui: dict[str, Any]) -> list[str]:
         order = [*order, "*"]
     star = order.index("*")
     head = [n for n in order[:star] if n in names]
-    tail = [n for n in order[star + 1:] if n in names]
+    tail = [n for n in order[star + 1 :] if n in names]
     middle = [n for n in names if n not in head and n not in tail]
     return head + middle + tail
 
 
-def _widget(prop: dict[str, Any], ui: dict[str, Any]) -> str:
+def widget_of(prop: dict[str, Any], ui: dict[str, Any]) -> str:
     wanted = ui.get("ui:widget")
-    kind = _type(prop)
+    kind = schema_type(prop)
     if wanted == "hidden":
         return "hidden"
     if ui.get("ui:readonly"):
@@ -111,8 +107,13 @@ def _widget(prop: dict[str, Any], ui: dict[str, Any]) -> str:
 
 def label_of(prop: dict[str, Any], key: str, locale: str) -> str:
     titles = prop.get("x-title") or {}
-    return str(titles.get(locale) or (prop.get("title") if locale == "en" else None) or titles.get("en")
-               or prop.get("title") or key.replace("_", " ").capitalize())
+    return str(
+        titles.get(locale)
+        or (prop.get("title") if locale == "en" else None)
+        or titles.get("en")
+        or prop.get("title")
+        or key.replace("_", " ").capitalize()
+    )
 
 
 def _help(ui: dict[str, Any], locale: str) -> str:
@@ -122,8 +123,11 @@ def _help(ui: dict[str, Any], locale: str) -> str:
 def _enum_options(prop: dict[str, Any], locale: str) -> list[Option]:
     titles = prop.get("x-enum-titles") or {}
     words = titles.get(locale) or titles.get("en") or []
-    return [Option(_text(v), str(words[i]) if i < len(words) else _text(v)) for i, v in enumerate(prop["enum"])
-            if v is not None]
+    return [
+        Option(as_text(v), str(words[i]) if i < len(words) else as_text(v))
+        for i, v in enumerate(prop["enum"])
+        if v is not None
+    ]
 
 
 def _attrs(prop: dict[str, Any], widget: str) -> dict[str, str]:
@@ -133,23 +137,20 @@ def _attrs(prop: dict[str, Any], widget: str) -> dict[str, str]:
         attrs["inputmode"] = "numeric" if widget == "integer" else "decimal"
         for name in ("minimum", "maximum"):
             if name in prop:
-                attrs[name[:3]] = _text(prop[name])
+                attrs[name[:3]] = as_text(prop[name])
     if "maxLength" in prop:
         attrs["maxlength"] = str(prop["maxLength"])
     return attrs
 
 
-def _join(prefix: str, key: str) -> str:
+def join_name(prefix: str, key: str) -> str:
     """``key``, ``object.key`` or (in an array row, whose prefix ends in ``-``) ``rows-0-key``."""
     if not prefix:
         return key
     return f"{prefix}{key}" if prefix.endswith("-") else f"{prefix}.{key}"
 
 
-# --- typed data -> what the inputs show ------------------------------------------------------
-
-
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -157,162 +158,17 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _local_input(value: Any, timezone: str) -> str:
-    """An ISO instant as ``datetime-local`` shows it: the agency's wall clock, minutes."""
-    try:
-        instant = datetime.fromisoformat(str(value))
-    except ValueError:
-        return _text(value)
-    if instant.tzinfo is not None:
-        instant = instant.astimezone(ZoneInfo(timezone))
-    return instant.strftime("%Y-%m-%dT%H:%M")
-
-
-def raw_from_data(schema: dict[str, Any], data: Mapping[str, Any], timezone: str) -> Raw:
-    """What the form's inputs show for typed case data (schema defaults where data has nothing)."""
-    raw: Raw = {}
-    _fill(schema, data, "", raw, timezone)
-    return raw
-
-
-def _fill(schema: dict[str, Any], data: Any, prefix: str, raw: Raw, timezone: str) -> None:
-    data = data if isinstance(data, Mapping) else {}
-    for key, prop in (schema.get("properties") or {}).items():
-        name = _join(prefix, key)
-        value = data.get(key, prop.get("default"))
-        kind = _type(prop)
-        if kind == "object":
-            _fill(prop, value, name, raw, timezone)
-        elif kind == "array":
-            items = prop.get("items") or {}
-            for i, row in enumerate(value if isinstance(value, list) else []):
-                if _type(items) == "object":
-                    _fill(items, row, f"{name}-{i}-", raw, timezone)
-                else:
-                    raw[f"{name}-{i}"] = _text(row)
-        elif value is not None:
-            raw[name] = _local_input(value, timezone) if prop.get("format") == "date-time" else _text(value)
-
-
-def file_fields(schema: dict[str, Any], ui: dict[str, Any]) -> list[str]:
-    """Names of the form's file inputs (top-level: a file field holds the id of a case document)."""
-    props = schema.get("properties") or {}
-    return [key for key in props if _widget(props[key], ui.get(key) or {}) == "file"]
-
-
-FILE_SUFFIX = "__file"  # the <input type=file> beside the hidden input holding the document id
-
-
-# --- a posted form -> normalised text -> typed data ------------------------------------------------
-
-
-def normalise(schema: dict[str, Any], posted: Mapping[str, str]) -> Raw:
-    """The posted text with blank array rows dropped and rows numbered 0..n-1."""
-    raw: Raw = {}
-    _normalise(schema, posted, "", "", raw)
-    return raw
-
-
-def _normalise(schema: dict[str, Any], posted: Mapping[str, str], src: str, dst: str, raw: Raw) -> None:
-    for key, prop in (schema.get("properties") or {}).items():
-        source, target = _join(src, key), _join(dst, key)
-        kind = _type(prop)
-        if kind == "object":
-            _normalise(prop, posted, source, target, raw)
-        elif kind == "array":
-            items = prop.get("items") or {}
-            for position, index in enumerate(_row_indices(posted, source)):
-                if _type(items) == "object":
-                    _normalise(items, posted, f"{source}-{index}-", f"{target}-{position}-", raw)
-                else:
-                    raw[f"{target}-{position}"] = posted.get(f"{source}-{index}", "")
-        elif posted.get(source, "") != "":
-            raw[target] = posted.get(source, "")
-
-
-def _row_indices(posted: Mapping[str, str], name: str) -> list[int]:
-    """Rows present in the post that are not blank, in their order."""
-    pattern = re.compile(rf"^{re.escape(name)}-(\d+)(?:$|[-.])")
-    filled: dict[int, bool] = {}
-    for key in posted:
-        match = pattern.match(key)
-        if match:
-            index = int(match.group(1))
-            filled[index] = filled.get(index, False) or str(posted.get(key, "")).strip() != ""
-    return [i for i in sorted(filled) if filled[i]]
-
-
-def coerce(schema: dict[str, Any], ui: dict[str, Any], raw: Raw, timezone: str) -> dict[str, Any]:
-    """Typed JSON from normalised text: numbers, booleans, dates with offsets; empty fields left out.
-
-    Text that is not the type the schema wants stays text, so that validation names the field
-    and the form shows what was typed.
-    """
-    return _coerce_object(schema, ui, raw, "", timezone)
-
-
-def _coerce_object(schema: dict[str, Any], ui: dict[str, Any], raw: Raw, prefix: str, tz: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, prop in (schema.get("properties") or {}).items():
-        name = _join(prefix, key)
-        sub_ui = ui.get(key) or {}
-        kind, widget = _type(prop), _widget(prop, sub_ui)
-        if kind == "object":
-            value = _coerce_object(prop, sub_ui, raw, name, tz)
-            if value:
-                out[key] = value
-        elif kind == "array":
-            out[key] = _coerce_rows(prop, sub_ui, raw, name, tz)
-        elif widget == "checkbox":
-            out[key] = raw.get(name, "") in ("true", "on", "1")
-        elif raw.get(name, "").strip() != "":
-            out[key] = _scalar(prop, raw[name].strip(), tz)
-    return out
-
-
-def _coerce_rows(prop: dict[str, Any], ui: dict[str, Any], raw: Raw, name: str, tz: str) -> list[Any]:
-    items, item_ui = prop.get("items") or {}, ui.get("items") or {}
-    rows: list[Any] = []
-    index = 0
-    while any(k == f"{name}-{index}" or k.startswith((f"{name}-{index}.", f"{name}-{index}-")) for k in raw):
-        if _type(items) == "object":
-            rows.append(_coerce_object(items, item_ui, raw, f"{name}-{index}-", tz))
-        else:
-            rows.append(_scalar(items, raw[f"{name}-{index}"].strip(), tz))
-        index += 1
-    return rows
-
-
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-
-
-def _scalar(prop: dict[str, Any], text: str, tz: str) -> Any:
-    kind = _type(prop)
-    if "enum" in prop:
-        return next((v for v in prop["enum"] if _text(v) == text), text)
-    if kind == "boolean":
-        return {"true": True, "false": False}.get(text, text)
-    if kind in ("integer", "number"):
-        cleaned = text.replace(",", "").replace("，", "").replace(" ", "")
-        if not _NUMBER.match(cleaned):
-            return text
-        number = float(cleaned)
-        return int(number) if number.is_integer() and (kind == "integer" or "." not in cleaned) else number
-    if prop.get("format") == "date-time":
-        try:
-            instant = datetime.fromisoformat(text)
-        except ValueError:
-            return text
-        return (instant if instant.tzinfo else instant.replace(tzinfo=ZoneInfo(tz))).isoformat()
-    return text
-
-
 # --- normalised text -> fields to render -------------------------------------------------------------
 
 
-def build_form(schema: dict[str, Any], ui: dict[str, Any], raw: Raw, errors: list[dict[str, Any]],
-               ctx: FormContext, word: Callable[[dict[str, Any], dict[str, str]], str]
-               ) -> tuple[list[Field], list[str]]:
+def build_form(
+    schema: dict[str, Any],
+    ui: dict[str, Any],
+    raw: Raw,
+    errors: list[dict[str, Any]],
+    ctx: FormContext,
+    word: Callable[[dict[str, Any], dict[str, str]], str],
+) -> tuple[list[Field], list[str]]:
     """The fields of the form, each with its value and its error; and the errors no field shows."""
     fields = _build_object(schema, ui, raw, "", "", ctx)
     by_path: dict[str, Field] = {}
@@ -337,24 +193,45 @@ def _index(fields: list[Field], by_path: dict[str, Field]) -> None:
             _index(row, by_path)
 
 
-def _build_object(schema: dict[str, Any], ui: dict[str, Any], raw: Raw, name: str, path: str,
-                  ctx: FormContext) -> list[Field]:
+def _build_object(
+    schema: dict[str, Any], ui: dict[str, Any], raw: Raw, name: str, path: str, ctx: FormContext
+) -> list[Field]:
     required = set(schema.get("required") or [])
     props = schema.get("properties") or {}
     fields = []
     for key in _ordered(schema, ui):
-        child_name = _join(name, key)
+        child_name = join_name(name, key)
         child_path = f"{path}.{key}" if path else key
-        fields.append(_build_field(key, props[key], ui.get(key) or {}, raw, child_name, child_path,
-                                   key in required, ctx))
+        fields.append(
+            _build_field(
+                key, props[key], ui.get(key) or {}, raw, child_name, child_path, key in required, ctx
+            )
+        )
     return fields
 
 
-def _build_field(key: str, prop: dict[str, Any], ui: dict[str, Any], raw: Raw, name: str, path: str,
-                 required: bool, ctx: FormContext) -> Field:
-    widget = _widget(prop, ui)
-    f = Field(key=key, name=name, path=path, label=label_of(prop, key, ctx.locale), widget=widget,
-              required=required, help=_help(ui, ctx.locale), value=raw.get(name, ""), attrs=_attrs(prop, widget))
+def _build_field(
+    key: str,
+    prop: dict[str, Any],
+    ui: dict[str, Any],
+    raw: Raw,
+    name: str,
+    path: str,
+    required: bool,
+    ctx: FormContext,
+) -> Field:
+    widget = widget_of(prop, ui)
+    f = Field(
+        key=key,
+        name=name,
+        path=path,
+        label=label_of(prop, key, ctx.locale),
+        widget=widget,
+        required=required,
+        help=_help(ui, ctx.locale),
+        value=raw.get(name, ""),
+        attrs=_attrs(prop, widget),
+    )
     if widget == "object":
         f.children = _build_object(prop, ui, raw, name, path, ctx)
     elif widget == "array":
@@ -377,13 +254,14 @@ def _build_rows(f: Field, prop: dict[str, Any], ui: dict[str, Any], raw: Raw, ct
     f.addable, f.removable = options.get("addable", True), options.get("removable", True)
 
     def row(index: str) -> list[Field]:
-        if _type(items) == "object":
+        if schema_type(items) == "object":
             return _build_object(items, item_ui, raw, f"{f.name}-{index}-", f"{f.path}.{index}", ctx)
         return [_build_field("", items, item_ui, raw, f"{f.name}-{index}", f"{f.path}.{index}", True, ctx)]
 
     count = 0
-    while any(k == f"{f.name}-{count}" or k.startswith((f"{f.name}-{count}-", f"{f.name}-{count}."))
-              for k in raw):
+    while any(
+        k == f"{f.name}-{count}" or k.startswith((f"{f.name}-{count}-", f"{f.name}-{count}.")) for k in raw
+    ):
         count += 1
     f.rows = [row(str(i)) for i in range(count)]
     if f.addable:

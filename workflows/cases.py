@@ -27,7 +27,8 @@ from .forms import validate_submission
 from .models import Case, Timer, WorkItem
 from .permissions import SUPERVISE, Actor, may_start, may_work_on
 from .runtime import Runtime
-from .step import OPEN, Step, begin_write, find_ready_task, lock_case, require_case
+from .step import (OPEN, Step, begin_write, find_ready_task, lock_case, lock_case_of_item, open_items_of,
+                   require_case)
 
 T = TypeVar("T")
 
@@ -73,6 +74,7 @@ def _start(session: Session, rt: Runtime, process_key: str, data: dict[str, Any]
         data, parent_id = _change_request_start(session, data)
     elif parent_id is None and isinstance(data.get("trip_case_id"), int):
         parent_id = _trip_parent(session, data["trip_case_id"])
+    data = {**_customer_fields(session, data), **data}
     now = rt.clock.now()
     case = Case(process_key=process_key, process_version_id=version.id, version=version, status="running",
                 started_at=now, started_by=actor.username, updated_at=now, parent_id=parent_id, state=b"",
@@ -108,6 +110,21 @@ def _change_request_start(session: Session, data: dict[str, Any]) -> tuple[dict[
     return {**inherited, **data}, trip_case_id
 
 
+def _customer_fields(session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """A case started for a customer shows who it is from its first task on."""
+    from .models import Customer
+
+    customer_id = data.get("customer_id")
+    if not isinstance(customer_id, int) or isinstance(customer_id, bool):
+        return {}
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise Invalid("no such customer", [{"field": "customer_id",
+                                            "message": f"customer {customer_id} does not exist"}])
+    return {"customer_name": customer.name, "customer_tier": customer.tier,
+            "dedicated_advisor": customer.dedicated_advisor or ""}
+
+
 def _trip_parent(session: Session, trip_case_id: int) -> int:
     """A complaint or feedback case started about a trip is listed among that trip's children."""
     trip = session.get(Case, trip_case_id)
@@ -120,16 +137,23 @@ def _trip_parent(session: Session, trip_case_id: int) -> int:
 
 
 def _open_item(session: Session, work_item_id: int) -> tuple[WorkItem, Case]:
-    item = session.get(WorkItem, work_item_id)
-    if item is None:
+    item, case, _open = _open_item_and_siblings(session, work_item_id)
+    return item, case
+
+
+def _open_item_and_siblings(session: Session, work_item_id: int) -> tuple[WorkItem, Case, list[WorkItem]]:
+    """The open task, its case (locked) and every open task of that case, read under the lock in two statements."""
+    case = lock_case_of_item(session, work_item_id)
+    if case is None:
         raise NotFound(f"task {work_item_id} does not exist")
-    case = require_case(session, item.case_id)
-    session.refresh(item)
-    if item.status not in OPEN:
-        raise Conflict(f"the task is already {item.status}")
+    items = open_items_of(session, case.id)
+    item = next((i for i in items if i.id == work_item_id), None)
+    if item is None:
+        done = session.get(WorkItem, work_item_id, populate_existing=True)
+        raise Conflict(f"the task is already {done.status if done is not None else 'gone'}")
     if case.status != "running":
         raise Conflict(f"the case is {case.status}")
-    return item, case
+    return item, case, items
 
 
 def claim_task(session: Session, rt: Runtime, work_item_id: int, actor: Actor) -> WorkItem:
@@ -190,12 +214,13 @@ def assign_task(session: Session, rt: Runtime, work_item_id: int, username: Any,
 def complete_task(session: Session, rt: Runtime, work_item_id: int, submitted: Any, actor: Actor) -> Case:
     """Validate the form, run the task's hook, complete it and run the case on, all or nothing."""
     with _transaction(session):
-        item, case = _open_item(session, work_item_id)
+        item, case, open_items = _open_item_and_siblings(session, work_item_id)
         if not may_work_on(actor, item.lane, item.assignee):
             raise Forbidden("the task is not in a lane of your roles")
         if item.claimed_by and item.claimed_by != actor.username:
             raise Conflict(f"the task is claimed by {item.claimed_by}")
         step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
+        step.open_items = open_items
         info = step.bundle.user_tasks.get(item.bpmn_id)
         form = step.bundle.form(info.form_file if info else None)
         values = validate_submission(form, submitted)

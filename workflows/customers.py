@@ -69,17 +69,27 @@ def _check(schema: dict[str, Any], data: Any, required: tuple[str, ...] = ()) ->
     if not isinstance(data, dict):
         raise Invalid("the body must be a JSON object", [{"field": "body", "message": "must be an object"}])
     errors = []
-    for name in required:
+    for name in dict.fromkeys((*required, *schema.get("required", ()))):
         if data.get(name) in (None, ""):
-            errors.append({"field": name, "message": "this field is required"})
+            errors.append({"field": name, "message": "this field is required", "code": "required", "params": {}})
     validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
     for error in validator.iter_errors(data):
         if error.validator == "additionalProperties":
             for name in sorted(set(data) - set(schema["properties"])):
-                errors.append({"field": name, "message": "is not a field of this record"})
+                errors.append({"field": name, "message": "is not a field of this record", "code": "unknown",
+                               "params": {}})
+        elif error.validator == "required":
+            continue  # reported above, one entry per field
         else:
             field = ".".join(str(p) for p in error.absolute_path) or "body"
-            errors.append({"field": field, "message": error.message})
+            if any(e["field"] == field for e in errors):
+                continue
+            params: dict[str, Any] = {}
+            if error.validator in ("minLength", "maxLength"):
+                params = {"limit": error.validator_value}
+            elif error.validator == "format":
+                params = {"format": error.validator_value}
+            errors.append({"field": field, "message": error.message, "code": error.validator, "params": params})
     if errors:
         raise Invalid("the record has errors", errors)
     return data

@@ -40,7 +40,7 @@ MAX_TEXT = 65_536
 MAX_DEPTH = 32
 
 
-def value_problems(value: Any, where: str = "") -> list[dict[str, Any]]:
+def value_problems(value: Any, where: str = "", root: str = "data") -> list[dict[str, Any]]:
     """What no JSON value Tripflow stores may hold, whatever its schema says.
 
     Integers beyond 64 bits, NaN and infinities, texts over 64 KiB, unpaired surrogates and nesting
@@ -51,7 +51,7 @@ def value_problems(value: Any, where: str = "") -> list[dict[str, Any]]:
     stack: list[tuple[str, Any, int]] = [(where, value, 0)]
     while stack and len(problems) < 20:
         path, item, depth = stack.pop()
-        field = path or "data"
+        field = path or root
         if depth > MAX_DEPTH:
             problems.append({"field": field, "message": f"nested deeper than {MAX_DEPTH} levels", "code": "depth"})
         elif isinstance(item, bool) or item is None:
@@ -158,6 +158,10 @@ def _detail(error: ValidationError) -> dict[str, Any]:
 
 
 def _missing_property(error: ValidationError) -> str:
+    """jsonschema raises one ``required`` error per missing property; its message names it."""
+    found = re.match(r"^'(.+)' is a required property$", error.message)
+    if found:
+        return found.group(1)
     for name in error.validator_value:
         if isinstance(error.instance, dict) and name not in error.instance:
             return str(name)

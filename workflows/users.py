@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import Conflict, Invalid
@@ -37,9 +37,17 @@ def add_user(session: Session, username: str, password: str, roles: list[str], *
     return user
 
 
+_NOBODY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
+"""Checked against when the user name is unknown, so that the answer takes as long as for a known one."""
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, else None (in about the same time either way)."""
     user = find_user(session, username)
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    if user is None:
+        check_password_hash(_NOBODY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
 
@@ -61,8 +69,10 @@ def issue_token(session: Session, user: User, *, now: datetime) -> str:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
+    """The token's user with their roles, in one statement (every API request asks)."""
     row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token),
-                                                 ApiToken.revoked_at.is_(None))).first()
+                                                 ApiToken.revoked_at.is_(None))
+                          .options(joinedload(ApiToken.user).joinedload(User.role_rows))).unique().first()
     if row is None or not row.user.active:
         return None
     return row.user
@@ -74,3 +84,11 @@ def revoke_token(session: Session, token: str, *, now: datetime) -> bool:
         return False
     row.revoked_at = now
     return True
+
+
+def set_locale(session: Session, username: str, locale: str) -> None:
+    """Remember the language a user chose, for every later sign-in."""
+    user = find_user(session, username)
+    if user is not None:
+        user.locale = locale
+        session.commit()

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy.exc import SQLAlchemyError
 
 from workflows import inbox as inbox_queries
-from workflows.permissions import EDIT_CUSTOMERS, may_start
+from workflows.permissions import EDIT_CUSTOMERS, START_ROLES, Actor, may_start
 
 from ..auth import current_actor
 from ..extensions import db
 from .common import TEMPLATE_FILTERS
 from .labels import TEMPLATE_GLOBALS
+from .values import FIELD_INDEX_KEY
 
 
 def _inbox_counts() -> dict[str, int] | None:
@@ -28,8 +29,24 @@ def _inbox_counts() -> dict[str, int] | None:
         return None
 
 
+def _may_start_something(who: Actor) -> bool:
+    return any(may_start(who, key) for key in START_ROLES)
+
+
 def _page_globals() -> dict[str, Any]:
-    return {"inbox_counts": _inbox_counts, "may_start": may_start, "EDIT_CUSTOMERS": EDIT_CUSTOMERS}
+    return {
+        "inbox_counts": _inbox_counts,
+        "may_start": may_start,
+        "may_start_something": _may_start_something,
+        "EDIT_CUSTOMERS": EDIT_CUSTOMERS,
+    }
+
+
+def _fresh_request_state() -> None:
+    """Per-request caches kept on ``g`` start empty, also when tests keep one app context open
+    across requests (Flask then reuses it, and Flask-Babel's chosen locale would stick)."""
+    g.pop("_flask_babel", None)
+    g.pop(FIELD_INDEX_KEY, None)
 
 
 def register_pages(app: Flask) -> None:
@@ -46,3 +63,4 @@ def register_pages(app: Flask) -> None:
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.context_processor(_page_globals)
+    app.before_request(_fresh_request_state)

@@ -7,21 +7,21 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
-from workflows.users import authenticate
+from workflows.users import authenticate, set_locale
 
 from ..auth import _SessionUser, current_actor
 from ..extensions import db
 from ..login_limits import failed_login_limits
+from .common import safe_next
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("inbox.index")
+    """Back to where the person was going, if that is a page of this site (else the inbox)."""
+    return safe_next(target, url_for("inbox.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -38,8 +38,9 @@ def login() -> Any:
                 session["locale"] = user.locale
             return redirect(_safe_next(request.args.get("next")))
         error = _("Wrong user name or password.")
-        response = current_app.make_response((render_template("auth/login.html", error=error,
-                                                              username=request.form.get("username", "")), 401))
+        response = current_app.make_response(
+            (render_template("auth/login.html", error=error, username=request.form.get("username", "")), 401)
+        )
         response.login_failed = True  # type: ignore[attr-defined]
         return response
     return render_template("auth/login.html", error=error, username="")
@@ -56,7 +57,11 @@ def choose_locale() -> Any:
     locale = request.form.get("locale")
     if locale in ("zh_Hans", "en"):
         session["locale"] = locale
-    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+        if current_user.is_authenticated:
+            set_locale(db.session, current_user.username, locale)
+    return redirect(
+        _safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path)
+    )
 
 
 @bp.get("/")

@@ -28,7 +28,15 @@ PAGE_SIZE = 30
 HISTORY_PAGE = 200
 SUMMARY = ("travellers", "budget", "purpose")
 # Shown in the case header already, or only the input that created the customer record.
-IN_HEADER = ("customer_id", "customer_name", "customer_tier", "destination", "start_date", "end_date", "new_customer")
+IN_HEADER = (
+    "customer_id",
+    "customer_name",
+    "customer_tier",
+    "destination",
+    "start_date",
+    "end_date",
+    "new_customer",
+)
 VIEWER = "vendor/bpmn-navigated-viewer.production.min.js"
 
 
@@ -37,13 +45,28 @@ def index() -> Any:
     args = request.args
     process, status, q = args.get("process") or None, args.get("status") or None, args.get("q", "").strip()
     status = status if status in CASE_STATUS_LABELS else None
-    rows, next_cursor = list_cases(db.session, runtime(), process=process, status=status, q=q or None,
-                                   cursor=args.get("cursor"), limit=PAGE_SIZE)
+    rows, next_cursor = list_cases(
+        db.session,
+        runtime(),
+        process=process,
+        status=status,
+        q=q or None,
+        cursor=args.get("cursor"),
+        limit=PAGE_SIZE,
+    )
     processes = process_list(db.session)
     startable = [p for p in processes if may_start(actor(), p["key"])]
-    return render_template("cases/index.html", cases=rows, next_cursor=next_cursor, processes=processes,
-                           process=process, status=status, q=q, startable=startable,
-                           paged=bool(args.get("cursor")))
+    return render_template(
+        "cases/index.html",
+        cases=rows,
+        next_cursor=next_cursor,
+        processes=processes,
+        process=process,
+        status=status,
+        q=q,
+        startable=startable,
+        paged=bool(args.get("cursor")),
+    )
 
 
 def _startable() -> list[dict[str, Any]]:
@@ -77,10 +100,14 @@ def start() -> Any:
     customers = list_customers(db.session, limit=500)
     if customer is not None and all(c.id != customer.id for c in customers):
         customers.append(customer)
-    chosen = request.args.get("process") or ("itinerary_planning" if any(
-        p["key"] == "itinerary_planning" for p in processes) else (processes[0]["key"] if processes else ""))
-    return render_template("cases/start.html", processes=processes, customers=customers, chosen=chosen,
-                           customer=customer)
+    chosen = request.args.get("process") or (
+        "itinerary_planning"
+        if any(p["key"] == "itinerary_planning" for p in processes)
+        else (processes[0]["key"] if processes else "")
+    )
+    return render_template(
+        "cases/start.html", processes=processes, customers=customers, chosen=chosen, customer=customer
+    )
 
 
 @bp.get("/cases/<int:case_id>")
@@ -94,9 +121,13 @@ def show(case_id: int) -> Any:
     active = {t["task_id"] for t in view["active_tasks"]}
     completed = sorted({e.bpmn_id for e in events if e.kind == "task_completed" and e.bpmn_id} - active)
     return render_template(
-        "cases/show.html", case=view, events=events,
+        "cases/show.html",
+        case=view,
+        events=events,
         data=show_case_data({k: v for k, v in view["data"].items() if k not in IN_HEADER}, index, SUMMARY),
-        more_history=next_cursor is not None, documents=case_documents(db.session, case_id), viewer=viewer,
+        more_history=next_cursor is not None,
+        documents=case_documents(db.session, case_id),
+        viewer=viewer,
         active_ids=" ".join(sorted(active)),
         completed_ids=" ".join(completed),
         error_ids=case.error_element or "",

@@ -44,7 +44,14 @@ def page_blueprint(name: str, import_name: str) -> Blueprint:
 
 def safe_next(target: str | None, default: str) -> str:
     """Only a path on this site: an open redirect would let a link send people elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and urlsplit(target).netloc == "":
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and urlsplit(target).netloc == ""
+        and not any(ord(c) < 32 for c in target)
+    ):
         return target
     return default
 
@@ -70,6 +77,11 @@ def local_datetime(value: datetime | str | None) -> str:
 def local_date(value: date | datetime | str | None) -> str:
     if not value:
         return ""
+    if isinstance(value, str) and len(value) > 10:
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         return value.astimezone(local_zone()).date().isoformat() if value.tzinfo else value.date().isoformat()
     return value.isoformat() if isinstance(value, date) else str(value)

@@ -29,8 +29,11 @@ FIELDS = tuple(customer_service.CUSTOMER_SCHEMA["properties"])
 def _advisors() -> list[tuple[str, str]]:
     """Active travel advisors (user name, display name): who can be a dedicated advisor."""
     rows = db.session.execute(
-        select(User.username, User.display_name).join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "travel_advisor", User.active.is_(True)).order_by(User.username))
+        select(User.username, User.display_name)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == "travel_advisor", User.active.is_(True))
+        .order_by(User.username)
+    )
     return [(r.username, r.display_name or r.username) for r in rows]
 
 
@@ -56,12 +59,20 @@ def index() -> Any:
     segment = segment if segment in customer_service.SEGMENTS else None
     cursor = args.get("cursor", "")
     after = int(cursor) if cursor.isdigit() and len(cursor) < 12 else None
-    rows = customer_service.list_customers(db.session, q=q or None, tier=tier, segment=segment, after_id=after,
-                                           limit=PAGE_SIZE + 1)
+    rows = customer_service.list_customers(
+        db.session, q=q or None, tier=tier, segment=segment, after_id=after, limit=PAGE_SIZE + 1
+    )
     next_cursor = str(rows[PAGE_SIZE - 1].id) if len(rows) > PAGE_SIZE else None
-    return render_template("customers/index.html", customers=rows[:PAGE_SIZE], q=q, tier=tier, segment=segment,
-                           next_cursor=next_cursor, paged=after is not None,
-                           may_edit=actor().has_any(EDIT_CUSTOMERS))
+    return render_template(
+        "customers/index.html",
+        customers=rows[:PAGE_SIZE],
+        q=q,
+        tier=tier,
+        segment=segment,
+        next_cursor=next_cursor,
+        paged=after is not None,
+        may_edit=actor().has_any(EDIT_CUSTOMERS),
+    )
 
 
 def _submitted(editing: bool) -> dict[str, Any]:
@@ -71,13 +82,19 @@ def _submitted(editing: bool) -> dict[str, Any]:
         text = request.form.get(name, "").strip()
         if editing and name == "id_number" and not text:
             continue
-        values[name] = text or None
+        values[name] = text or ("" if name == "name" else None)  # a name is text, even when missing
     return values
 
 
 def _form(customer: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Any:
-    return render_template("customers/form.html", customer=customer, values=values, errors=errors,
-                           advisors=_advisors(), segments=customer_service.SEGMENTS), status
+    return render_template(
+        "customers/form.html",
+        customer=customer,
+        values=values,
+        errors=errors,
+        advisors=_advisors(),
+        segments=customer_service.SEGMENTS,
+    ), status
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
@@ -100,7 +117,9 @@ def new() -> Any:
 def edit(customer_id: int) -> Any:
     actor().require(EDIT_CUSTOMERS, "editing customers")
     customer = customer_service.get_customer(db.session, customer_id)
-    card = customer_service.customer_card(db.session, customer, local_today(runtime().clock, runtime().timezone))
+    card = customer_service.customer_card(
+        db.session, customer, local_today(runtime().clock, runtime().timezone)
+    )
     if request.method == "GET":
         return _form(card, {**card, "id_number": ""}, {})
     values = _submitted(editing=True)
@@ -114,18 +133,30 @@ def edit(customer_id: int) -> Any:
     return redirect(url_for("customers.show", customer_id=customer_id))
 
 
-def _profile(customer_id: int, contact: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-             status: int = 200, full_id_number: str | None = None) -> Any:
+def _profile(
+    customer_id: int,
+    contact: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    full_id_number: str | None = None,
+) -> Any:
     rt = runtime()
     customer = customer_service.get_customer(db.session, customer_id)
     card = customer_service.customer_card(db.session, customer, local_today(rt.clock, rt.timezone))
     if full_id_number is not None:
         card["id_number"] = full_id_number
     cases, _cursor = list_cases(db.session, rt, customer_id=customer_id, limit=20)
-    return render_template("customers/show.html", card=card, contacts=customer_service.contacts_of(
-        db.session, customer_id), cases=cases, channels=customer_service.CHANNELS, contact=contact or {},
-        errors=errors or {}, may_edit=actor().has_any(EDIT_CUSTOMERS),
-        may_reveal=actor().has_any(customer_service.REVEAL_ID_NUMBER), revealed=full_id_number is not None,
+    return render_template(
+        "customers/show.html",
+        card=card,
+        contacts=customer_service.contacts_of(db.session, customer_id),
+        cases=cases,
+        channels=customer_service.CHANNELS,
+        contact=contact or {},
+        errors=errors or {},
+        may_edit=actor().has_any(EDIT_CUSTOMERS),
+        may_reveal=actor().has_any(customer_service.REVEAL_ID_NUMBER),
+        revealed=full_id_number is not None,
     ), status
 
 
@@ -134,8 +165,9 @@ def show(customer_id: int) -> Any:
     """The profile card; ``?reveal=id_number`` shows an admin the full identity number, recorded."""
     if request.args.get("reveal") != "id_number":
         return _profile(customer_id)
-    full = customer_service.reveal_id_number(db.session, customer_id, actor(), now=runtime().clock.now(),
-                                             via="page")
+    full = customer_service.reveal_id_number(
+        db.session, customer_id, actor(), now=runtime().clock.now(), via="page"
+    )
     db.session.commit()
     page, status = _profile(customer_id, full_id_number=full or "")
     response = make_response(page, status)
@@ -150,7 +182,9 @@ def add_contact(customer_id: int) -> Any:
     typed = {"channel": request.form.get("channel", ""), "summary": request.form.get("summary", "").strip()}
     fields = {k: v for k, v in typed.items() if v}
     try:
-        customer_service.add_contact(db.session, customer_id, fields, by=who.username, now=runtime().clock.now())
+        customer_service.add_contact(
+            db.session, customer_id, fields, by=who.username, now=runtime().clock.now()
+        )
         db.session.commit()
     except Invalid as exc:
         db.session.rollback()

@@ -40,7 +40,8 @@ def _limit(params: dict[str, Any]) -> Any:
 def _legacy_code(detail: dict[str, Any]) -> str | None:
     """Services that give only an English message: recognise the common ones."""
     message = str(detail.get("message", "")).lower()
-    if message in ("this field is required", "is required", "must not be empty"):
+    empty = message.endswith(("should be non-empty", "is too short"))
+    if empty or message in ("this field is required", "is required", "must not be empty"):
         return "required"
     if "is not a 'date'" in message:
         return "format:date"
@@ -71,9 +72,13 @@ def error_text(detail: dict[str, Any], labels: dict[str, str] | None = None) -> 
     if code == "minLength":
         if limit == 1:
             return gettext("This field is required.")
-        return ngettext("Enter at least %(num)d character.", "Enter at least %(num)d characters.", int(limit or 0))
+        return ngettext(
+            "Enter at least %(num)d character.", "Enter at least %(num)d characters.", int(limit or 0)
+        )
     if code == "maxLength":
-        return ngettext("Enter at most %(num)d character.", "Enter at most %(num)d characters.", int(limit or 0))
+        return ngettext(
+            "Enter at most %(num)d character.", "Enter at most %(num)d characters.", int(limit or 0)
+        )
     if code == "minItems":
         return ngettext("Add at least %(num)d row.", "Add at least %(num)d rows.", int(limit or 0))
     if code == "maxItems":

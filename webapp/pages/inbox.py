@@ -27,12 +27,21 @@ def index() -> Any:
     lanes = [r for r in LANE_ROLES if r in who.roles]
     lane = request.args.get("lane") or None
     lane = lane if scope == "group" and lane in lanes else None
-    items, next_cursor = inbox.list_tasks(db.session, who, scope, lane=lane, cursor=request.args.get("cursor"),
-                                          limit=PAGE_SIZE)
+    items, next_cursor = inbox.list_tasks(
+        db.session, who, scope, lane=lane, cursor=request.args.get("cursor"), limit=PAGE_SIZE
+    )
     counts = {s: inbox.count_tasks(db.session, who, s) for s in inbox.SCOPES}
-    return render_template("inbox/index.html", items=items, next_cursor=next_cursor, scope=scope, lane=lane,
-                           lanes=lanes, counts=counts, paged=bool(request.args.get("cursor")),
-                           here=request.full_path.rstrip("?"))
+    return render_template(
+        "inbox/index.html",
+        items=items,
+        next_cursor=next_cursor,
+        scope=scope,
+        lane=lane,
+        lanes=lanes,
+        counts=counts,
+        paged=bool(request.args.get("cursor")),
+        here=request.full_path.rstrip("?"),
+    )
 
 
 @bp.post("/tasks/<int:task_id>/claim")

@@ -32,6 +32,7 @@ PROCESS_LABELS = {
     "complaint_handling": _l("Complaint handling"),
     "customer_tiering": _l("Customer tiering"),
     "quarterly_review": _l("Quarterly service review"),
+    "birthday_reminder": _l("Birthday reminder"),
 }
 
 # Keyed by BPMN element id (PROCESSES.md); the English is the model's task name.
@@ -43,7 +44,7 @@ TASK_LABELS = {
     "present_to_customer": _l("Present plan to customer"),
     "sign_contract": _l("Sign contract"),
     # itinerary_confirmation
-    "record_itinerary": _l("Record itinerary"),
+    "record_itinerary": _l("Record itinerary and contract"),
     "arrange_bookings": _l("Arrange bookings"),
     "prepare_confirmation_letter": _l("Prepare confirmation letter"),
     "send_confirmation_letter": _l("Send confirmation letter"),
@@ -79,6 +80,8 @@ TASK_LABELS = {
     "compile_metrics": _l("Compile metrics"),
     "review_metrics": _l("Review metrics"),
     "triage_improvements": _l("Triage improvements"),
+    # birthday_reminder
+    "send_birthday_greeting": _l("Send birthday greeting"),
 }
 
 CASE_STATUS_LABELS = {
@@ -157,6 +160,18 @@ VARIABLE_LABELS = {
     "review_comments": _l("Review comments"),
     "requested_adjustments": _l("Requested adjustments"),
     "cost_delta": _l("Cost change (CNY)"),
+    "discount_rate": _l("Discount rate"),
+    "discounted_price": _l("Discounted price (CNY)"),
+    "change_outcome": _l("Change outcome"),
+    "change_allowed": _l("Change allowed"),
+    "change_refusal": _l("Why the change was refused"),
+    "report_period": _l("Report period"),
+    "quarter": _l("Quarter"),
+    "metrics_report": _l("Metrics report"),
+    "improvement_backlog": _l("Improvement backlog"),
+    "proposed_tier_changes": _l("Proposed tier changes"),
+    "tier_proposals": _l("Proposed tiers"),
+    "rework_loops": _l("Rework loops"),
 }
 
 

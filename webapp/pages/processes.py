@@ -25,7 +25,10 @@ def index() -> Any:
 def show(key: str) -> Any:
     detail = process_detail(db.session, runtime(), key)
     version = request.args.get("version", "")
-    chosen = int(version) if version.isdigit() and any(
-        v["version"] == int(version) for v in detail["versions"]) else detail["version"]
+    chosen = (
+        int(version)
+        if version.isdigit() and any(v["version"] == int(version) for v in detail["versions"])
+        else detail["version"]
+    )
     viewer = Path(current_app.static_folder or "", VIEWER).is_file()
     return render_template("processes/show.html", process=detail, chosen=chosen, viewer=viewer)

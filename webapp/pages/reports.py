@@ -54,7 +54,7 @@ METRIC_HELP = {
 TARGET_TEXT = {
     "csat": _l("≥ 90 %"),
     "nps": _l("≥ 40"),
-    "repurchase_rate": _l("+20 % on the previous year"),
+    "repurchase_rate": _l("20 percent above the previous year"),
     "complaint_resolution_hours": _l("≤ 24 h"),
 }
 TOPIC_LABELS = {

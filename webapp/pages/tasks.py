@@ -10,17 +10,17 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from workflows import cases as case_service
+from workflows.case_queries import case_documents
 from workflows.comments import comment_on_task
 from workflows.customers import get_customer, list_customers
-from workflows.case_queries import case_documents
 from workflows.documents import MAX_ATTACHMENT_BYTES, attach_file
 from workflows.errors import Invalid, NotFound, TooLarge
 from workflows.permissions import may_work_on
 from workflows.tasks import get_work_item, task_detail, task_form
 
 from ..extensions import db
-from ..form_render import (FILE_SUFFIX, FormContext, Option, build_form, coerce, file_fields, normalise,
-                           raw_from_data)
+from ..form_data import FILE_SUFFIX, coerce, file_fields, normalise, raw_from_data
+from ..form_render import FormContext, Option, build_form
 from .common import actor, page_blueprint, runtime
 from .field_errors import error_text
 from .flashes import flash_error, flash_info, flash_success
@@ -46,13 +46,20 @@ def _customer_options(selected: str) -> list[Option]:
 
 def _may_complete(task: dict[str, Any]) -> bool:
     who = actor()
-    return (task["status"] in ("ready", "claimed") and task["case_status"] == "running"
-            and may_work_on(who, task["lane"], task["assignee"])
-            and task["claimed_by"] in (None, who.username))
+    return (
+        task["status"] in ("ready", "claimed")
+        and task["case_status"] == "running"
+        and may_work_on(who, task["lane"], task["assignee"])
+        and task["claimed_by"] in (None, who.username)
+    )
 
 
-def _render(task_id: int, raw: dict[str, str] | None = None, errors: list[dict[str, Any]] | None = None,
-            status: int = 200) -> Any:
+def _render(
+    task_id: int,
+    raw: dict[str, str] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> Any:
     rt = runtime()
     task = task_detail(db.session, rt, task_id)
     schema, ui = task["form"]["schema"], task["form"]["ui_schema"]
@@ -60,17 +67,30 @@ def _render(task_id: int, raw: dict[str, str] | None = None, errors: list[dict[s
     if raw is None:
         raw = raw_from_data(schema, data, rt.timezone)
     uses_picker = "customer_picker" in json.dumps(ui)
-    ctx = FormContext(str(get_locale()), rt.timezone,
-                      _customer_options(raw.get("customer_id", "")) if uses_picker else [],
-                      {str(d.id): d.name for d in case_documents(db.session, task["case_id"])}
-                      if file_fields(schema, ui) else {})
+    ctx = FormContext(
+        str(get_locale()),
+        rt.timezone,
+        _customer_options(raw.get("customer_id", "")) if uses_picker else [],
+        {str(d.id): d.name for d in case_documents(db.session, task["case_id"])}
+        if file_fields(schema, ui)
+        else {},
+    )
     fields, unplaced = build_form(schema, ui, raw, errors or [], ctx, error_text)
     index = field_index(db.session, rt, task["process"])
     context_keys = [k for k in ui.get("ui:readonly_context") or [] if k not in ATTENTION]
+    context = show_many(context_keys, data, index)
     return render_template(
-        "tasks/show.html", task=task, fields=fields, unplaced=unplaced, has_errors=bool(errors),
-        attention=show_many([k for k in ATTENTION if k in (ui.get("ui:readonly_context") or [])], data, index),
-        context=show_many(context_keys, data, index), may_complete=_may_complete(task),
+        "tasks/show.html",
+        task=task,
+        fields=fields,
+        unplaced=unplaced,
+        has_errors=bool(errors),
+        attention=show_many(
+            [k for k in ATTENTION if k in (ui.get("ui:readonly_context") or [])], data, index
+        ),
+        context=[c for c in context if c.kind in ("text", "list")],
+        details=[c for c in context if c.kind not in ("text", "list")],
+        may_complete=_may_complete(task),
         has_new_customer=any(f.key == "new_customer" for f in fields),
         form_title=task_label(task["task_id"], task["name"]),
     ), status
@@ -95,13 +115,26 @@ def _attach_uploads(item: Any, form: dict[str, Any], raw: dict[str, str]) -> lis
         if upload is None or not upload.filename:
             continue
         try:
-            document = attach_file(db.session, runtime(), item.case_id, upload.filename,
-                                   upload.read(MAX_ATTACHMENT_BYTES + 1), actor())
+            document = attach_file(
+                db.session,
+                runtime(),
+                item.case_id,
+                upload.filename,
+                upload.read(MAX_ATTACHMENT_BYTES + 1),
+                actor(),
+            )
         except TooLarge:
-            errors.append({"field": name, "code": "file_size", "params": {"limit": MAX_ATTACHMENT_BYTES // 2**20}})
+            errors.append(
+                {"field": name, "code": "file_size", "params": {"limit": MAX_ATTACHMENT_BYTES // 2**20}}
+            )
         except Invalid as exc:
-            errors.append({"field": name, "code": "file_type", "message": exc.details[0].get("message", "")
-                           if exc.details else exc.message})
+            errors.append(
+                {
+                    "field": name,
+                    "code": "file_type",
+                    "message": exc.details[0].get("message", "") if exc.details else exc.message,
+                }
+            )
         else:
             raw[name] = str(document.id)
     return errors
@@ -120,11 +153,18 @@ def submit(task_id: int) -> Any:
     try:
         case = case_service.complete_task(db.session, rt, task_id, data, actor())
     except Invalid as exc:
-        return _render(task_id, raw=raw, errors=exc.details or [{"field": "", "message": exc.message}], status=400)
+        return _render(
+            task_id, raw=raw, errors=exc.details or [{"field": "", "message": exc.message}], status=400
+        )
     flash_success(_("Task completed"))
     for item in case_service.open_tasks_of_case(db.session, case.id):
-        flash_info(_("Next step: %(task)s — %(lane)s", task=task_label(item.bpmn_id, item.name),
-                     lane=item.assignee or role_label(item.lane)))
+        flash_info(
+            _(
+                "Next step: %(task)s — %(lane)s",
+                task=task_label(item.bpmn_id, item.name),
+                lane=item.assignee or role_label(item.lane),
+            )
+        )
     return redirect(url_for("inbox.index"))
 
 

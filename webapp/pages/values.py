@@ -23,6 +23,7 @@ from .common import local_datetime, money
 from .labels import tier_label, variable_label
 
 HIDDEN = ("spiff__",)
+FIELD_INDEX_KEY = "tripflow_field_index"
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Shown:
 
 def field_index(session: Session, rt: Runtime, process_key: str) -> dict[str, dict[str, Any]]:
     """Every property the process's forms define (nested ones too), by name; first definition wins."""
-    cache = g.setdefault("tripflow_field_index", {})
+    cache = g.setdefault(FIELD_INDEX_KEY, {})
     if process_key not in cache:
         index: dict[str, dict[str, Any]] = {}
         try:
@@ -104,21 +105,31 @@ def show(key: str, value: Any, index: dict[str, dict[str, Any]]) -> Shown:
         keys = [k for k in order if any(k in row for row in value)]
         keys += [k for row in value for k in row if k not in keys]
         keys = list(dict.fromkeys(keys))
-        return Shown(key, title, "table", columns=[label(k, index) for k in keys],
-                     rows=[[_cell(k, row.get(k), index) for k in keys] for row in value])
+        return Shown(
+            key,
+            title,
+            "table",
+            columns=[label(k, index) for k in keys],
+            rows=[[_cell(k, row.get(k), index) for k in keys] for row in value],
+        )
     if isinstance(value, list):
         separator = ", " if str(get_locale()) == "en" else "、"
         return Shown(key, title, "list", text=separator.join(scalar_text(key, v, index) for v in value))
     if isinstance(value, dict):
-        return Shown(key, title, "group", items=[show(k, v, index) for k, v in value.items() if not _is_empty(v)])
+        return Shown(
+            key, title, "group", items=[show(k, v, index) for k, v in value.items() if not _is_empty(v)]
+        )
     text = scalar_text(key, value, index)
     return Shown(key, title, "long" if "\n" in text or len(text) > 80 else "text", text=text)
 
 
 def _cell(key: str, value: Any, index: dict[str, dict[str, Any]]) -> str:
     if isinstance(value, dict | list):
-        return ", ".join(f"{label(k, index)}: {scalar_text(k, v, index)}" for k, v in value.items()) \
-            if isinstance(value, dict) else ", ".join(scalar_text(key, v, index) for v in value)
+        return (
+            ", ".join(f"{label(k, index)}: {scalar_text(k, v, index)}" for k, v in value.items())
+            if isinstance(value, dict)
+            else ", ".join(scalar_text(key, v, index) for v in value)
+        )
     return scalar_text(key, value, index) if not _is_empty(value) else ""
 
 
@@ -127,10 +138,18 @@ def show_many(keys: list[str], data: dict[str, Any], index: dict[str, dict[str, 
     return [show(k, data[k], index) for k in keys if k in data and not _is_empty(data[k])]
 
 
-def show_case_data(data: dict[str, Any], index: dict[str, dict[str, Any]], first: tuple[str, ...] = ()
-                   ) -> list[Shown]:
-    """All of a case's variables: ``first``, then in the order the forms ask for them, then the rest."""
-    visible = {k: v for k, v in data.items() if not k.startswith(("_", *HIDDEN)) and not _is_empty(v)}
+def show_case_data(
+    data: dict[str, Any], index: dict[str, dict[str, Any]], first: tuple[str, ...] = ()
+) -> list[Shown]:
+    """A case's variables: ``first``, then in the order the forms ask for them, then the rest.
+
+    Ids of other records (``*_id``) are links elsewhere on the page, not data to read.
+    """
+    visible = {
+        k: v
+        for k, v in data.items()
+        if not k.startswith(("_", *HIDDEN)) and not k.endswith("_id") and not _is_empty(v)
+    }
     order = [k for k in first if k in visible]
     order += [k for k in index if k in visible and k not in order]
     order += sorted(k for k in visible if k not in order)

@@ -42,6 +42,16 @@
     }
   });
 
+  // A field marked wrong stops looking wrong once the person changes it.
+  function settle(event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+    var field = target.closest(".has-error");
+    if (field) field.classList.remove("has-error");
+  }
+  document.addEventListener("input", settle);
+  document.addEventListener("change", settle);
+
   // Customer picker: narrow the list while typing a name or phone number.
   document.addEventListener("input", function (event) {
     var target = event.target;

@@ -7,6 +7,7 @@ and knows nothing of the database. ``cases.py`` puts storage around it.
 from __future__ import annotations
 
 import json
+import logging
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,29 +25,27 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
+from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser, ServiceTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
 
 from .clock import current_clock
 from .sandbox import SandboxEnvironment
+from .xml import CAMUNDA_NS
 from .script_helpers import script_helpers
 
 # --- time: SpiffWorkflow's timers read our clock ----------------------------------------------
 
 
 class _ClockDatetime(datetime):
-    """``datetime`` whose ``now()`` is the active Tripflow clock; SpiffWorkflow's timer module uses it.
-
-    SpiffWorkflow fires a timer when its instant is strictly before now; Tripflow fires what is
-    due *at or before* the clock, so the timer module sees the clock one microsecond later.
-    """
+    """``datetime`` whose ``now()`` is the active Tripflow clock; SpiffWorkflow's timer module uses it."""
 
     @classmethod
     def now(cls, tz: Any = None) -> _ClockDatetime:  # type: ignore[override]
-        now = current_clock().now() + timedelta(microseconds=1)
+        now = current_clock().now()
         now = now.astimezone(tz) if tz is not None else now.astimezone().replace(tzinfo=None)
         return cls.combine(now.date(), now.timetz())
 
@@ -71,11 +70,21 @@ class HandlerServiceTaskConverter(ServiceTaskConverter):
     pass
 
 
+class DecisionRefParser(BusinessRuleTaskParser):
+    """A business rule task names its table with spiffworkflow:calledDecisionId, or camunda:decisionRef."""
+
+    @staticmethod
+    def get_decision_ref(node: Any) -> Any:
+        return BusinessRuleTaskParser.get_decision_ref(node) or node.get(f"{{{CAMUNDA_NS}}}decisionRef")
+
+
 def make_parser() -> SpiffBpmnParser:
     """A fresh parser whose service tasks are Tripflow handler calls."""
     parser = SpiffBpmnParser()
     parser.OVERRIDE_PARSER_CLASSES = dict(parser.OVERRIDE_PARSER_CLASSES)
     parser.OVERRIDE_PARSER_CLASSES[full_tag("serviceTask")] = (ServiceTaskParser, HandlerServiceTask)
+    rule_task = parser.OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")][1]
+    parser.OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")] = (DecisionRefParser, rule_task)
     return parser
 
 
@@ -145,6 +154,8 @@ class UserTaskInfo:
     form_file: str | None
     ui_file: str | None
     properties: dict[str, str]
+    assignee: str | None = None  # a fixed user (camunda:assignee); assigneeVariable in properties wins
+    due_at: str | None = None  # a fixed ISO instant (camunda:dueDate); dueIn / dueAtVariable win
 
 
 @dataclass
@@ -177,6 +188,16 @@ def user_task_info(task_spec: Any) -> UserTaskInfo:
 # --- the engine ------------------------------------------------------------------------------
 
 
+def quiet_spiff_logs() -> None:
+    """SpiffWorkflow logs every task state change at INFO, a dozen lines per step under the app's INFO
+    logging (and its task loggers gather the task's data for each line while below INFO): keep them at
+    WARNING unless someone configured them on purpose."""
+    for name in ("spiff", "spiff.task", "spiff.workflow"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)
+
+
 class ProcessEngine:
     """Creates, restores and stores workflows; one per application process."""
 
@@ -184,6 +205,12 @@ class ProcessEngine:
         self.timezone_name = timezone_name
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_serializer_config()))
         self._environment = SandboxEnvironment(helpers=script_helpers(timezone_name), time_limit=script_time_limit)
+        quiet_spiff_logs()
+
+    @property
+    def registry(self) -> Any:
+        """The serializer's converter registry (``SpiffWorkflow.bpmn.util.diff`` compares specs with it)."""
+        return self._serializer.registry
 
     def script_engine(self, call_handler: Callable[[Task, str], dict[str, Any]]) -> TripflowScriptEngine:
         return TripflowScriptEngine(self._environment, call_handler)
@@ -192,7 +219,8 @@ class ProcessEngine:
         return BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=script_engine)
 
     def dump(self, workflow: BpmnWorkflow) -> bytes:
-        """The workflow's state without its spec, compressed: one row written per step."""
+        """The workflow's state without its spec or old history, compressed: one row written per step."""
+        compact_history(workflow)
         registry = self._serializer.registry
         registry._encoder_mode = True
         try:
@@ -209,6 +237,76 @@ class ProcessEngine:
         workflow = self._serializer.registry.restore(dct)
         workflow.script_engine = script_engine
         return workflow
+
+
+# --- history: rework loops must not make every later step slower ------------------------------
+
+HISTORY_LIMIT = 60  # a (sub)workflow's task tree is compacted once it holds more tasks than this
+HISTORY_KEEP = 12  # finished tasks kept above the live part of the tree (the recent past stays readable)
+_FINISHED = TaskState.COMPLETED | TaskState.CANCELLED
+
+
+def compact_history(workflow: BpmnWorkflow, limit: int = HISTORY_LIMIT, keep: int = HISTORY_KEEP) -> int:
+    """Drops the oldest finished tasks of every (sub)workflow whose tree holds more than ``limit`` tasks;
+    returns how many went.
+
+    SpiffWorkflow keeps every task a case ran, so each rework loop (review rejected → redesign) adds
+    three tasks, with their data, that every later step deserializes and serializes again: the state
+    and the step time would grow without bound. Nothing needs those tasks: the audit trail, the
+    element counts and the inbox live in their own tables, and the engine works on the live tasks
+    (ready, waiting, predicted, failed) and their nearest ancestors. So the finished tasks above the
+    live part of the tree, but the ``keep`` nearest ones, are cut out (with the subprocesses of call
+    activities among them); the first kept task hangs from the root and keeps its data whole.
+    """
+    removed = 0
+    for key, sub in [(None, workflow), *workflow.subprocesses.items()]:
+        if (key is None or key in workflow.subprocesses) and len(sub.tasks) > limit:
+            removed += _compact_tree(workflow, sub, keep)
+    return removed
+
+
+def _compact_tree(top: BpmnWorkflow, workflow: Any, keep: int) -> int:
+    live = [t for t in workflow.tasks.values() if not t.has_state(_FINISHED)]
+    if not live:
+        return 0  # a finished (sub)workflow is read for its data, not run: leave it whole
+    reached: dict[UUID, int] = {}
+    for task in live:
+        node = task
+        while node is not None:
+            reached[node.id] = reached.get(node.id, 0) + 1
+            node = node.parent
+    cut = live[0]
+    while reached[cut.id] < len(live):  # up to the nearest task every live task descends from
+        cut = cut.parent
+    for _ in range(keep):
+        if cut.parent is None:
+            break
+        cut = cut.parent
+    root = workflow.task_tree
+    if cut is root or cut.parent is root:
+        return 0
+    kept, stack = {root.id}, [cut.id]
+    while stack:
+        task_id = stack.pop()
+        kept.add(task_id)
+        stack.extend(workflow.tasks[task_id]._children)
+    dropped = [task_id for task_id in workflow.tasks if task_id not in kept]
+    for task_id in dropped:
+        _drop_subprocess(top, task_id)
+        del workflow.tasks[task_id]
+    root._children = [cut.id]
+    cut._parent = root.id
+    if workflow.last_task is not None and workflow.last_task.id not in kept:
+        workflow.last_task = None
+    return len(dropped)
+
+
+def _drop_subprocess(top: BpmnWorkflow, task_id: UUID) -> None:
+    sub = top.subprocesses.pop(task_id, None)
+    if sub is None:
+        return
+    for inner_id in [i for i, inner in top.subprocesses.items() if inner.parent_task_id in sub.tasks]:
+        _drop_subprocess(top, inner_id)
 
 
 def describe_error(exc: BaseException) -> tuple[str | None, str]:

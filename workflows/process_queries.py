@@ -49,14 +49,54 @@ def process_detail(session: Session, rt: Runtime, key: str) -> dict[str, Any]:
     }
 
 
-def process_bpmn(session: Session, key: str, version: int | None = None) -> bytes:
+def version_row(session: Session, key: str, version: int | None = None) -> ProcessVersion:
+    """One version of a process (the newest without ``version``); ``NotFound`` otherwise."""
     if version is None:
-        row = latest_version(session, key)
-    else:
-        row = session.scalars(select(ProcessVersion).where(ProcessVersion.key == key,
-                                                           ProcessVersion.version == version)).first()
-        if row is None:
-            raise NotFound(f"process '{key}' has no version {version}")
+        return latest_version(session, key)
+    row = session.scalars(select(ProcessVersion).where(ProcessVersion.key == key,
+                                                       ProcessVersion.version == version)).first()
+    if row is None:
+        raise NotFound(f"process '{key}' has no version {version}")
+    return row
+
+
+def process_bpmn(session: Session, key: str, version: int | None = None) -> bytes:
+    row = version_row(session, key, version)
     file = session.get(ModelFile, row.manifest[row.bpmn_file])
     assert file is not None
     return file.content
+
+
+def process_file(session: Session, key: str, name: str, version: int | None = None) -> tuple[bytes, str]:
+    """One file of a version as stored, with its media type; ``NotFound`` for a name not in it."""
+    row = version_row(session, key, version)
+    sha = row.manifest.get(name)
+    if sha is None:
+        raise NotFound(f"version {row.version} of '{key}' has no file '{name}'")
+    file = session.get(ModelFile, sha)
+    assert file is not None
+    return file.content, "application/json" if file.kind == "form" else "application/xml"
+
+
+def process_catalogue(session: Session) -> list[dict[str, Any]]:
+    """Every deployed process with all its versions, newest first, and the cases open on each.
+
+    Two queries whatever the number of processes: the versions, and the open cases per version.
+    """
+    running = dict(session.execute(
+        select(Case.process_version_id, func.count(Case.id)).where(
+            Case.status.in_(("running", "suspended", "error"))).group_by(Case.process_version_id)).all())
+    catalogue: dict[str, dict[str, Any]] = {}
+    for v in session.scalars(select(ProcessVersion).order_by(ProcessVersion.key, ProcessVersion.version.desc())):
+        entry = catalogue.setdefault(v.key, {"key": v.key, "name": v.name, "versions": [], "running_cases": 0})
+        entry["versions"].append({**_version_view(v), "running_cases": running.get(v.id, 0)})
+        entry["running_cases"] += running.get(v.id, 0)
+    return list(catalogue.values())
+
+
+def deployed_form_names(session: Session) -> list[str]:
+    """The form files the newest versions use (what a model may name without uploading it again)."""
+    names: set[str] = set()
+    for version in session.scalars(select(ProcessVersion)):
+        names.update(n for n in version.manifest if n.endswith(".json") and ".camunda-" not in n)
+    return sorted(names)

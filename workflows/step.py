@@ -48,6 +48,15 @@ def configure_engine(engine: Engine) -> None:
     Python's sqlite3 driver defers BEGIN until the first write, so two steps could both read a
     case before either writes; an immediate transaction makes the second wait instead.
     """
+    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+
+        @event.listens_for(engine, "connect")
+        def _no_auto_prepare(dbapi_connection: Any, _record: Any) -> None:
+            # psycopg prepares a statement once it ran 5 times and forgets them all at every ROLLBACK, which
+            # ends each request (the pool resets the connection): that cost a DEALLOCATE ALL round trip per
+            # request and the same statements prepared over and over. Plain statements are cheaper here.
+            dbapi_connection.prepare_threshold = None
+
     if engine.dialect.name != "sqlite":
         return
 
@@ -90,6 +99,25 @@ def require_case(session: Session, case_id: int) -> Case:
     return case
 
 
+def lock_case_of_item(session: Session, work_item_id: int) -> Case | None:
+    """The case a work item belongs to, locked, in one statement (None when there is no such item)."""
+    of_item = select(WorkItem.case_id).where(WorkItem.id == work_item_id).scalar_subquery()
+    query = select(Case).where(Case.id == of_item).execution_options(populate_existing=True)
+    return session.scalars(query.with_for_update(of=Case)).first()
+
+
+def timers_of(session: Session, case_id: int) -> list[Timer]:
+    """The case's timer rows (read after its lock is held)."""
+    query = select(Timer).where(Timer.case_id == case_id).order_by(Timer.id)
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def open_items_of(session: Session, case_id: int) -> list[WorkItem]:
+    """The case's open work items as they are now (read after its lock is held)."""
+    query = select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status.in_(OPEN))
+    return list(session.scalars(query.order_by(WorkItem.id).execution_options(populate_existing=True)))
+
+
 # --- the step ----------------------------------------------------------------------------------
 
 
@@ -108,6 +136,9 @@ class Step:
         self.error: tuple[str | None, str] | None = None
         self.ran: dict[str, int] = {}
         self.recorded_keys: set[str] = set()  # variables this step's events already record
+        # the case's open work items and timer rows, when the caller knows them already: saves a query each
+        self.open_items: list[WorkItem] | None = None
+        self.timers: list[Timer] | None = None
 
     def count_run(self, task: Task) -> None:
         """Counts each BPMN element that ran, for the diagram overlay and loop counts."""
@@ -147,13 +178,16 @@ class Step:
 
     def advance(self, workflow: BpmnWorkflow) -> None:
         """Run the engine to the next wait state; a failure becomes an incident, not an exception."""
-        with use_clock(self.rt.clock):
-            try:
+        try:
+            # SpiffWorkflow fires a timer strictly after its instant; Tripflow fires what is due
+            # *at or before* the clock, so the check sees the clock one microsecond later
+            with use_clock(_OneMicrosecondLater(self.rt.clock)):
                 workflow.refresh_timers()
+            with use_clock(self.rt.clock):
                 workflow.do_engine_steps(did_complete_task=self.count_run)
-            except Exception as exc:  # noqa: BLE001 - every failure of a model becomes an incident
-                log.info("case %s failed: %s", self.case.id, exc, exc_info=True)
-                self.error = describe_error(exc)
+        except Exception as exc:  # noqa: BLE001 - every failure of a model becomes an incident
+            log.info("case %s failed: %s", self.case.id, exc, exc_info=True)
+            self.error = describe_error(exc)
         self.save(workflow)
 
     def save(self, workflow: BpmnWorkflow) -> None:
@@ -209,12 +243,10 @@ class Step:
     def _sync_work_items(self, workflow: BpmnWorkflow) -> None:
         case = self.case
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        open_items = {
-            item.spiff_task_id: item
-            for item in self.session.scalars(
-                select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status.in_(OPEN))
-            )
-        }
+        known, self.open_items = self.open_items, None
+        rows = known if known is not None else self.session.scalars(
+            select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status.in_(OPEN)))
+        open_items = {item.spiff_task_id: item for item in rows if item.status in OPEN}
         for task_id, item in open_items.items():
             if task_id not in ready:
                 item.status = "cancelled"
@@ -289,7 +321,10 @@ class Step:
             due = _timer_due(task.internal_data.get("event_value"))
             if due is not None:
                 wanted[str(task.id)] = (task.task_spec.bpmn_id or task.task_spec.name, due)
-        existing = {t.spiff_task_id: t for t in self.session.scalars(select(Timer).where(Timer.case_id == self.case.id))}
+        known, self.timers = self.timers, None
+        rows = known if known is not None else self.session.scalars(
+            select(Timer).where(Timer.case_id == self.case.id))
+        existing = {t.spiff_task_id: t for t in rows}
         for task_id, timer in existing.items():
             if task_id not in wanted or timer.due_at != wanted[task_id][1]:
                 self.session.delete(timer)
@@ -297,6 +332,14 @@ class Step:
             current = existing.get(task_id)
             if current is None or current.due_at != due:
                 self.session.add(Timer(case_id=self.case.id, spiff_task_id=task_id, bpmn_id=bpmn_id, due_at=due))
+
+
+class _OneMicrosecondLater:
+    def __init__(self, clock: Any) -> None:
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock.now() + timedelta(microseconds=1)
 
 
 def find_ready_task(workflow: BpmnWorkflow, spiff_task_id: str) -> Task:

@@ -1,19 +1,42 @@
-"""Deployed processes over JSON: list, read, BPMN XML, deploy and validate."""
+"""Deployed processes over JSON: list, read, files, deploy, validate and migrate running cases."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from workflows import deploy as deploy_service
 from workflows.errors import Invalid
+from workflows.migration import migrate_cases
 from workflows.permissions import DEPLOY
-from workflows.process_queries import process_detail, process_list, process_bpmn
+from workflows.process_queries import process_bpmn, process_detail, process_file, process_list
 
 from ..extensions import db
+from ..setup import deploy_uploads
 from . import actor, api, runtime
 from .doc import documented
+
+VERSION_QUERY = {"version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+MIGRATE_BODY = {
+    "type": "object",
+    "properties": {
+        "cases": {
+            "oneOf": [
+                {"const": "all"},
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 1000,
+                    "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                },
+            ]
+        },
+        "dry_run": {"type": "boolean"},
+    },
+    "required": ["cases"],
+    "additionalProperties": False,
+}
 
 
 @api.get("/processes")
@@ -29,45 +52,92 @@ def process_view(key: str) -> Any:
 
 
 @api.get("/processes/<key>/bpmn")
-@documented("The BPMN XML of a version, byte for byte as deployed",
-            query={"version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}, tag="processes")
+@documented("The BPMN XML of a version, byte for byte as deployed", query=VERSION_QUERY, tag="processes")
 def process_xml(key: str) -> Any:
-    version = int(request.args["version"]) if request.args.get("version") else None
-    return Response(process_bpmn(db.session, key, version), mimetype="application/xml")
+    return Response(process_bpmn(db.session, key, _version()), mimetype="application/xml")
+
+
+@api.get("/processes/<key>/files/<name>")
+@documented(
+    "One file of a version (BPMN, DMN, form), byte for byte as deployed", query=VERSION_QUERY, tag="processes"
+)
+def process_file_download(key: str, name: str) -> Any:
+    content, mimetype = process_file(db.session, key, name, _version())
+    response = Response(content, mimetype=mimetype)
+    if request.args.get("download"):
+        response.headers.set("Content-Disposition", "attachment", filename=name)
+    return response
+
+
+def _version() -> int | None:
+    return int(request.args["version"]) if request.args.get("version") else None
 
 
 def _uploads() -> list[tuple[str, bytes]]:
     files = request.files.getlist("file")
     if not files:
-        raise Invalid("no files", [{"field": "file", "message": "upload one or more files as multipart 'file' parts"}])
+        raise Invalid(
+            "no files", [{"field": "file", "message": "upload one or more files as multipart 'file' parts"}]
+        )
     return [(f.filename or "unnamed", f.read(deploy_service.MAX_MODEL_FILE_BYTES + 1)) for f in files]
 
 
 @api.post("/processes")
-@documented("Deploy BPMN, DMN and form files (multipart 'file' parts); all or nothing", tag="processes",
-            responses={201: "new versions", 413: "a file is too large", 422: "invalid models"})
+@documented(
+    "Deploy BPMN, DMN and form files (multipart 'file' parts); all or nothing",
+    tag="processes",
+    responses={201: "new versions", 413: "a file is too large", 422: "invalid models"},
+)
 def deploy_processes() -> Any:
     who = actor()
     who.require(DEPLOY, "deploying")
-    rt = runtime()
-    results = deploy_service.deploy(db.session, _uploads(), author=who.username, now=rt.clock.now(),
-                                    handler_names=rt.handler_names)
-    db.session.commit()
+    results = deploy_uploads(current_app, _uploads(), author=who.username)
     created = any(r.created for r in results)
     first = results[0].__dict__ if results else {}
-    return jsonify({**first, "items": [r.__dict__ for r in results]}), 201 if created else 200
+    return jsonify(
+        {**first, "items": [r.__dict__ for r in results], "notes": results.notes}
+    ), 201 if created else 200
 
 
 @api.post("/processes/<key>/validate")
-@documented("Check files as a deploy would, deploying nothing", tag="processes",
-            responses={422: "invalid models"})
+@documented(
+    "Check files as a deploy would, deploying nothing",
+    tag="processes",
+    responses={413: "a file is too large", 422: "invalid models"},
+)
 def validate_processes(key: str) -> Any:
     who = actor()
     who.require(DEPLOY, "validating")
     rt = runtime()
     try:
-        results = deploy_service.deploy(db.session, _uploads(), author=who.username, now=rt.clock.now(),
-                                        handler_names=rt.handler_names, dry_run=True)
+        results = deploy_service.deploy(
+            db.session,
+            _uploads(),
+            author=who.username,
+            now=rt.clock.now(),
+            handler_names=rt.handler_names,
+            dry_run=True,
+        )
     finally:
         db.session.rollback()
-    return jsonify({"valid": True, "items": [r.__dict__ for r in results]})
+    return jsonify({"valid": True, "items": [r.__dict__ for r in results], "notes": results.notes})
+
+
+@api.post("/processes/<key>/migrate")
+@documented(
+    "Move running cases to the newest version where their state allows; dry_run lists what would move",
+    body=MIGRATE_BODY,
+    tag="processes",
+)
+def migrate_process_cases(key: str, body: dict[str, Any]) -> Any:
+    newest, outcomes = migrate_cases(
+        db.session, runtime(), key, body["cases"], dry_run=body.get("dry_run", False), actor=actor()
+    )
+    return jsonify(
+        {
+            "process": key,
+            "to_version": newest.version,
+            "dry_run": body.get("dry_run", False),
+            "items": [o.as_dict() for o in outcomes],
+        }
+    )

@@ -1,0 +1,459 @@
+// The process owners' workbench: the BPMN modeler, its decision tables (dmn-js) and task forms
+// (JSON Schema with a live preview rendered by the server), lint while drawing, and Save = deploy
+// through POST /api/v1/processes with the session cookie and the CSRF token of the page.
+import BpmnModeler from "bpmn-js/lib/Modeler";
+import DmnModeler from "dmn-js/lib/Modeler";
+import lintModule from "bpmn-js-bpmnlint";
+
+import lintConfig from "./lint.js";
+import { PropertiesPanel, h } from "./panel.js";
+import spiffworkflow from "./spiffworkflow.json";
+
+const $ = (selector, root) => (root || document).querySelector(selector);
+const $$ = (selector, root) => Array.from((root || document).querySelectorAll(selector));
+
+function csrfToken() {
+  const meta = $('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+function isUiSchema(name) {
+  return /ui(schema)?\.json$/.test(name);
+}
+
+class Workbench {
+  constructor(root, data) {
+    this.root = root;
+    this.data = data;
+    this.t = data.text;
+    this.files = {}; // name -> {kind, original, content, dirty}
+    this.bpmnDirty = !data.version; // a new process is unsaved until deployed
+    this.serverProblems = [];
+    this.lintProblems = [];
+    this.currentTable = null;
+    this.currentForm = null;
+    this.status = $("[data-status]", root);
+
+    this.modeler = new BpmnModeler({
+      container: $("#canvas", root),
+      moddleExtensions: { spiffworkflow },
+      linting: { bpmnlint: lintConfig, active: true },
+      additionalModules: [lintModule],
+    });
+    this.panel = new PropertiesPanel(this.modeler, $("#properties", root), {
+      text: this.t,
+      handlers: data.handlers,
+      processes: data.processes.filter((key) => key !== data.key),
+      forms: () => this.formNames(),
+      decisions: () => this.decisionIds(),
+      onOpenForm: (name) => { this.tab("forms"); this.openForm(name); },
+      onOpenTable: (decision) => { this.tab("tables"); this.openTable(this.fileOfDecision(decision)); },
+    });
+    this.dmn = new DmnModeler({ container: $("#dmn", root) });
+    this.decisions = {}; // decision id -> DMN file name
+
+    const eventBus = this.modeler.get("eventBus");
+    eventBus.on("commandStack.changed", () => {
+      this.bpmnDirty = true;
+      this.say("", "");
+      this.markDirty();
+      this.validateSoon();
+    });
+    eventBus.on("linting.completed", (event) => {
+      this.lintProblems = [];
+      Object.entries(event.issues || {}).forEach(([id, issues]) => {
+        issues.forEach((issue) => this.lintProblems.push({ element_id: id, message: issue.message,
+          category: issue.category, source: "lint", file: data.bpmnFile }));
+      });
+      this.renderProblems();
+    });
+    this.validateSoon = debounce(() => this.validate(false), 1500);
+    this.previewSoon = debounce(() => this.preview(), 500);
+
+    $$("[data-tab]", root).forEach((link) => link.addEventListener("click", (event) => {
+      event.preventDefault();
+      this.tab(link.dataset.tab);
+    }));
+    $('[data-action="save"]', root).addEventListener("click", () => this.save());
+    $('[data-action="validate"]', root).addEventListener("click", () => this.validate(true));
+    window.addEventListener("beforeunload", (event) => {
+      if (this.isDirty()) {
+        event.preventDefault();
+        event.returnValue = this.t.leave;
+      }
+    });
+    document.addEventListener("keydown", (event) => {
+      if ((event.ctrlKey || event.metaKey) && event.key === "s") {
+        event.preventDefault();
+        this.save();
+      }
+    });
+    this.setupForms();
+  }
+
+  // --- loading -----------------------------------------------------------------------------
+
+  async load() {
+    const xml = this.data.bpmnUrl ? await this.fetchText(this.data.bpmnUrl) : this.data.template;
+    await Promise.all(this.data.files.filter((f) => f.name !== this.data.bpmnFile && !f.generated)
+      .map(async (file) => {
+        const content = await this.fetchText(file.url);
+        this.files[file.name] = { kind: file.kind, original: content, content, dirty: false };
+      }));
+    Object.entries(this.files).forEach(([name, file]) => {
+      if (file.kind === "dmn") this.indexDecisions(name, file.content);
+    });
+    await this.modeler.importXML(xml);
+    this.modeler.get("canvas").zoom("fit-viewport", "auto");
+    this.bpmnDirty = !this.data.version;
+    this.markDirty();
+    this.renderTableList();
+    this.renderFormList();
+    this.root.classList.add("ready");
+    if (!this.data.version) this.validate(false);
+  }
+
+  async fetchText(url) {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    return response.text();
+  }
+
+  indexDecisions(name, xml) {
+    const doc = new DOMParser().parseFromString(xml, "application/xml");
+    Array.from(doc.getElementsByTagNameNS("*", "decision")).forEach((d) => { this.decisions[d.getAttribute("id")] = name; });
+  }
+
+  decisionIds() {
+    return Object.keys(this.decisions).sort();
+  }
+
+  fileOfDecision(decision) {
+    return this.decisions[decision] || null;
+  }
+
+  formNames() {
+    const local = Object.keys(this.files).filter((n) => this.files[n].kind === "form");
+    return Array.from(new Set([...local, ...this.data.forms])).sort();
+  }
+
+  // --- tabs and state --------------------------------------------------------------------------
+
+  tab(name) {
+    $$("[data-tab]", this.root).forEach((link) => link.classList.toggle("active", link.dataset.tab === name));
+    $$("[data-pane]", this.root).forEach((pane) => { pane.hidden = pane.dataset.pane !== name; });
+    if (name === "tables" && !this.currentTable) {
+      const first = Object.keys(this.files).find((n) => this.files[n].kind === "dmn");
+      if (first) this.openTable(first);
+    }
+    if (name === "forms" && !this.currentForm) {
+      const first = Object.keys(this.files).find((n) => this.files[n].kind === "form" && !isUiSchema(n));
+      if (first) this.openForm(first);
+    }
+  }
+
+  isDirty() {
+    return this.bpmnDirty || Object.values(this.files).some((f) => f.dirty);
+  }
+
+  markDirty() {
+    const flag = $("[data-dirty]", this.root);
+    if (flag) flag.hidden = !this.isDirty();
+    $$("[data-file]", this.root).forEach((item) => {
+      const file = this.files[item.dataset.file];
+      item.classList.toggle("dirty", Boolean(file && file.dirty));
+    });
+  }
+
+  say(text, kind) {
+    this.status.textContent = text;
+    this.status.className = `save-status ${kind || ""}`;
+  }
+
+  // --- decision tables ---------------------------------------------------------------------
+
+  renderTableList() {
+    const names = Object.keys(this.files).filter((n) => this.files[n].kind === "dmn").sort();
+    $('[data-count="tables"]', this.root).textContent = names.length;
+    const list = $("#table-list", this.root);
+    list.replaceChildren(...(names.length ? names.map((name) => h("button", {
+      type: "button", class: `file-item${name === this.currentTable ? " active" : ""}`, "data-file": name,
+      onclick: () => this.openTable(name) }, h("span", { class: "file-icon dmn" }, "DMN"), name))
+      : [h("p", { class: "muted small" }, this.t.tableMissing)]));
+    this.markDirty();
+  }
+
+  async openTable(name) {
+    if (!name || !this.files[name]) return;
+    await this.keepTable();
+    this.currentTable = name;
+    const file = this.files[name];
+    await this.dmn.importXML(file.content);
+    const table = this.dmn.getViews().find((view) => view.type === "decisionTable");
+    if (table) await this.dmn.open(table);
+    const viewer = this.dmn.getActiveViewer();
+    if (viewer) {
+      viewer.get("eventBus").on("elements.changed", () => {
+        if (this.currentTable !== name) return;
+        file.dirty = true;
+        this.markDirty();
+        this.validateSoon();
+      });
+    }
+    this.renderTableList();
+  }
+
+  async keepTable() {
+    if (!this.currentTable) return;
+    const file = this.files[this.currentTable];
+    if (file && file.dirty) {
+      const { xml } = await this.dmn.saveXML({ format: true });
+      file.content = xml;
+    }
+  }
+
+  // --- forms --------------------------------------------------------------------------------
+
+  setupForms() {
+    this.schemaArea = $("#form-schema", this.root);
+    this.uiArea = $("#form-ui", this.root);
+    const onInput = (area, which) => () => {
+      const name = which === "schema" ? this.currentForm : this.partnerOf(this.currentForm);
+      const state = $(`[data-json-state="${which}"]`, this.root);
+      try {
+        if (area.value.trim()) JSON.parse(area.value);
+        state.textContent = "";
+        area.classList.remove("invalid");
+      } catch (error) {
+        state.textContent = `${this.t.invalidJson}: ${error.message}`;
+        area.classList.add("invalid");
+        return;
+      }
+      if (!name) return;
+      if (!this.files[name]) this.files[name] = { kind: "form", original: "", content: "", dirty: false };
+      this.files[name].content = area.value;
+      this.files[name].dirty = this.files[name].content !== this.files[name].original;
+      this.markDirty();
+      this.previewSoon();
+      this.validateSoon();
+    };
+    this.schemaArea.addEventListener("input", onInput(this.schemaArea, "schema"));
+    this.uiArea.addEventListener("input", onInput(this.uiArea, "ui"));
+  }
+
+  partnerOf(name) {
+    if (!name) return null;
+    return name.endsWith(".schema.json") ? name.replace(/\.schema\.json$/, ".uischema.json") : null;
+  }
+
+  renderFormList() {
+    const names = Object.keys(this.files).filter((n) => this.files[n].kind === "form" && !isUiSchema(n)).sort();
+    $('[data-count="forms"]', this.root).textContent = names.length;
+    const list = $("#form-list", this.root);
+    const input = h("input", { type: "text", placeholder: "visa.schema.json", "aria-label": this.t.newForm });
+    const add = h("form", { class: "new-form", onsubmit: (event) => {
+      event.preventDefault();
+      let name = input.value.trim();
+      if (!name) return;
+      if (!name.endsWith(".json")) name += ".schema.json";
+      if (!this.files[name]) {
+        const skeleton = JSON.stringify({ $schema: "https://json-schema.org/draft/2020-12/schema", title: name.replace(/\..*$/, ""),
+          type: "object", properties: {}, required: [] }, null, 2);
+        this.files[name] = { kind: "form", original: "", content: skeleton, dirty: true };
+      }
+      this.renderFormList();
+      this.openForm(name);
+    } }, input, h("button", { type: "submit", class: "btn btn-sm" }, this.t.add));
+    list.replaceChildren(...names.map((name) => h("button", {
+      type: "button", class: `file-item${name === this.currentForm ? " active" : ""}`, "data-file": name,
+      onclick: () => this.openForm(name) }, h("span", { class: "file-icon form" }, "{ }"), name)),
+    ...(names.length ? [] : [h("p", { class: "muted small" }, this.t.formMissing)]), add);
+    this.markDirty();
+  }
+
+  async openForm(name) {
+    if (!this.files[name]) {
+      const known = this.data.files.find((f) => f.name === name);
+      const url = known ? known.url : null;
+      if (!url) return;
+      const content = await this.fetchText(url);
+      this.files[name] = { kind: "form", original: content, content, dirty: false };
+    }
+    this.currentForm = isUiSchema(name) ? name.replace(/\.uischema\.json$/, ".schema.json") : name;
+    const partner = this.partnerOf(this.currentForm);
+    this.schemaArea.value = (this.files[this.currentForm] || { content: "" }).content;
+    this.uiArea.value = partner && this.files[partner] ? this.files[partner].content : "";
+    this.renderFormList();
+    this.preview();
+  }
+
+  async preview() {
+    const target = $("#form-preview", this.root);
+    let schema;
+    let ui = {};
+    try {
+      schema = JSON.parse(this.schemaArea.value || "{}");
+      if (this.uiArea.value.trim()) ui = JSON.parse(this.uiArea.value);
+    } catch (error) {
+      return;
+    }
+    try {
+      const response = await fetch(this.data.previewUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify({ schema, ui_schema: ui }),
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      // the fragment is rendered by our own templates, with Jinja's escaping
+      target.innerHTML = await response.text();
+    } catch (error) {
+      target.replaceChildren(h("p", { class: "field-error" }, this.t.previewFailed));
+    }
+  }
+
+  // --- checks, saving ------------------------------------------------------------------------
+
+  async uploadFiles(all) {
+    await this.keepTable();
+    const form = new FormData();
+    let count = 0;
+    if (this.bpmnDirty || all) {
+      const { xml } = await this.modeler.saveXML({ format: true });
+      form.append("file", new Blob([xml], { type: "application/xml" }), this.data.bpmnFile);
+      count += 1;
+    }
+    Object.entries(this.files).forEach(([name, file]) => {
+      if (file.dirty) {
+        form.append("file", new Blob([file.content], { type: file.kind === "form" ? "application/json" : "application/xml" }), name);
+        count += 1;
+      }
+    });
+    return { form, count };
+  }
+
+  async post(url, form) {
+    const response = await fetch(url, { method: "POST", body: form, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" } });
+    let body = {};
+    try {
+      body = await response.json();
+    } catch (error) {
+      body = { message: `HTTP ${response.status}` };
+    }
+    return { status: response.status, body };
+  }
+
+  async validate(explicit) {
+    const { form } = await this.uploadFiles(true);
+    if (explicit) this.say(this.t.checking, "busy");
+    const { status, body } = await this.post(this.data.validateUrl, form);
+    this.serverProblems = status === 200 ? [] : (body.details && body.details.length ? body.details : [{ message: body.message }]);
+    this.notes = (body.notes || []);
+    this.renderProblems();
+    if (explicit) this.say(status === 200 ? this.t.valid : this.t.failed, status === 200 ? "ok" : "error");
+  }
+
+  async save() {
+    const { form, count } = await this.uploadFiles(false);
+    if (!count) {
+      this.say(this.t.noChanges, "");
+      return;
+    }
+    this.say(this.t.saving, "busy");
+    const { status, body } = await this.post(this.data.deployUrl, form);
+    if (status === 200 || status === 201) {
+      this.bpmnDirty = false;
+      Object.values(this.files).forEach((file) => {
+        file.original = file.content;
+        file.dirty = false;
+      });
+      this.serverProblems = [];
+      this.notes = body.notes || [];
+      this.markDirty();
+      this.renderProblems();
+      const mine = (body.items || []).find((item) => item.key === this.data.key) || body.items[0];
+      const version = mine ? mine.version : this.data.version;
+      const text = (status === 201 ? this.t.saved : this.t.unchanged).replace("{n}", version);
+      this.status.replaceChildren(h("a", { href: `${this.data.showUrl}?version=${version}` }, text));
+      this.status.className = "save-status ok";
+      this.data.version = version;
+      return;
+    }
+    this.serverProblems = body.details && body.details.length ? body.details : [{ message: body.message || `HTTP ${status}` }];
+    this.renderProblems();
+    this.say(this.t.failed, "error");
+    const first = this.serverProblems.find((p) => p.element_id && p.file === this.data.bpmnFile);
+    if (first) this.focus(first);
+  }
+
+  // --- problems ------------------------------------------------------------------------------
+
+  renderProblems() {
+    const canvas = this.modeler.get("canvas");
+    const registry = this.modeler.get("elementRegistry");
+    registry.getAll().forEach((element) => canvas.removeMarker(element, "tf-problem"));
+    const server = this.serverProblems.map((p) => ({ ...p, source: "server" }));
+    const notes = (this.notes || []).map((p) => ({ ...p, source: "note" }));
+    const all = [...server, ...this.lintProblems.filter((p) => p.category === "error"), ...notes,
+      ...this.lintProblems.filter((p) => p.category !== "error")];
+    const list = $("#problems", this.root);
+    $("[data-problem-count]", this.root).textContent = server.length + this.lintProblems.length;
+    server.forEach((problem) => {
+      if (problem.element_id && problem.file === this.data.bpmnFile && registry.get(problem.element_id)) {
+        canvas.addMarker(problem.element_id, "tf-problem");
+      }
+    });
+    if (!all.length) {
+      list.replaceChildren(h("li", { class: "problem ok" }, this.t.valid));
+      return;
+    }
+    list.replaceChildren(...all.map((problem) => {
+      const where = [problem.file, problem.line ? `:${problem.line}` : "", problem.element_id ? ` · ${problem.element_id}` : ""].join("");
+      const kind = problem.source === "server" ? "error" : problem.source === "note" ? "note" : problem.category;
+      return h("li", { class: `problem ${kind}`, "data-element": problem.element_id || "", tabindex: 0,
+        onclick: () => this.focus(problem), onkeydown: (e) => { if (e.key === "Enter") this.focus(problem); } },
+        h("span", { class: "problem-source" }, problem.source === "server" ? this.t.server : problem.source === "note" ? "i" : this.t.lint),
+        h("span", { class: "problem-text" }, problem.message),
+        where ? h("span", { class: "problem-where mono" }, where) : null);
+    }));
+  }
+
+  focus(problem) {
+    if (problem.file && this.files[problem.file]) {
+      if (this.files[problem.file].kind === "dmn") {
+        this.tab("tables");
+        this.openTable(problem.file);
+      } else {
+        this.tab("forms");
+        this.openForm(problem.file);
+      }
+      return;
+    }
+    const registry = this.modeler.get("elementRegistry");
+    const element = problem.element_id && registry.get(problem.element_id);
+    if (!element) return;
+    this.tab("diagram");
+    this.modeler.get("selection").select(element);
+    const canvas = this.modeler.get("canvas");
+    if (element.waypoints || element.width) canvas.scrollToElement(element);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const root = document.getElementById("workbench");
+  const blob = document.getElementById("workbench-data");
+  if (!root || !blob) return;
+  const workbench = new Workbench(root, JSON.parse(blob.textContent));
+  window.tripflowWorkbench = workbench; // for the browser tests and the console
+  workbench.load().catch((error) => {
+    workbench.say(error.message, "error");
+  });
+});

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from sqlalchemy.exc import SQLAlchemyError
 
 from workflows import inbox as inbox_queries
-from workflows.permissions import EDIT_CUSTOMERS, START_ROLES, Actor, may_start
+from workflows.case_export import count_cases
+from workflows.permissions import (
+    DEPLOY,
+    EDIT_CUSTOMERS,
+    FIX_CASES,
+    READ_METRICS,
+    START_ROLES,
+    SUPERVISE,
+    Actor,
+    may_start,
+)
 
 from ..auth import current_actor
 from ..extensions import db
@@ -29,6 +39,20 @@ def _inbox_counts() -> dict[str, int] | None:
         return None
 
 
+def _incident_count() -> int | None:
+    """Cases in error, for the badge beside "Incidents" (one indexed count)."""
+    try:
+        return count_cases(db.session, "error")
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+
+
+def _has_page(endpoint: str) -> bool:
+    """Whether a page exists in this build (a blueprint added later shows its link once registered)."""
+    return endpoint in current_app.view_functions
+
+
 def _may_start_something(who: Actor) -> bool:
     return any(may_start(who, key) for key in START_ROLES)
 
@@ -38,7 +62,12 @@ def _page_globals() -> dict[str, Any]:
         "inbox_counts": _inbox_counts,
         "may_start": may_start,
         "may_start_something": _may_start_something,
+        "incident_count": _incident_count,
+        "has_page": _has_page,
         "EDIT_CUSTOMERS": EDIT_CUSTOMERS,
+        "READ_METRICS": READ_METRICS,
+        "MANAGE_CASES": SUPERVISE | FIX_CASES,
+        "DEPLOY": DEPLOY,
     }
 
 
@@ -54,11 +83,13 @@ def register_pages(app: Flask) -> None:
     from .cases import bp as cases
     from .customers import bp as customers
     from .inbox import bp as inbox_pages
+    from .manage import bp as manage
+    from .models import bp as models
     from .processes import bp as processes
     from .reports import bp as reports
     from .tasks import bp as tasks
 
-    for blueprint in (auth, inbox_pages, tasks, cases, customers, processes, reports):
+    for blueprint in (auth, inbox_pages, tasks, cases, customers, processes, reports, manage, models):
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)

@@ -50,6 +50,15 @@ TASK_LABELS = {
     "send_confirmation_letter": _l("Send confirmation letter"),
     # trip
     "pre_trip_call": _l("Pre-trip call"),
+    "call_itinerary_planning": _l("Itinerary planning"),
+    "call_itinerary_confirmation": _l("Itinerary confirmation"),
+    "call_trip_feedback": _l("Trip feedback"),
+    "wait_for_departure": _l("Wait for departure"),
+    "wait_for_return": _l("Wait for return"),
+    "departure_in_7_days": _l("7 days before departure"),
+    "day_after_return": _l("Day after return"),
+    "changed_before_departure": _l("Itinerary changed"),
+    "changed_during_trip": _l("Itinerary changed"),
     # change_request
     "submit_change_request": _l("Submit change request"),
     "check_change_window": _l("Check change window"),
@@ -70,6 +79,8 @@ TASK_LABELS = {
     "escalate_complaint": _l("Escalated complaint"),
     "follow_up_call": _l("Follow-up call"),
     "escalate_follow_up": _l("Escalated follow-up"),
+    "resolution_overdue": _l("Resolution overdue"),
+    "follow_up_overdue": _l("Follow-up overdue"),
     # customer_tiering
     "compute_customer_values": _l("Compute customer values"),
     "propose_tiers": _l("Propose tiers"),
@@ -82,6 +93,11 @@ TASK_LABELS = {
     "triage_improvements": _l("Triage improvements"),
     # birthday_reminder
     "send_birthday_greeting": _l("Send birthday greeting"),
+}
+
+# BPMN messages a case may receive (their names are a contract, like task ids).
+MESSAGE_LABELS = {
+    "itinerary_changed": _l("Itinerary changed"),
 }
 
 CASE_STATUS_LABELS = {
@@ -193,6 +209,10 @@ def process_label(key: str | None, fallback: str | None = None) -> str:
 def task_label(bpmn_id: str | None, fallback: str | None = None) -> str:
     """The task's translated name; the model's own name for ids the catalogue does not know."""
     return _label(TASK_LABELS, bpmn_id, fallback)
+
+
+def message_label(name: str | None) -> str:
+    return _label(MESSAGE_LABELS, name)
 
 
 def case_status_label(status: str | None) -> str:

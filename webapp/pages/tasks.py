@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from workflows import cases as case_service
 from workflows.case_queries import case_documents
 from workflows.comments import comment_on_task
-from workflows.customers import get_customer, list_customers
+from workflows.customers import CHANNELS, add_contact, contacts_of, get_customer, list_customers
 from workflows.documents import MAX_ATTACHMENT_BYTES, attach_file
 from workflows.errors import Invalid, NotFound, TooLarge
-from workflows.permissions import may_work_on
+from workflows.permissions import EDIT_CUSTOMERS, may_work_on
 from workflows.tasks import get_work_item, task_detail, task_form
 
 from ..extensions import db
@@ -32,6 +32,7 @@ bp = page_blueprint("tasks", __name__)
 # Variables that tell the person why the work came back: shown above the form, not in the context list.
 ATTENTION = ("review_comments", "requested_adjustments")
 PICKER_LIMIT = 500
+RECENT_CONTACTS = 3
 
 
 def _customer_options(selected: str) -> list[Option]:
@@ -79,6 +80,7 @@ def _render(
     index = field_index(db.session, rt, task["process"])
     context_keys = [k for k in ui.get("ui:readonly_context") or [] if k not in ATTENTION]
     context = show_many(context_keys, data, index)
+    may_log = bool(task["customer_id"]) and actor().has_any(EDIT_CUSTOMERS)
     return render_template(
         "tasks/show.html",
         task=task,
@@ -93,6 +95,9 @@ def _render(
         may_complete=_may_complete(task),
         has_new_customer=any(f.key == "new_customer" for f in fields),
         form_title=task_label(task["task_id"], task["name"]),
+        may_log_contact=may_log,
+        channels=CHANNELS,
+        recent_contacts=contacts_of(db.session, task["customer_id"])[:RECENT_CONTACTS] if may_log else [],
     ), status
 
 
@@ -176,3 +181,28 @@ def comment(task_id: int) -> Any:
     except Invalid:
         flash_error(_("Write a comment first."))
     return redirect(url_for("tasks.show", task_id=task_id, _anchor="comments"))
+
+
+@bp.post("/tasks/<int:task_id>/contacts")
+def log_contact(task_id: int) -> Any:
+    """A call or message with the task's customer, logged on their profile and linked to this case."""
+    who = actor()
+    who.require(EDIT_CUSTOMERS, "logging contacts")
+    item = get_work_item(db.session, task_id)
+    if item.customer_id is None:
+        flash_error(_("This task has no customer yet."))
+        return redirect(url_for("tasks.show", task_id=task_id))
+    fields = {
+        "channel": request.form.get("channel", ""),
+        "summary": request.form.get("summary", "").strip(),
+        "case_id": item.case_id,
+    }
+    try:
+        add_contact(db.session, item.customer_id, fields, by=who.username, now=runtime().clock.now())
+        db.session.commit()
+    except Invalid:
+        db.session.rollback()
+        flash_error(_("Choose a channel and say what was discussed."))
+        return redirect(url_for("tasks.show", task_id=task_id, _anchor="contact"))
+    flash_success(_("Contact logged."))
+    return redirect(url_for("tasks.show", task_id=task_id, _anchor="contact"))

@@ -37,10 +37,78 @@
   // Filters that apply as soon as they change.
   document.addEventListener("change", function (event) {
     var target = event.target;
-    if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit") && target.form) {
+    if ((target instanceof HTMLSelectElement || target instanceof HTMLInputElement) &&
+        target.hasAttribute("data-autosubmit") && target.form) {
       target.form.submit();
     }
   });
+
+  // Bulk selection: a header box ticks every row box of the same form; the bar counts the ticked ones.
+  function syncBulk(formId) {
+    var boxes = document.querySelectorAll("input[data-bulk-item][form='" + formId + "']");
+    var ticked = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
+    var all = document.querySelector("input[data-bulk-all='" + formId + "']");
+    if (all) {
+      all.checked = ticked > 0 && ticked === boxes.length;
+      all.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+    var counter = document.querySelector("[data-bulk-count='" + formId + "']");
+    if (counter) counter.textContent = String(ticked);
+    var bar = document.getElementById(formId);
+    if (bar) bar.classList.toggle("has-selection", ticked > 0);
+  }
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!(target instanceof HTMLInputElement)) return;
+    var formId = target.getAttribute("data-bulk-all");
+    if (formId) {
+      Array.prototype.forEach.call(
+        document.querySelectorAll("input[data-bulk-item][form='" + formId + "']"),
+        function (b) { b.checked = target.checked; });
+      syncBulk(formId);
+    } else if (target.hasAttribute("data-bulk-item")) {
+      syncBulk(target.getAttribute("form") || "");
+    }
+  });
+
+  // Side forms (a contact logged beside a task form) post in the background, so what is typed in the
+  // main form stays; the answer's copy of the section (data-replace) and its messages take their place.
+  // Without fetch, or when anything goes wrong, the form is simply sent the ordinary way.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-replace") ||
+        typeof window.fetch !== "function" || typeof window.DOMParser !== "function") return;
+    event.preventDefault();
+    var selector = form.getAttribute("data-replace");
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var answer = new DOMParser().parseFromString(html, "text/html");
+        var fresh = answer.querySelector(selector);
+        var current = document.querySelector(selector);
+        if (!fresh || !current) throw new Error("no " + selector);
+        current.replaceWith(document.importNode(fresh, true));
+        var messages = answer.querySelector(".flashes");
+        var shown = document.querySelector(".flashes");
+        if (shown) shown.remove();
+        var main = document.querySelector("main.page");
+        if (messages && main) main.insertBefore(document.importNode(messages, true), main.firstChild);
+      })
+      .catch(function () { form.submit(); });
+  });
+
+  // Forms that undo nothing (cancelling a case) ask once more.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.hasAttribute("data-confirm") &&
+        !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
 
   // A field marked wrong stops looking wrong once the person changes it.
   function settle(event) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflows.context import HandlerContext
-from workflows.errors import Invalid
+from workflows.errors import Invalid, NotFound
 
 from .registry import HandlerRegistry
 
@@ -26,8 +26,9 @@ def collect_needs_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[s
     if submitted.get("customer_id") is not None:
         try:
             customer = ctx.customer(int(submitted["customer_id"]))
-        except Exception as exc:
-            raise Invalid("no such customer", [{"field": "customer_id", "message": str(exc)}]) from exc
+        except (NotFound, ValueError, TypeError):
+            raise Invalid("no such customer", [{"field": "customer_id",
+                                                "message": "pick a customer who is on file"}]) from None
     elif new_customer:
         customer = ctx.create_customer(new_customer)
     elif ctx.data.get("customer_id"):

@@ -28,7 +28,7 @@ from .models import Case, Timer, WorkItem
 from .permissions import SUPERVISE, Actor, may_start, may_work_on
 from .runtime import Runtime
 from .step import (OPEN, Step, begin_write, find_ready_task, lock_case, lock_case_of_item, open_items_of,
-                   require_case)
+                   require_case, timers_of)
 
 T = TypeVar("T")
 
@@ -82,6 +82,7 @@ def _start(session: Session, rt: Runtime, process_key: str, data: dict[str, Any]
     session.add(case)
     session.flush()
     step = Step(session, rt, case, rt.specs.get(session, version), actor)
+    step.open_items, step.timers = [], []  # a case just created has no inbox rows and no timers yet
     data = {**data, **step.run_start_hook(process_key, data)}
     workflow = step.new_workflow()
     workflow.data.update(data)
@@ -98,7 +99,7 @@ def _start(session: Session, rt: Runtime, process_key: str, data: dict[str, Any]
 def _change_request_start(session: Session, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """A change request belongs to a trip case; it starts with that trip's data."""
     trip_case_id = data.get("trip_case_id")
-    if not isinstance(trip_case_id, int) or isinstance(trip_case_id, bool):
+    if not _storable_id(trip_case_id):
         raise Invalid("a change request needs the trip case", [{"field": "trip_case_id",
                                                                 "message": "must be the id of a trip case"}])
     trip = session.get(Case, trip_case_id)
@@ -117,7 +118,7 @@ def _customer_fields(session: Session, data: dict[str, Any]) -> dict[str, Any]:
     customer_id = data.get("customer_id")
     if not isinstance(customer_id, int) or isinstance(customer_id, bool):
         return {}
-    customer = session.get(Customer, customer_id)
+    customer = session.get(Customer, customer_id) if _storable_id(customer_id) else None
     if customer is None:
         raise Invalid("no such customer", [{"field": "customer_id",
                                             "message": f"customer {customer_id} does not exist"}])
@@ -125,9 +126,14 @@ def _customer_fields(session: Session, data: dict[str, Any]) -> dict[str, Any]:
             "dedicated_advisor": customer.dedicated_advisor or ""}
 
 
+def _storable_id(value: Any) -> bool:
+    """An id a client sent in case data that an id column can hold (PostgreSQL ``integer``)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
 def _trip_parent(session: Session, trip_case_id: int) -> int:
     """A complaint or feedback case started about a trip is listed among that trip's children."""
-    trip = session.get(Case, trip_case_id)
+    trip = session.get(Case, trip_case_id) if _storable_id(trip_case_id) else None
     if trip is None:
         raise Invalid("no such trip", [{"field": "trip_case_id", "message": f"case {trip_case_id} does not exist"}])
     return trip.id
@@ -221,6 +227,7 @@ def complete_task(session: Session, rt: Runtime, work_item_id: int, submitted: A
             raise Conflict(f"the task is claimed by {item.claimed_by}")
         step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
         step.open_items = open_items
+        step.timers = timers_of(session, case.id)  # read before anything changes: no flush before the read
         info = step.bundle.user_tasks.get(item.bpmn_id)
         form = step.bundle.form(info.form_file if info else None)
         values = validate_submission(form, submitted)
@@ -348,10 +355,12 @@ def _fire_case(session: Session, rt: Runtime, case_id: int, actor: Actor) -> boo
     now = rt.clock.now()
     if case is None or case.status != "running":
         return False
-    due = list(session.scalars(select(Timer).where(Timer.case_id == case_id, Timer.due_at <= now)))
+    timers = timers_of(session, case_id)
+    due = [timer for timer in timers if timer.due_at <= now]
     if not due:
         return False
     step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
+    step.timers = timers
     workflow = step.load()
     for timer in due:
         record(session, "timer_fired", now, case_id=case_id, bpmn_id=timer.bpmn_id, user=actor.username,

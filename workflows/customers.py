@@ -124,6 +124,9 @@ def _typed(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_customer(session: Session, customer_id: int) -> Customer:
+    """Raises ``NotFound``, also for an id no id column can hold (PostgreSQL would fail on it)."""
+    if not isinstance(customer_id, int) or not 0 < customer_id <= 2**31 - 1:
+        raise NotFound(f"customer {customer_id} does not exist")
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound(f"customer {customer_id} does not exist")
@@ -207,7 +210,8 @@ REVEAL_ID_NUMBER = MANAGE_USERS
 """Who may see a full identity number: the admin, and every time it is recorded."""
 
 
-def reveal_id_number(session: Session, customer_id: int, actor: Actor, *, now: datetime, via: str) -> str | None:
+def reveal_id_number(session: Session, customer_id: int, actor: Actor, *, now: datetime,
+                     via: str) -> str | None:
     """The customer's full identity number, for an admin; records who saw it, when and through what.
 
     Raises ``Forbidden`` for every other role and ``NotFound`` for an unknown customer. Does not commit.
@@ -221,7 +225,8 @@ def reveal_id_number(session: Session, customer_id: int, actor: Actor, *, now: d
 
 def identity_number_views(session: Session, customer_id: int) -> list[IdentityNumberView]:
     """Who saw this customer's full identity number, oldest first."""
-    return list(session.scalars(select(IdentityNumberView).where(IdentityNumberView.customer_id == customer_id)
+    return list(session.scalars(select(IdentityNumberView)
+                                .where(IdentityNumberView.customer_id == customer_id)
                                 .order_by(IdentityNumberView.id)))
 
 

@@ -38,14 +38,20 @@ def is_date_time(value: object) -> bool:
 MAX_INTEGER = 2**63 - 1
 MAX_TEXT = 65_536
 MAX_DEPTH = 32
+FORM_MAX_INTEGER = 2**31 - 1
+"""Form values end up in table columns: ids and counts in PostgreSQL ``integer`` columns."""
+FORM_MAX_NUMBER = 10**10
+"""Amounts end up in ``Numeric(12, 2)`` columns, which hold less than ten billion."""
 
 
-def value_problems(value: Any, where: str = "", root: str = "data") -> list[dict[str, Any]]:
+def value_problems(value: Any, where: str = "", root: str = "data", *, max_integer: int = MAX_INTEGER,
+                   max_number: float | None = None) -> list[dict[str, Any]]:
     """What no JSON value Tripflow stores may hold, whatever its schema says.
 
-    Integers beyond 64 bits, NaN and infinities, texts over 64 KiB, unpaired surrogates and nesting
-    deeper than 32 levels would fail later, in the database or the engine's serializer; here they
-    become one detail each (``field`` is the dotted path). Walks iteratively: no recursion limit.
+    Integers beyond 64 bits, NaN and infinities, texts over 64 KiB, unpaired surrogates, NUL
+    characters (PostgreSQL text refuses them) and nesting deeper than 32 levels would fail later,
+    in the database or the engine's serializer; here they become one detail each (``field`` is the
+    dotted path). Walks iteratively: no recursion limit.
     """
     problems: list[dict[str, Any]] = []
     stack: list[tuple[str, Any, int]] = [(where, value, 0)]
@@ -53,17 +59,21 @@ def value_problems(value: Any, where: str = "", root: str = "data") -> list[dict
         path, item, depth = stack.pop()
         field = path or root
         if depth > MAX_DEPTH:
-            problems.append({"field": field, "message": f"nested deeper than {MAX_DEPTH} levels", "code": "depth"})
+            problems.append({"field": field, "message": f"nested deeper than {MAX_DEPTH} levels",
+                             "code": "depth"})
         elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int):
-            if not -MAX_INTEGER <= item <= MAX_INTEGER:
-                problems.append({"field": field, "message": "the number is too large", "code": "maximum",
-                                 "params": {"limit": MAX_INTEGER}})
+            if not -max_integer <= item <= max_integer:
+                problems.append({"field": field, "message": f"must be at most {max_integer} in size",
+                                 "code": "maximum", "params": {"limit": max_integer}})
         elif isinstance(item, float):
             if not math.isfinite(item):
                 problems.append({"field": field, "message": "must be a finite number", "code": "type",
                                  "params": {"type": "number"}})
+            elif max_number is not None and abs(item) >= max_number:
+                problems.append({"field": field, "message": f"must be less than {max_number:.0f} in size",
+                                 "code": "exclusiveMaximum", "params": {"limit": max_number}})
         elif isinstance(item, str):
             problems.extend(_text_problems(field, item))
         elif isinstance(item, dict):
@@ -72,7 +82,8 @@ def value_problems(value: Any, where: str = "", root: str = "data") -> list[dict
                 problems.extend(_text_problems(field, key_text, max_length=200))
                 stack.append((f"{path}.{key_text}" if path else key_text, inner, depth + 1))
         elif isinstance(item, list | tuple):
-            stack.extend((f"{path}.{i}" if path else str(i), inner, depth + 1) for i, inner in enumerate(item))
+            stack.extend((f"{path}.{i}" if path else str(i), inner, depth + 1)
+                         for i, inner in enumerate(item))
     return problems
 
 
@@ -80,10 +91,14 @@ def _text_problems(field: str, text: str, max_length: int = MAX_TEXT) -> list[di
     if len(text) > max_length:
         return [{"field": field, "message": f"is longer than {max_length} characters", "code": "maxLength",
                  "params": {"limit": max_length}}]
+    if "\x00" in text:
+        return [{"field": field, "message": "holds a NUL character (\\u0000), which text cannot store",
+                 "code": "format", "params": {"format": "text"}}]
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return [{"field": field, "message": "holds an unpaired surrogate (\\ud800-\\udfff); send valid UTF-8 text",
+        return [{"field": field,
+                 "message": "holds an unpaired surrogate (\\ud800-\\udfff); send valid UTF-8 text",
                  "code": "format", "params": {"format": "utf-8"}}]
     return []
 
@@ -96,7 +111,8 @@ def validate_submission(schema: dict[str, Any] | None, submitted: Any) -> dict[s
     """The submitted values that belong to the form, checked; raises ``Invalid`` with one detail per field.
 
     Keys that are not fields of the form are dropped, so a client cannot set case variables
-    (such as an assignee) through a form.
+    (such as an assignee) through a form. Whatever the schema says, values must be storable
+    (``value_problems``): integers within PostgreSQL's ``integer``, amounts below ten billion.
     """
     if not isinstance(submitted, dict):
         raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object",
@@ -108,7 +124,8 @@ def validate_submission(schema: dict[str, Any] | None, submitted: Any) -> dict[s
     for name, prop in (schema.get("properties") or {}).items():
         if name not in data and isinstance(prop, dict) and "default" in prop:
             data[name] = prop["default"]
-    errors = value_problems(data) or _schema_errors(schema, data) or _rule_errors(schema, data)
+    errors = (value_problems(data, max_integer=FORM_MAX_INTEGER, max_number=FORM_MAX_NUMBER)
+              or _schema_errors(schema, data) or _rule_errors(schema, data))
     if errors:
         raise Invalid("the form has errors", errors)
     return data

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, request
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
 
 from workflows.errors import Invalid
 from workflows.forms import FORMAT_CHECKER, value_problems
@@ -64,26 +65,41 @@ def _parsed_body(schema: dict[str, Any]) -> Any:
         try:
             data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
         except UnicodeError as exc:
-            raise Invalid("the body is not valid UTF-8", [{"field": "body", "message": str(exc)[:200]}]) from None
+            raise Invalid("the body is not valid UTF-8",
+                          [{"field": "body", "message": str(exc)[:200]}]) from None
         except ValueError as exc:
-            raise Invalid("the body is not valid JSON", [{"field": "body", "message": str(exc)[:200]}]) from None
+            raise Invalid("the body is not valid JSON",
+                          [{"field": "body", "message": str(exc)[:200]}]) from None
         except RecursionError:
             raise Invalid("the body is nested too deeply", [{"field": "body", "message": "nested too deeply"}]
                           ) from None
-    problems = value_problems(data, "")
+    problems = value_problems(data, root="body")
     if problems:
-        raise Invalid("the request body is not valid", [{"field": p["field"] if p["field"] != "data" else "body",
-                                                         "message": p["message"]} for p in problems])
+        raise Invalid("the request body is not valid", [{"field": p["field"], "message": p["message"]}
+                                                        for p in problems])
     errors = []
-    for error in Draft202012Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(data):
-        path = ".".join(str(p) for p in error.absolute_path)
-        if error.validator == "required":
-            missing = [n for n in error.validator_value if isinstance(error.instance, dict) and n not in error.instance]
-            path = ".".join(filter(None, [path, missing[0] if missing else ""]))
-        errors.append({"field": path or "body", "message": error.message[:300]})
+    for found in Draft202012Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(data):
+        for error in _leaves(found):
+            path = ".".join(str(p) for p in error.absolute_path)
+            if error.validator == "required":
+                missing = [n for n in error.validator_value
+                           if isinstance(error.instance, dict) and n not in error.instance]
+                path = ".".join(filter(None, [path, missing[0] if missing else ""]))
+            errors.append({"field": path or "body", "message": error.message[:300]})
     if errors:
         raise Invalid("the request body is not valid", errors)
     return data
+
+
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    """For ``anyOf``/``oneOf``: the errors of the alternatives whose type fits, so that a bad date
+    in an object-or-null body is reported on its field, not as "not valid under any schema"."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        fitting = [e for e in error.context
+                   if not (e.validator == "type" and list(e.absolute_path) == list(error.absolute_path))]
+        if fitting:
+            return [leaf for e in fitting for leaf in _leaves(e)]
+    return [error]
 
 
 def _check_query(params: dict[str, Any]) -> None:
@@ -104,11 +120,13 @@ def _check_query(params: dict[str, Any]) -> None:
         elif "enum" in schema and value not in schema["enum"]:
             errors.append({"field": name, "message": "must be one of: " + ", ".join(schema["enum"])})
         elif schema.get("format") == "date" and not _is_query_date(value):
-            errors.append({"field": name, "message": f"must be a date YYYY-MM-DD from {MIN_YEAR} to {MAX_YEAR}"})
+            errors.append({"field": name,
+                           "message": f"must be a date YYYY-MM-DD from {MIN_YEAR} to {MAX_YEAR}"})
         elif "pattern" in schema and not re.search(schema["pattern"], value):
             errors.append({"field": name, "message": f"must match {schema['pattern']}"})
         elif len(value) > schema.get("maxLength", 1000):
-            errors.append({"field": name, "message": f"is longer than {schema.get('maxLength', 1000)} characters"})
+            errors.append({"field": name,
+                           "message": f"is longer than {schema.get('maxLength', 1000)} characters"})
     if errors:
         raise Invalid("bad query parameters", errors)
 

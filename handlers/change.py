@@ -37,8 +37,10 @@ def affected_service_start(ctx: HandlerContext, data: dict[str, Any]) -> datetim
 def window_refusal(ctx: HandlerContext, data: dict[str, Any]) -> str | None:
     start = affected_service_start(ctx, data)
     if start is not None and start - ctx.now < CHANGE_WINDOW:
-        return (f"changes are not accepted within 24 hours of the service start "
-                f"({start.astimezone(ZoneInfo(ctx.timezone)).isoformat(timespec='minutes')}) [003 §5.1]")
+        return (
+            f"changes are not accepted within 24 hours of the service start "
+            f"({start.astimezone(ZoneInfo(ctx.timezone)).isoformat(timespec='minutes')}) [003 §5.1]"
+        )
     return None
 
 
@@ -49,8 +51,10 @@ def submit_change_request_done(ctx: HandlerContext, submitted: dict[str, Any]) -
         field = "affected_service_start" if submitted.get("affected_service_start") else "change_type"
         raise Invalid(refusal, [{"field": field, "message": refusal, "code": "change_window"}])
     if submitted.get("change_type") == "dates" and not submitted.get("new_start_date"):
-        raise Invalid("new dates missing", [{"field": "new_start_date", "message": "give the new dates",
-                                             "code": "required"}])
+        raise Invalid(
+            "new dates missing",
+            [{"field": "new_start_date", "message": "give the new dates", "code": "required"}],
+        )
     return {}
 
 
@@ -72,12 +76,21 @@ def apply_change(ctx: HandlerContext) -> dict[str, Any]:
         trip.start_date, trip.end_date = _date(new_start), _date(new_end)
         trip.total_price = price
         trip.updated_at = ctx.now
-    ctx.add_document(f"change-request-{ctx.case_id}.html", "change_request_form", "text/html; charset=utf-8",
-                     render("change_request.html", data={**data, "change_outcome": "applied"},
-                            generated_at=ctx.now.isoformat(timespec="minutes")))
-    ctx.send_message(trip_case_id, "itinerary_changed",
-                     {"start_date": new_start, "end_date": new_end, "total_price": price,
-                      "change_case_id": ctx.case_id})
+    ctx.add_document(
+        f"change-request-{ctx.case_id}.html",
+        "change_request_form",
+        "text/html; charset=utf-8",
+        render(
+            "change_request.html",
+            data={**data, "change_outcome": "applied"},
+            generated_at=ctx.now.isoformat(timespec="minutes"),
+        ),
+    )
+    ctx.send_message(
+        trip_case_id,
+        "itinerary_changed",
+        {"start_date": new_start, "end_date": new_end, "total_price": price, "change_case_id": ctx.case_id},
+    )
     return {"start_date": new_start, "end_date": new_end, "total_price": price}
 
 

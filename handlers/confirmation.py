@@ -46,22 +46,38 @@ def record_itinerary(ctx: HandlerContext) -> dict[str, Any]:
     trip_id = save_trip_record(ctx, data)
     itinerary = data.get("itinerary") or []
     stamp = ctx.now.isoformat(timespec="minutes")
-    ctx.add_document(f"itinerary-{ctx.case_id}.html", "itinerary", "text/html; charset=utf-8",
-                     render("itinerary.html", data=data, itinerary=itinerary, generated_at=stamp))
-    ctx.add_document(f"contract-{data.get('contract_number') or ctx.case_id}.html", "contract",
-                     "text/html; charset=utf-8", render("contract.html", data=data, generated_at=stamp))
+    ctx.add_document(
+        f"itinerary-{ctx.case_id}.html",
+        "itinerary",
+        "text/html; charset=utf-8",
+        render("itinerary.html", data=data, itinerary=itinerary, generated_at=stamp),
+    )
+    ctx.add_document(
+        f"contract-{data.get('contract_number') or ctx.case_id}.html",
+        "contract",
+        "text/html; charset=utf-8",
+        render("contract.html", data=data, generated_at=stamp),
+    )
     return {"trip_id": trip_id}
 
 
 def prepare_confirmation_letter(ctx: HandlerContext) -> dict[str, Any]:
     """The bilingual confirmation letter: trip details, day by day, what to bring, who to call."""
     data = ctx.data
-    content = render("confirmation_letter.html", data=data, itinerary=data.get("itinerary") or [],
-                     bookings=data.get("bookings") or [], generated_at=ctx.now.isoformat(timespec="minutes"))
-    document = ctx.add_document(f"confirmation-letter-{ctx.case_id}.html", "confirmation_letter",
-                                "text/html; charset=utf-8", content)
-    return {"confirmation_letter_id": document.id,
-            "confirmation_letter": f"{document.name} ({document.size // 1024 + 1} kB, filed on the case)"}
+    content = render(
+        "confirmation_letter.html",
+        data=data,
+        itinerary=data.get("itinerary") or [],
+        bookings=data.get("bookings") or [],
+        generated_at=ctx.now.isoformat(timespec="minutes"),
+    )
+    document = ctx.add_document(
+        f"confirmation-letter-{ctx.case_id}.html", "confirmation_letter", "text/html; charset=utf-8", content
+    )
+    return {
+        "confirmation_letter_id": document.id,
+        "confirmation_letter": f"{document.name} ({document.size // 1024 + 1} kB, filed on the case)",
+    }
 
 
 def register(registry: HandlerRegistry) -> None:

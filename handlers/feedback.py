@@ -28,9 +28,17 @@ def before_feedback(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str,
 def file_feedback_record(channel: str) -> Any:
     def done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
         data = {**ctx.data, **submitted}
-        ctx.add_document(f"feedback-{ctx.case_id}.html", "feedback_record", "text/html; charset=utf-8",
-                         render("feedback_record.html", data=data, channel=channel,
-                                generated_at=ctx.now.isoformat(timespec="minutes")))
+        ctx.add_document(
+            f"feedback-{ctx.case_id}.html",
+            "feedback_record",
+            "text/html; charset=utf-8",
+            render(
+                "feedback_record.html",
+                data=data,
+                channel=channel,
+                generated_at=ctx.now.isoformat(timespec="minutes"),
+            ),
+        )
         return {}
 
     return done
@@ -40,8 +48,9 @@ def log_improvement(ctx: HandlerContext) -> dict[str, Any]:
     """Files the suggestion on the improvement backlog for the next quarterly review [003 §6.1]."""
     data = ctx.data
     text = data.get("suggestion") or data.get("comments") or data.get("classification_notes") or ""
-    item = ctx.add_improvement(text=str(text) or "(no text)", topic=data.get("topic"),
-                               customer_id=data.get("customer_id"))
+    item = ctx.add_improvement(
+        text=str(text) or "(no text)", topic=data.get("topic"), customer_id=data.get("customer_id")
+    )
     return {"improvement_id": item.id}
 
 

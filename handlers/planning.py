@@ -27,15 +27,17 @@ def collect_needs_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[s
         try:
             customer = ctx.customer(int(submitted["customer_id"]))
         except (NotFound, ValueError, TypeError):
-            raise Invalid("no such customer", [{"field": "customer_id",
-                                                "message": "pick a customer who is on file"}]) from None
+            raise Invalid(
+                "no such customer", [{"field": "customer_id", "message": "pick a customer who is on file"}]
+            ) from None
     elif new_customer:
         customer = ctx.create_customer(new_customer)
     elif ctx.data.get("customer_id"):
         customer = ctx.customer(int(ctx.data["customer_id"]))
     else:
-        raise Invalid("name the customer", [{"field": "customer_id",
-                                             "message": "pick a customer or enter a new one"}])
+        raise Invalid(
+            "name the customer", [{"field": "customer_id", "message": "pick a customer or enter a new one"}]
+        )
     return {**customer_fields(customer), "trip_account_manager": ctx.actor.username}
 
 

@@ -24,8 +24,15 @@ def compute_customer_values(ctx: HandlerContext) -> dict[str, Any]:
     customers = []
     for customer in ctx.session.scalars(select(Customer).order_by(Customer.id)):
         spend = customer_service.spend_last_12_months(ctx.session, customer.id, ctx.today)
-        customers.append({"customer_id": customer.id, "name": customer.name, "tier": customer.tier,
-                          "annual_spend": spend.annual_spend, "trips_12m": spend.trips_12m})
+        customers.append(
+            {
+                "customer_id": customer.id,
+                "name": customer.name,
+                "tier": customer.tier,
+                "annual_spend": spend.annual_spend,
+                "trips_12m": spend.trips_12m,
+            }
+        )
     return {"customers": customers, "tiering_date": ctx.today.isoformat()}
 
 
@@ -38,24 +45,56 @@ def apply_tiers(ctx: HandlerContext) -> dict[str, Any]:
         customer_id = int(proposal["customer_id"])
         override = overrides.pop(customer_id, None)
         tier = override["tier"] if override else proposal["proposed_tier"]
-        reason = override.get("reason") if override else (
-            f"spend {proposal.get('annual_spend')} CNY, {proposal.get('trips_12m')} trips in 12 months")
+        reason = (
+            override.get("reason")
+            if override
+            else (f"spend {proposal.get('annual_spend')} CNY, {proposal.get('trips_12m')} trips in 12 months")
+        )
         customer = ctx.customer(customer_id)
         before = customer.tier
-        customer_service.set_tier(ctx.session, customer, tier, by=ctx.actor.username, reason=reason, now=ctx.now,
-                                  case_id=ctx.case_id)
+        customer_service.set_tier(
+            ctx.session,
+            customer,
+            tier,
+            by=ctx.actor.username,
+            reason=reason,
+            now=ctx.now,
+            case_id=ctx.case_id,
+        )
         if tier != before:
-            changes.append({"customer_id": customer_id, "name": customer.name, "old_tier": before,
-                            "new_tier": tier, "benefits": BENEFITS.get(tier, ""), "contacted": False})
+            changes.append(
+                {
+                    "customer_id": customer_id,
+                    "name": customer.name,
+                    "old_tier": before,
+                    "new_tier": tier,
+                    "benefits": BENEFITS.get(tier, ""),
+                    "contacted": False,
+                }
+            )
     for customer_id, override in overrides.items():
         customer = ctx.customer(customer_id)
         before = customer.tier
-        customer_service.set_tier(ctx.session, customer, override["tier"], by=ctx.actor.username,
-                                  reason=override.get("reason"), now=ctx.now, case_id=ctx.case_id)
+        customer_service.set_tier(
+            ctx.session,
+            customer,
+            override["tier"],
+            by=ctx.actor.username,
+            reason=override.get("reason"),
+            now=ctx.now,
+            case_id=ctx.case_id,
+        )
         if override["tier"] != before:
-            changes.append({"customer_id": customer_id, "name": customer.name, "old_tier": before,
-                            "new_tier": override["tier"], "benefits": BENEFITS.get(override["tier"], ""),
-                            "contacted": False})
+            changes.append(
+                {
+                    "customer_id": customer_id,
+                    "name": customer.name,
+                    "old_tier": before,
+                    "new_tier": override["tier"],
+                    "benefits": BENEFITS.get(override["tier"], ""),
+                    "contacted": False,
+                }
+            )
     return {"tier_changes": changes}
 
 

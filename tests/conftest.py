@@ -21,7 +21,7 @@ from workflows import cases
 from workflows.clock import FixedClock
 from workflows.deploy import SpecCache
 from workflows.models import Case, WorkItem
-from workflows.permissions import LANE_ROLES, ROLES, Actor
+from workflows.permissions import ROLES, Actor
 from workflows.runtime import Runtime
 from workflows.users import add_user
 
@@ -141,18 +141,30 @@ def work(session: Any, rt: Runtime) -> Callable[..., Case]:
 def open_task(session: Any, case_id: int, task_id: str) -> WorkItem:
     from sqlalchemy import select
 
-    items = list(session.scalars(select(WorkItem).where(
-        WorkItem.case_id == case_id, WorkItem.bpmn_id == task_id, WorkItem.status.in_(("ready", "claimed")))))
-    assert len(items) == 1, f"expected one open {task_id} in case {case_id}, found {len(items)}: " \
-                            f"{[(i.bpmn_id, i.status) for i in open_tasks(session, case_id)]}"
+    items = list(
+        session.scalars(
+            select(WorkItem).where(
+                WorkItem.case_id == case_id,
+                WorkItem.bpmn_id == task_id,
+                WorkItem.status.in_(("ready", "claimed")),
+            )
+        )
+    )
+    assert len(items) == 1, (
+        f"expected one open {task_id} in case {case_id}, found {len(items)}: "
+        f"{[(i.bpmn_id, i.status) for i in open_tasks(session, case_id)]}"
+    )
     return items[0]
 
 
 def open_tasks(session: Any, case_id: int) -> list[WorkItem]:
     from sqlalchemy import select
 
-    return list(session.scalars(select(WorkItem).where(WorkItem.case_id == case_id,
-                                                       WorkItem.status.in_(("ready", "claimed")))))
+    return list(
+        session.scalars(
+            select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status.in_(("ready", "claimed")))
+        )
+    )
 
 
 @pytest.fixture
@@ -167,7 +179,7 @@ class Api:
         self.client = client
         self.tokens: dict[str, str] = {}
 
-    def as_(self, username: str, password: str = PASSWORD) -> "Api":
+    def as_(self, username: str, password: str = PASSWORD) -> Api:
         if username not in self.tokens:
             response = self.client.post("/api/v1/token", json={"username": username, "password": password})
             assert response.status_code == 200, response.get_json()
@@ -210,10 +222,20 @@ NEEDS = {
 }
 ITINERARY = {
     "itinerary": [
-        {"day": 1, "transport": "flight PVG-KIX", "accommodation": "Kyoto ryokan", "attractions": "Gion",
-         "meals": "kaiseki dinner"},
-        {"day": 2, "transport": "bus", "accommodation": "Kyoto ryokan", "attractions": "Fushimi Inari",
-         "meals": "breakfast"},
+        {
+            "day": 1,
+            "transport": "flight PVG-KIX",
+            "accommodation": "Kyoto ryokan",
+            "attractions": "Gion",
+            "meals": "kaiseki dinner",
+        },
+        {
+            "day": 2,
+            "transport": "bus",
+            "accommodation": "Kyoto ryokan",
+            "attractions": "Fushimi Inari",
+            "meals": "breakfast",
+        },
     ],
     "quoted_price": 34000,
 }

@@ -18,7 +18,9 @@ SERVER = os.environ.get("TRIPFLOW_TEST_POSTGRES", "postgresql+psycopg://postgres
 def _admin_connection():  # type: ignore[no-untyped-def]
     import psycopg
 
-    return psycopg.connect(SERVER.replace("postgresql+psycopg", "postgresql"), autocommit=True, connect_timeout=3)
+    return psycopg.connect(
+        SERVER.replace("postgresql+psycopg", "postgresql"), autocommit=True, connect_timeout=3
+    )
 
 
 def postgres_available() -> bool:

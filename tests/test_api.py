@@ -6,7 +6,9 @@ from .conftest import ITINERARY, NEEDS
 
 
 def _start_planning(api):
-    response = api.as_("account_manager").post("/api/v1/cases", json={"process": "itinerary_planning", "data": {}})
+    response = api.as_("account_manager").post(
+        "/api/v1/cases", json={"process": "itinerary_planning", "data": {}}
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -56,25 +58,34 @@ def test_planning_through_the_api(api):
 def test_complete_errors(api):
     case = _start_planning(api)
     task_id = case["active_tasks"][0]["id"]
-    bad = api.post(f"/api/v1/tasks/{task_id}/complete",
-                   json={"data": {**NEEDS, "travellers": "three", "customer_id": 1}})
+    bad = api.post(
+        f"/api/v1/tasks/{task_id}/complete", json={"data": {**NEEDS, "travellers": "three", "customer_id": 1}}
+    )
     assert bad.status_code == 400
     assert {d["field"] for d in bad.get_json()["details"]} == {"travellers"}
-    malformed = api.client.post(f"/api/v1/tasks/{task_id}/complete", data="{not json",
-                                headers={**api._headers(), "Content-Type": "application/json"})
+    malformed = api.client.post(
+        f"/api/v1/tasks/{task_id}/complete",
+        data="{not json",
+        headers={**api._headers(), "Content-Type": "application/json"},
+    )
     assert malformed.status_code == 400 and malformed.get_json()["error"] == "invalid"
     wrong_role = api.as_("project_manager").post(f"/api/v1/tasks/{task_id}/complete", json={"data": NEEDS})
     assert wrong_role.status_code == 403
     good = {"new_customer": {"name": "王芳"}, **NEEDS}
-    assert api.as_("account_manager").post(f"/api/v1/tasks/{task_id}/complete",
-                                           json={"data": good}).status_code == 200
+    assert (
+        api.as_("account_manager").post(f"/api/v1/tasks/{task_id}/complete", json={"data": good}).status_code
+        == 200
+    )
     again = api.post(f"/api/v1/tasks/{task_id}/complete", json={"data": good})
     assert again.status_code == 409 and again.get_json()["error"] == "conflict"
     assert api.get("/api/v1/tasks/999999").status_code == 404
 
 
 def test_start_permissions_and_unknown_process(api):
-    assert api.as_("travel_advisor").post("/api/v1/cases", json={"process": "itinerary_planning"}).status_code == 403
+    assert (
+        api.as_("travel_advisor").post("/api/v1/cases", json={"process": "itinerary_planning"}).status_code
+        == 403
+    )
     unknown = api.as_("service_supervisor").post("/api/v1/cases", json={"process": "nope"})
     assert unknown.status_code == 404
     assert api.post("/api/v1/cases", json={"data": {}}).get_json()["details"][0]["field"] == "process"
@@ -94,8 +105,15 @@ def test_case_list_get_and_paging(api):
 
 
 def test_customers(api):
-    created = api.as_("account_manager").post("/api/v1/customers", json={
-        "name": "张伟", "phone": "13812345678", "id_number": "110101199003074518", "segment": "business"})
+    created = api.as_("account_manager").post(
+        "/api/v1/customers",
+        json={
+            "name": "张伟",
+            "phone": "13812345678",
+            "id_number": "110101199003074518",
+            "segment": "business",
+        },
+    )
     assert created.status_code == 201, created.get_json()
     card = created.get_json()
     assert card["tier"] == "C" and card["id_number"] == "110***********4518"
@@ -107,10 +125,13 @@ def test_customers(api):
     assert api.as_("travel_advisor").post("/api/v1/customers", json={"name": "X"}).status_code == 403
     found = api.get("/api/v1/customers?q=张").get_json()["items"]
     assert [c["name"] for c in found] == ["张伟"]
-    contact = api.as_("customer_service").post(f"/api/v1/customers/{card['id']}/contacts",
-                                               json={"channel": "wechat", "summary": "Asked about visas"})
+    contact = api.as_("customer_service").post(
+        f"/api/v1/customers/{card['id']}/contacts", json={"channel": "wechat", "summary": "Asked about visas"}
+    )
     assert contact.status_code == 201
-    assert api.get(f"/api/v1/customers/{card['id']}/contacts").get_json()["items"][0]["by"] == "customer_service"
+    assert (
+        api.get(f"/api/v1/customers/{card['id']}/contacts").get_json()["items"][0]["by"] == "customer_service"
+    )
 
 
 def test_processes_read(api):
@@ -137,14 +158,23 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 def test_attachments_are_checked_and_listed(api):
     case = _start_planning(api)
     url = f"/api/v1/cases/{case['id']}/documents"
-    fake = api.post(url, data={"file": (__import__("io").BytesIO(b"MZ\x90\x00 not a pdf"), "passport.pdf")},
-                    content_type="multipart/form-data")
+    fake = api.post(
+        url,
+        data={"file": (__import__("io").BytesIO(b"MZ\x90\x00 not a pdf"), "passport.pdf")},
+        content_type="multipart/form-data",
+    )
     assert fake.status_code == 400 and fake.get_json()["details"][0]["field"] == "file"
-    big = api.post(url, data={"file": (__import__("io").BytesIO(b"%PDF-" + b"0" * (10 * 1024 * 1024)), "a.pdf")},
-                   content_type="multipart/form-data")
+    big = api.post(
+        url,
+        data={"file": (__import__("io").BytesIO(b"%PDF-" + b"0" * (10 * 1024 * 1024)), "a.pdf")},
+        content_type="multipart/form-data",
+    )
     assert big.status_code == 413
-    ok = api.post(url, data={"file": (__import__("io").BytesIO(PNG), "passport.png")},
-                  content_type="multipart/form-data")
+    ok = api.post(
+        url,
+        data={"file": (__import__("io").BytesIO(PNG), "passport.png")},
+        content_type="multipart/form-data",
+    )
     assert ok.status_code == 201, ok.get_json()
     document = ok.get_json()
     assert document["kind"] == "attachment" and document["content_type"] == "image/png"

@@ -1,6 +1,7 @@
 """Static checks of the process models in bpmn/: they parse with SpiffWorkflow,
 carry a complete, tidy diagram (pool, lanes, shapes, edges), use known roles,
 and every user task has valid JSON-Schema forms."""
+
 from __future__ import annotations
 
 import json
@@ -24,32 +25,78 @@ NS = {
     "di": "http://www.omg.org/spec/DD/20100524/DI",
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
-ROLES = {"account_manager", "travel_advisor", "project_manager", "customer_service",
-         "service_supervisor", "data_analyst"}
+ROLES = {
+    "account_manager",
+    "travel_advisor",
+    "project_manager",
+    "customer_service",
+    "service_supervisor",
+    "data_analyst",
+}
 FLOW_NODE_TAGS = {
-    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent",
-    "boundaryEvent", "task", "userTask", "manualTask", "scriptTask", "serviceTask",
-    "businessRuleTask", "sendTask", "receiveTask", "callActivity", "subProcess",
-    "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "task",
+    "userTask",
+    "manualTask",
+    "scriptTask",
+    "serviceTask",
+    "businessRuleTask",
+    "sendTask",
+    "receiveTask",
+    "callActivity",
+    "subProcess",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
     "complexGateway",
 }
 
 # The process catalogue (PROCESSES.md): process id -> element ids that are a contract.
 CATALOGUE = {
     "trip": {"pre_trip_call"},
-    "itinerary_planning": {"collect_needs", "design_itinerary", "review_itinerary",
-                           "present_to_customer", "sign_contract"},
-    "itinerary_confirmation": {"record_itinerary", "arrange_bookings",
-                               "prepare_confirmation_letter", "send_confirmation_letter"},
-    "change_request": {"submit_change_request", "check_change_window", "review_change",
-                       "explain_fee_change", "apply_change", "notify_customer"},
-    "trip_feedback": {"route_feedback", "revisit_call", "collect_survey",
-                      "supervisor_intervention", "classify_feedback", "log_improvement",
-                      "invite_review"},
-    "complaint_handling": {"resolve_complaint", "escalate_complaint", "follow_up_call",
-                           "escalate_follow_up"},
-    "customer_tiering": {"compute_customer_values", "propose_tiers", "review_tier_changes",
-                         "apply_tiers", "notify_tier_changes"},
+    "itinerary_planning": {
+        "collect_needs",
+        "design_itinerary",
+        "review_itinerary",
+        "present_to_customer",
+        "sign_contract",
+    },
+    "itinerary_confirmation": {
+        "record_itinerary",
+        "arrange_bookings",
+        "prepare_confirmation_letter",
+        "send_confirmation_letter",
+    },
+    "change_request": {
+        "submit_change_request",
+        "check_change_window",
+        "review_change",
+        "explain_fee_change",
+        "apply_change",
+        "notify_customer",
+    },
+    "trip_feedback": {
+        "route_feedback",
+        "revisit_call",
+        "collect_survey",
+        "supervisor_intervention",
+        "classify_feedback",
+        "log_improvement",
+        "invite_review",
+    },
+    "complaint_handling": {"resolve_complaint", "escalate_complaint", "follow_up_call", "escalate_follow_up"},
+    "customer_tiering": {
+        "compute_customer_values",
+        "propose_tiers",
+        "review_tier_changes",
+        "apply_tiers",
+        "notify_tier_changes",
+    },
     "quarterly_review": {"compile_metrics", "review_metrics", "triage_improvements"},
 }
 
@@ -63,8 +110,11 @@ def load(path: Path):
 
 
 def flow_nodes(process):
-    return [el for el in process.iter() if isinstance(el.tag, str)
-            and el.tag.startswith("{%s}" % NS["bpmn"]) and local(el) in FLOW_NODE_TAGS]
+    return [
+        el
+        for el in process.iter()
+        if isinstance(el.tag, str) and el.tag.startswith("{%s}" % NS["bpmn"]) and local(el) in FLOW_NODE_TAGS
+    ]
 
 
 def bounds(shape):
@@ -171,13 +221,15 @@ def test_layout_nodes_inside_their_lane_without_overlap(path):
             el = process.find(f".//*[@id='{m}']")
             if local(el) == "boundaryEvent":
                 continue  # sits on its host's border by design
-            assert lx < x and x + w < lx + lw and ly < y and y + h < ly + lh, \
+            assert lx < x and x + w < lx + lw and ly < y and y + h < ly + lh, (
                 f"{m} outside lane {lane.get('name')}"
+            )
             boxes.append((m, x, y, w, h))
         for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
-                overlap = a[1] < b[1] + b[3] and b[1] < a[1] + a[3] and \
-                    a[2] < b[2] + b[4] and b[2] < a[2] + a[4]
+            for b in boxes[i + 1 :]:
+                overlap = (
+                    a[1] < b[1] + b[3] and b[1] < a[1] + a[3] and a[2] < b[2] + b[4] and b[2] < a[2] + a[4]
+                )
                 assert not overlap, f"{a[0]} overlaps {b[0]}"
 
 
@@ -200,8 +252,10 @@ def _user_tasks():
 
 @pytest.mark.parametrize("pid,task", list(_user_tasks()))
 def test_user_task_forms(pid, task):
-    props = {p.get("name"): p.get("value") for p in
-             task.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+    props = {
+        p.get("name"): p.get("value")
+        for p in task.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
+    }
     tid = task.get("id")
     assert props.get("formJsonSchemaFilename") == f"{tid}.schema.json"
     assert props.get("formUiSchemaFilename") == f"{tid}.uischema.json"
@@ -246,6 +300,7 @@ def test_service_tasks_name_their_handler():
 
 # --- decision tables, run with plain SpiffWorkflow (no Tripflow engine) -----------------------
 
+
 def test_decision_tables_are_present(parser):
     assert {"feedback_routing", "customer_tier"} <= set(parser.dmn_parsers)
 
@@ -259,15 +314,25 @@ def _workflow(parser, pid, services=None):
             context.update((services or {}).get(operation_name, {}))
             return "null"
 
-    return BpmnWorkflow(parser.get_spec(pid), parser.get_subprocess_specs(pid),
-                        script_engine=PythonScriptEngine(environment=Env()))
+    return BpmnWorkflow(
+        parser.get_spec(pid),
+        parser.get_subprocess_specs(pid),
+        script_engine=PythonScriptEngine(environment=Env()),
+    )
 
 
-@pytest.mark.parametrize("tier,spend,route", [
-    ("A", 0, "revisit"), ("B", 10000, "survey"), ("B", 10001, "revisit"), ("C", 0, "survey"),
-])
+@pytest.mark.parametrize(
+    "tier,spend,route",
+    [
+        ("A", 0, "revisit"),
+        ("B", 10000, "survey"),
+        ("B", 10001, "revisit"),
+        ("C", 0, "survey"),
+    ],
+)
 def test_feedback_routing(parser, tier, spend, route):
     from SpiffWorkflow.util.task import TaskState
+
     wf = _workflow(parser, "trip_feedback")
     wf.get_tasks(state=TaskState.READY)[0].data.update(customer_tier=tier, annual_spend=spend)
     wf.do_engine_steps()
@@ -278,6 +343,7 @@ def test_feedback_routing(parser, tier, spend, route):
 
 def test_customer_tier_proposals(parser):
     from SpiffWorkflow.util.task import TaskState
+
     customers = [
         dict(customer_id=1, name="a", tier="C", annual_spend=50000, trips_12m=0),
         dict(customer_id=2, name="b", tier="C", annual_spend=0, trips_12m=4),
@@ -285,8 +351,7 @@ def test_customer_tier_proposals(parser):
         dict(customer_id=4, name="d", tier="C", annual_spend=0, trips_12m=2),
         dict(customer_id=5, name="e", tier="B", annual_spend=9999, trips_12m=1),
     ]
-    wf = _workflow(parser, "customer_tiering",
-                   {"compute_customer_values_handler": {"customers": customers}})
+    wf = _workflow(parser, "customer_tiering", {"compute_customer_values_handler": {"customers": customers}})
     wf.do_engine_steps()
     task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
     assert task.task_spec.bpmn_id == "review_tier_changes"

@@ -11,8 +11,19 @@ from .conftest import ROOT, open_task
 
 def test_users_add_and_login(app, client):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "add", "mei", "--role", "travel_advisor", "--role", "customer_service",
-                                 "--password", "s3cret-pass"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "add",
+            "mei",
+            "--role",
+            "travel_advisor",
+            "--role",
+            "customer_service",
+            "--password",
+            "s3cret-pass",
+        ]
+    )
     assert result.exit_code == 0, result.output
     token = client.post("/api/v1/token", json={"username": "mei", "password": "s3cret-pass"}).get_json()
     assert token["roles"] == ["customer_service", "travel_advisor"]

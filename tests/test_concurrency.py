@@ -68,7 +68,9 @@ def _in_threads(app, count: int, action) -> list:  # type: ignore[no-untyped-def
 def _first_task(app) -> int:  # type: ignore[no-untyped-def]
     with app.app_context():
         rt = app.extensions["tripflow"]
-        case = cases.start_case(db.session, rt, "itinerary_planning", {}, Actor("am", frozenset({"account_manager"})))
+        case = cases.start_case(
+            db.session, rt, "itinerary_planning", {}, Actor("am", frozenset({"account_manager"}))
+        )
         item = db.session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)).one()
         return item.id
 
@@ -79,24 +81,35 @@ def test_two_people_completing_one_task_exactly_one_wins(shared_app):
     data = {"new_customer": {"name": "Race Condition"}, **NEEDS}
 
     def complete(i: int):  # type: ignore[no-untyped-def]
-        return cases.complete_task(db.session, rt, task_id, data, Actor(f"am{i}", frozenset({"account_manager"})))
+        return cases.complete_task(
+            db.session, rt, task_id, data, Actor(f"am{i}", frozenset({"account_manager"}))
+        )
 
     results = _in_threads(shared_app, 4, complete)
     assert sum(not isinstance(r, Exception) for r in results) == 1, results
     assert all(isinstance(r, Conflict) for r in results if isinstance(r, Exception)), results
     with shared_app.app_context():
-        designs = db.session.scalar(select(func.count()).select_from(WorkItem).where(
-            WorkItem.bpmn_id == "design_itinerary"))
-        completions = db.session.scalar(select(func.count()).select_from(Event).where(
-            Event.kind == "task_completed"))
+        designs = db.session.scalar(
+            select(func.count()).select_from(WorkItem).where(WorkItem.bpmn_id == "design_itinerary")
+        )
+        completions = db.session.scalar(
+            select(func.count()).select_from(Event).where(Event.kind == "task_completed")
+        )
         assert designs == 1 and completions == 1
 
 
 def test_claims_race_one_holder(shared_app):
     task_id = _first_task(shared_app)
     rt = shared_app.extensions["tripflow"]
-    results = _in_threads(shared_app, 4, lambda i: cases.claim_task(
-        db.session, rt, task_id, Actor(f"am{i}", frozenset({"account_manager"}))).claimed_by)
+    results = _in_threads(
+        shared_app,
+        4,
+        lambda i: (
+            cases.claim_task(
+                db.session, rt, task_id, Actor(f"am{i}", frozenset({"account_manager"}))
+            ).claimed_by
+        ),
+    )
     winners = [r for r in results if isinstance(r, str)]
     assert len(winners) == 1 and all(isinstance(r, Conflict) for r in results if not isinstance(r, str))
 
@@ -104,13 +117,22 @@ def test_claims_race_one_holder(shared_app):
 def test_timer_runners_side_by_side_fire_once(shared_app):
     rt = shared_app.extensions["tripflow"]
     with shared_app.app_context():
-        case_ids = [cases.start_case(db.session, rt, "complaint_handling", {"urgency": "urgent"},
-                                     Actor("cs", frozenset({"customer_service"}))).id for _ in range(6)]
+        case_ids = [
+            cases.start_case(
+                db.session,
+                rt,
+                "complaint_handling",
+                {"urgency": "urgent"},
+                Actor("cs", frozenset({"customer_service"})),
+            ).id
+            for _ in range(6)
+        ]
     rt.clock.set(datetime(2026, 11, 23, 12, tzinfo=SHANGHAI))
     results = _in_threads(shared_app, 3, lambda i: cases.fire_due_timers(db.session, rt, SYSTEM))
     fired = [case_id for r in results for case_id in r]
     assert sorted(fired) == sorted(case_ids), results
     with shared_app.app_context():
-        escalations = db.session.scalar(select(func.count()).select_from(WorkItem).where(
-            WorkItem.bpmn_id == "escalate_complaint"))
+        escalations = db.session.scalar(
+            select(func.count()).select_from(WorkItem).where(WorkItem.bpmn_id == "escalate_complaint")
+        )
         assert escalations == 6

@@ -12,7 +12,11 @@ from .conftest import ITINERARY, NEEDS, actor, open_task, open_tasks
 
 
 def _new_customer(**extra):
-    return {"new_customer": {"name": "李娜 Li Na", "phone": "13900001111", "segment": "family"}, **NEEDS, **extra}
+    return {
+        "new_customer": {"name": "李娜 Li Na", "phone": "13900001111", "segment": "family"},
+        **NEEDS,
+        **extra,
+    }
 
 
 def _to_presentation(start_case, work, session):
@@ -26,14 +30,18 @@ def _to_presentation(start_case, work, session):
 def test_happy_path_signs_contract_and_records_trip(start_case, work, session):
     case = _to_presentation(start_case, work, session)
     case = work(case, "present_to_customer", customer_accepts=True)
-    case = work(case, "sign_contract", contract_number="HT-2026-001", signed_on="2026-11-25", total_price=34000)
+    case = work(
+        case, "sign_contract", contract_number="HT-2026-001", signed_on="2026-11-25", total_price=34000
+    )
     assert case.status == "completed"
     assert open_tasks(session, case.id) == []
     customer = session.scalars(select(Customer)).one()
     assert customer.name == "李娜 Li Na" and customer.tier == "C"
     trip = session.scalars(select(Trip).where(Trip.case_id == case.id)).one()
     assert float(trip.total_price) == 34000 and trip.customer_id == customer.id
-    kinds = [e.kind for e in session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.id))]
+    kinds = [
+        e.kind for e in session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.id))
+    ]
     assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
     assert kinds.count("task_completed") == 5
 
@@ -49,22 +57,30 @@ def test_rejected_review_loops_back_with_comments(start_case, work, session):
     case = work(case, "design_itinerary", **ITINERARY)
     case = work(case, "review_itinerary", approved=True)
     open_task(session, case.id, "present_to_customer")
-    designs = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id,
-                                                     WorkItem.bpmn_id == "design_itinerary")).all()
+    designs = session.scalars(
+        select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.bpmn_id == "design_itinerary")
+    ).all()
     assert [d.status for d in designs] == ["completed", "completed"]
 
 
 def test_customer_adjustments_loop_back_to_design(start_case, work, session):
     case = _to_presentation(start_case, work, session)
-    case = work(case, "present_to_customer", customer_accepts=False, requested_adjustments="Add a day in Nara")
+    case = work(
+        case, "present_to_customer", customer_accepts=False, requested_adjustments="Add a day in Nara"
+    )
     open_task(session, case.id, "design_itinerary")
     assert case.data["requested_adjustments"] == "Add a day in Nara"
 
 
 def test_withdrawal_ends_case_as_lost(start_case, work, session):
     case = _to_presentation(start_case, work, session)
-    case = work(case, "present_to_customer", customer_accepts=False, customer_withdrew=True,
-                withdrawal_reason="Budget cut")
+    case = work(
+        case,
+        "present_to_customer",
+        customer_accepts=False,
+        customer_withdrew=True,
+        withdrawal_reason="Budget cut",
+    )
     assert case.status == "lost"
     assert case.ended_at is not None
     assert open_tasks(session, case.id) == []
@@ -73,8 +89,9 @@ def test_withdrawal_ends_case_as_lost(start_case, work, session):
 def test_existing_customer_and_dedicated_advisor_routing(start_case, work, session, rt):
     from workflows.customers import create_customer
 
-    customer = create_customer(session, {"name": "Chen Wei", "dedicated_advisor": "travel_advisor"},
-                               now=rt.clock.now())
+    customer = create_customer(
+        session, {"name": "Chen Wei", "dedicated_advisor": "travel_advisor"}, now=rt.clock.now()
+    )
     session.commit()
     case = start_case()
     case = work(case, "collect_needs", customer_id=customer.id, **NEEDS)
@@ -107,8 +124,14 @@ def test_end_date_must_follow_start_date(start_case, session, rt):
     try:
         cases.complete_task(session, rt, item.id, data, actor("account_manager"))
     except Invalid as exc:
-        assert exc.details == [{"field": "end_date", "code": "date_after", "params": {"other": "start_date"},
-                                "message": "must be after start_date"}]
+        assert exc.details == [
+            {
+                "field": "end_date",
+                "code": "date_after",
+                "params": {"other": "start_date"},
+                "message": "must be after start_date",
+            }
+        ]
     else:
         raise AssertionError("end before start accepted")
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from workflows import cases
-from workflows.models import Timer, WorkItem
 from workflows.permissions import SYSTEM
 
 from .conftest import NEEDS, SHANGHAI, open_task
@@ -33,8 +30,11 @@ def test_cancel_removes_tasks_from_every_inbox(api, session):
 
 
 def test_suspend_holds_timers_and_work(api, session, rt, clock):
-    complaint = api.as_("customer_service").post("/api/v1/cases", json={
-        "process": "complaint_handling", "data": {"urgency": "urgent"}}).get_json()
+    complaint = (
+        api.as_("customer_service")
+        .post("/api/v1/cases", json={"process": "complaint_handling", "data": {"urgency": "urgent"}})
+        .get_json()
+    )
     sup = api.as_("service_supervisor")
     assert sup.post(f"/api/v1/cases/{complaint['id']}/suspend", json={"reason": "waiting"}).status_code == 200
     clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=SHANGHAI))
@@ -53,14 +53,19 @@ def test_incident_fix_and_retry(api, session, rt):
     data = {"new_customer": {"name": "Error Prone"}, **NEEDS}
     api.post(f"/api/v1/tasks/{task_id}/complete", json={"data": data})
     design = open_task(session, case_id, "design_itinerary")
-    api.as_("travel_advisor").post(f"/api/v1/tasks/{design.id}/complete", json={"data": {
-        "itinerary": [{"day": 1, "transport": "train"}], "quoted_price": 100}})
+    api.as_("travel_advisor").post(
+        f"/api/v1/tasks/{design.id}/complete",
+        json={"data": {"itinerary": [{"day": 1, "transport": "train"}], "quoted_price": 100}},
+    )
     review = open_task(session, case_id, "review_itinerary")
     # break the case: remove the variable the gateway after review reads
-    fix = api.as_("process_owner").patch(f"/api/v1/cases/{case_id}/data",
-                                         json={"set": {"approved": "garbage"}, "reason": "test"})
+    fix = api.as_("process_owner").patch(
+        f"/api/v1/cases/{case_id}/data", json={"set": {"approved": "garbage"}, "reason": "test"}
+    )
     assert fix.status_code == 200
-    assert api.as_("service_supervisor").post(f"/api/v1/cases/{case_id}/retry").status_code == 409  # not in error
+    assert (
+        api.as_("service_supervisor").post(f"/api/v1/cases/{case_id}/retry").status_code == 409
+    )  # not in error
     view = api.get(f"/api/v1/cases/{case_id}").get_json()
     assert view["status"] == "running" and review.id in [t["id"] for t in view["active_tasks"]]
 
@@ -90,27 +95,38 @@ def test_diagram_overlay(api, session):
 def test_out_of_office_hands_tasks_to_stand_in(api, session, rt, clock):
     from workflows.customers import create_customer
 
-    customer = create_customer(session, {"name": "VIP", "dedicated_advisor": "travel_advisor"}, now=clock.now())
+    customer = create_customer(
+        session, {"name": "VIP", "dedicated_advisor": "travel_advisor"}, now=clock.now()
+    )
     session.commit()
-    away = api.as_("travel_advisor").put("/api/v1/me/out-of-office", json={
-        "from": "2026-11-20T00:00:00+08:00", "to": "2026-11-30T00:00:00+08:00", "stand_in": "service_supervisor"})
+    away = api.as_("travel_advisor").put(
+        "/api/v1/me/out-of-office",
+        json={
+            "from": "2026-11-20T00:00:00+08:00",
+            "to": "2026-11-30T00:00:00+08:00",
+            "stand_in": "service_supervisor",
+        },
+    )
     assert away.status_code == 200 and away.get_json()["stand_in"] == "service_supervisor"
     case_id, task_id = _planning(api)
-    api.as_("account_manager").post(f"/api/v1/tasks/{task_id}/complete",
-                                    json={"data": {"customer_id": customer.id, **NEEDS}})
+    api.as_("account_manager").post(
+        f"/api/v1/tasks/{task_id}/complete", json={"data": {"customer_id": customer.id, **NEEDS}}
+    )
     design = open_task(session, case_id, "design_itinerary")
     assert design.assignee == "service_supervisor"
     history = api.get(f"/api/v1/cases/{case_id}/history").get_json()["items"]
     assert any(e["kind"] == "task_assigned" and "away" in (e["text"] or "") for e in history)
-    cleared = api.as_("travel_advisor").put("/api/v1/me/out-of-office", data="null",
-                                            headers={"Content-Type": "application/json"})
+    cleared = api.as_("travel_advisor").put(
+        "/api/v1/me/out-of-office", data="null", headers={"Content-Type": "application/json"}
+    )
     assert cleared.status_code == 200 and cleared.get_json() is None
 
 
 def _deploy_test_model(api, name: str) -> None:
     path = __import__("pathlib").Path(__file__).parent / "bpmn" / name
-    response = api.as_("process_owner").post("/api/v1/processes", data={"file": (path.open("rb"), name)},
-                                             content_type="multipart/form-data")
+    response = api.as_("process_owner").post(
+        "/api/v1/processes", data={"file": (path.open("rb"), name)}, content_type="multipart/form-data"
+    )
     assert response.status_code in (200, 201), response.get_json()
 
 
@@ -125,9 +141,15 @@ def test_failing_script_is_an_incident_fixed_by_data_and_retry(api):
     assert [c["id"] for c in sup.get("/api/v1/incidents").get_json()["items"]] == [case["id"]]
     again = sup.post(f"/api/v1/cases/{case['id']}/retry")
     assert again.status_code == 409 and "division by zero" in again.get_json()["message"]
-    assert api.as_("travel_advisor").patch(f"/api/v1/cases/{case['id']}/data",
-                                           json={"set": {"divisor": 5}, "reason": "x"}).status_code == 403
-    fixed = sup.as_("service_supervisor").patch(f"/api/v1/cases/{case['id']}/data", json={"set": {"divisor": 5}, "reason": "typo at intake"})
+    assert (
+        api.as_("travel_advisor")
+        .patch(f"/api/v1/cases/{case['id']}/data", json={"set": {"divisor": 5}, "reason": "x"})
+        .status_code
+        == 403
+    )
+    fixed = sup.as_("service_supervisor").patch(
+        f"/api/v1/cases/{case['id']}/data", json={"set": {"divisor": 5}, "reason": "typo at intake"}
+    )
     assert fixed.status_code == 200
     retried = sup.post(f"/api/v1/cases/{case['id']}/retry")
     assert retried.status_code == 200, retried.get_json()
@@ -151,11 +173,24 @@ def test_case_export_counts_and_saved_filters(api):
     xlsx = sup.get("/api/v1/cases/export.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     assert sup.get("/api/v1/cases/count?status=running").get_json() == {"count": 2}
-    saved = sup.post("/api/v1/me/filters", json={"name": "My overdue A-tier trips",
-                                                 "query": {"process": "trip", "tier": "A", "overdue": "true"}})
+    saved = sup.post(
+        "/api/v1/me/filters",
+        json={
+            "name": "My overdue A-tier trips",
+            "query": {"process": "trip", "tier": "A", "overdue": "true"},
+        },
+    )
     assert saved.status_code == 201
-    assert sup.post("/api/v1/me/filters", json={"name": "My overdue A-tier trips", "query": {}}).status_code == 409
+    assert (
+        sup.post("/api/v1/me/filters", json={"name": "My overdue A-tier trips", "query": {}}).status_code
+        == 409
+    )
     assert sup.post("/api/v1/me/filters", json={"name": "bad", "query": {"drop": "table"}}).status_code == 400
-    assert [f["name"] for f in sup.get("/api/v1/me/filters").get_json()["items"]] == ["My overdue A-tier trips"]
+    assert [f["name"] for f in sup.get("/api/v1/me/filters").get_json()["items"]] == [
+        "My overdue A-tier trips"
+    ]
     assert api.as_("travel_advisor").get("/api/v1/me/filters").get_json()["items"] == []
-    assert sup.as_("service_supervisor").delete(f"/api/v1/me/filters/{saved.get_json()['id']}").status_code == 200
+    assert (
+        sup.as_("service_supervisor").delete(f"/api/v1/me/filters/{saved.get_json()['id']}").status_code
+        == 200
+    )

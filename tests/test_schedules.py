@@ -14,10 +14,14 @@ from .conftest import SHANGHAI, open_task
 
 
 def test_calendar_starts_in_the_first_days_of_a_period_only():
-    assert [s.key for s in calendar_starts(date(2027, 1, 1))] == ["customer_tiering:2027H1",
-                                                                  "quarterly_review:2027Q1"]
-    assert [s.key for s in calendar_starts(date(2027, 7, 3))] == ["customer_tiering:2027H2",
-                                                                  "quarterly_review:2027Q3"]
+    assert [s.key for s in calendar_starts(date(2027, 1, 1))] == [
+        "customer_tiering:2027H1",
+        "quarterly_review:2027Q1",
+    ]
+    assert [s.key for s in calendar_starts(date(2027, 7, 3))] == [
+        "customer_tiering:2027H2",
+        "quarterly_review:2027Q3",
+    ]
     assert [s.key for s in calendar_starts(date(2027, 4, 2))] == ["quarterly_review:2027Q2"]
     assert list(calendar_starts(date(2026, 11, 23))) == []
 

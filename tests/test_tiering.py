@@ -17,9 +17,15 @@ def _customer_with_trips(session, clock, name, prices, days_ago=30):
     customer = create_customer(session, {"name": name}, now=clock.now())
     for i, price in enumerate(prices):
         case_id = _trip_case(session, clock)
-        session.add(Trip(case_id=case_id, customer_id=customer.id, total_price=price,
-                         signed_on=date(2026, 11, 23).fromordinal(date(2026, 11, 23).toordinal() - days_ago - i),
-                         updated_at=clock.now()))
+        session.add(
+            Trip(
+                case_id=case_id,
+                customer_id=customer.id,
+                total_price=price,
+                signed_on=date(2026, 11, 23).fromordinal(date(2026, 11, 23).toordinal() - days_ago - i),
+                updated_at=clock.now(),
+            )
+        )
     session.commit()
     return customer
 
@@ -28,18 +34,35 @@ def _trip_case(session, clock):
     from workflows.models import Case, ProcessVersion
 
     version = session.scalars(select(ProcessVersion).where(ProcessVersion.key == "trip")).first()
-    case = Case(process_key="trip", process_version_id=version.id, status="completed", started_at=clock.now(),
-                started_by="test", updated_at=clock.now(), state=b"", serializer_version="", data={},
-                element_counts={})
+    case = Case(
+        process_key="trip",
+        process_version_id=version.id,
+        status="completed",
+        started_at=clock.now(),
+        started_by="test",
+        updated_at=clock.now(),
+        state=b"",
+        serializer_version="",
+        data={},
+        element_counts={},
+    )
     session.add(case)
     session.flush()
     return case.id
 
 
-@pytest.mark.parametrize("prices, tier", [
-    ([49_999.99], "B"), ([50_000], "A"), ([9_999], "C"), ([10_000], "B"),
-    ([100, 100], "B"), ([100, 100, 100, 100], "A"), ([100, 100, 100], "B"),
-])
+@pytest.mark.parametrize(
+    "prices, tier",
+    [
+        ([49_999.99], "B"),
+        ([50_000], "A"),
+        ([9_999], "C"),
+        ([10_000], "B"),
+        ([100, 100], "B"),
+        ([100, 100, 100, 100], "A"),
+        ([100, 100, 100], "B"),
+    ],
+)
 def test_dmn_boundaries(session, clock, start_case, work, prices, tier):
     customer = _customer_with_trips(session, clock, "Boundary", prices)
     case = start_case("customer_tiering", by="service_supervisor")
@@ -57,8 +80,11 @@ def test_tiering_round_with_override_and_checklist(session, clock, start_case, w
     assert review.lane == "service_supervisor"
     changes = {p["name"]: p["proposed_tier"] for p in case.data["proposed_tier_changes"]}
     assert changes == {"Big Spender": "A"}
-    case = work(case, "review_tier_changes", overrides=[
-        {"customer_id": loyal.id, "tier": "B", "reason": "word-of-mouth: brought three families"}])
+    case = work(
+        case,
+        "review_tier_changes",
+        overrides=[{"customer_id": loyal.id, "tier": "B", "reason": "word-of-mouth: brought three families"}],
+    )
     checklist = open_task(session, case.id, "notify_tier_changes")
     assert checklist.lane == "customer_service"
     moved = {c["name"]: (c["old_tier"], c["new_tier"]) for c in case.data["tier_changes"]}
@@ -68,8 +94,11 @@ def test_tiering_round_with_override_and_checklist(session, clock, start_case, w
     assert big.tier == "A" and loyal.tier == "B"
     history = session.scalars(select(TierChange).where(TierChange.customer_id == loyal.id)).one()
     assert history.reason.startswith("word-of-mouth") and history.by == "service_supervisor"
-    case = work(case, "notify_tier_changes", tier_changes=[{**c, "contacted": True}
-                                                           for c in case.data["tier_changes"]])
+    case = work(
+        case,
+        "notify_tier_changes",
+        tier_changes=[{**c, "contacted": True} for c in case.data["tier_changes"]],
+    )
     assert case.status == "completed"
 
 
@@ -118,8 +147,11 @@ def test_b_tier_discount_recorded_on_the_quote(session, clock, start_case, work)
 
 
 def test_identity_numbers_masked_everywhere_but_the_admin_view(api, session):
-    card = api.as_("account_manager").post("/api/v1/customers", json={
-        "name": "Masked", "id_number": "310101198001011234"}).get_json()
+    card = (
+        api.as_("account_manager")
+        .post("/api/v1/customers", json={"name": "Masked", "id_number": "310101198001011234"})
+        .get_json()
+    )
     assert card["id_number"] == "310***********1234"
     listed = api.get("/api/v1/customers").get_json()["items"][0]
     assert listed["id_number"] == "310***********1234"

@@ -22,8 +22,11 @@ def _plan_and_confirm(start_case, work, price=34000, **customer):
     trip = work(trip, "review_itinerary", approved=True)
     trip = work(trip, "present_to_customer", customer_accepts=True)
     trip = work(trip, "sign_contract", contract_number="HT-9", signed_on="2026-11-24", total_price=price)
-    trip = work(trip, "arrange_bookings", bookings=[{"kind": "hotel", "supplier": "Ryokan Sakura",
-                                                    "reference": "RS-1"}])
+    trip = work(
+        trip,
+        "arrange_bookings",
+        bookings=[{"kind": "hotel", "supplier": "Ryokan Sakura", "reference": "RS-1"}],
+    )
     trip = work(trip, "send_confirmation_letter", sent_via="wechat", sent_on="2026-11-25")
     return trip
 
@@ -51,8 +54,15 @@ def test_trip_runs_from_first_contact_to_feedback(start_case, work, session, rt,
     trip = work(trip, "pre_trip_call", details_confirmed=True, documents_reminded=True)
 
     assert _fire_at(session, rt, clock, datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI)) == [trip.id]
-    trip = work(trip, "collect_survey", satisfaction=3, nps=5, comments="Guide was late", has_complaint=True,
-                complaint_details="Guide late twice")
+    trip = work(
+        trip,
+        "collect_survey",
+        satisfaction=3,
+        nps=5,
+        comments="Guide was late",
+        has_complaint=True,
+        complaint_details="Guide late twice",
+    )
     trip = work(trip, "supervisor_intervention", customer_contacted=True, intervention_notes="Apologised")
     trip = work(trip, "classify_feedback", category="complaint", urgency="urgent", topic="guide")
     resolve = open_task(session, trip.id, "resolve_complaint")
@@ -61,8 +71,13 @@ def test_trip_runs_from_first_contact_to_feedback(start_case, work, session, rt,
     assert _fire_at(session, rt, clock, datetime(2026, 12, 28, 11, 0, tzinfo=SHANGHAI)) == [trip.id]
     open_task(session, trip.id, "escalate_complaint")
     open_task(session, trip.id, "resolve_complaint")  # escalation does not stop the work
-    trip = work(trip, "resolve_complaint", resolution="Refund of guide fee", compensation=500,
-                responsible_party="supplier")
+    trip = work(
+        trip,
+        "resolve_complaint",
+        resolution="Refund of guide fee",
+        compensation=500,
+        responsible_party="supplier",
+    )
     trip = work(trip, "escalate_complaint")
     trip = work(trip, "follow_up_call", customer_satisfied=True, notes="Happy with refund")
     assert trip.status == "completed"
@@ -100,12 +115,27 @@ def test_improvement_lands_on_backlog(start_case, work, session, rt, clock):
 
 def test_change_request_moves_dates_and_rearms_reminder(start_case, work, session, rt):
     trip = _plan_and_confirm(start_case, work)
-    change = cases.start_case(session, rt, "change_request", {"trip_case_id": trip.id}, actor("account_manager"))
+    change = cases.start_case(
+        session, rt, "change_request", {"trip_case_id": trip.id}, actor("account_manager")
+    )
     assert change.parent_id == trip.id
-    change = work(change, "submit_change_request", change_type="dates", reason="Flight moved",
-                  details="One week later", new_start_date="2026-12-27", new_end_date="2027-01-03")
-    change = work(change, "review_change", approved=True, impact_assessment="Hotel available",
-                  supplier_contacted=True, cost_delta=1200)
+    change = work(
+        change,
+        "submit_change_request",
+        change_type="dates",
+        reason="Flight moved",
+        details="One week later",
+        new_start_date="2026-12-27",
+        new_end_date="2027-01-03",
+    )
+    change = work(
+        change,
+        "review_change",
+        approved=True,
+        impact_assessment="Hotel available",
+        supplier_contacted=True,
+        cost_delta=1200,
+    )
     change = work(change, "explain_fee_change", customer_agrees=True)
     open_task(session, change.id, "notify_customer")
     assert change.data["change_outcome"] == "applied"
@@ -125,18 +155,29 @@ def test_change_request_moves_dates_and_rearms_reminder(start_case, work, sessio
 def test_change_within_24_hours_is_refused(start_case, work, session, rt, clock):
     trip = _plan_and_confirm(start_case, work)
     clock.set(datetime(2026, 12, 19, 12, 0, tzinfo=SHANGHAI))  # trip starts 20 Dec
-    change = cases.start_case(session, rt, "change_request", {"trip_case_id": trip.id}, actor("account_manager"))
+    change = cases.start_case(
+        session, rt, "change_request", {"trip_case_id": trip.id}, actor("account_manager")
+    )
     item = open_task(session, change.id, "submit_change_request")
     with pytest.raises(Invalid) as refused:
-        cases.complete_task(session, rt, item.id, {"change_type": "hotel", "reason": "r", "details": "d"},
-                            actor("account_manager"))
+        cases.complete_task(
+            session,
+            rt,
+            item.id,
+            {"change_type": "hotel", "reason": "r", "details": "d"},
+            actor("account_manager"),
+        )
     assert "24 hours" in refused.value.message
 
 
 def test_rejected_change_notifies_without_applying(start_case, work, session, rt):
     trip = _plan_and_confirm(start_case, work)
-    change = cases.start_case(session, rt, "change_request", {"trip_case_id": trip.id}, actor("account_manager"))
-    change = work(change, "submit_change_request", change_type="hotel", reason="Nicer hotel", details="5 stars")
+    change = cases.start_case(
+        session, rt, "change_request", {"trip_case_id": trip.id}, actor("account_manager")
+    )
+    change = work(
+        change, "submit_change_request", change_type="hotel", reason="Nicer hotel", details="5 stars"
+    )
     change = work(change, "review_change", approved=False, impact_assessment="Fully booked")
     assert change.data["change_outcome"] == "rejected"
     change = work(change, "notify_customer", notified_via="sms", notified_on="2026-11-26")
@@ -144,15 +185,25 @@ def test_rejected_change_notifies_without_applying(start_case, work, session, rt
 
 
 def test_complaint_alone_escalates_after_24_hours_when_normal(start_case, work, session, rt, clock):
-    complaint = start_case("complaint_handling", by="customer_service", urgency="normal",
-                           complaint_details="Lost luggage", customer_name="Ma Lin")
+    complaint = start_case(
+        "complaint_handling",
+        by="customer_service",
+        urgency="normal",
+        complaint_details="Lost luggage",
+        customer_name="Ma Lin",
+    )
     item = open_task(session, complaint.id, "resolve_complaint")
     assert item.due_at == datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)
     assert _fire_at(session, rt, clock, datetime(2026, 11, 24, 8, 0, tzinfo=SHANGHAI)) == []
     assert _fire_at(session, rt, clock, datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)) == [complaint.id]
     open_task(session, complaint.id, "escalate_complaint")
-    complaint = work(complaint, "resolve_complaint", resolution="Courier delivered", compensation=0,
-                     responsible_party="supplier")
+    complaint = work(
+        complaint,
+        "resolve_complaint",
+        resolution="Courier delivered",
+        compensation=0,
+        responsible_party="supplier",
+    )
     # the follow-up call is due 24 hours after the resolution and escalates when missed
     assert _fire_at(session, rt, clock, datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)) == [complaint.id]
     open_task(session, complaint.id, "escalate_follow_up")

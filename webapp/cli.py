@@ -43,8 +43,10 @@ def demo_command(users_only: bool) -> None:
     for username, password, roles in created:
         click.echo(f"{username:20s} {password:28s} {', '.join(roles)}")
     if not created:
-        click.echo("demo users exist already; their passwords are <user name>-demo, e.g. "
-                   + demo_password("account_manager"))
+        click.echo(
+            "demo users exist already; their passwords are <user name>-demo, e.g. "
+            + demo_password("account_manager")
+        )
     if not users_only:
         from .demo_data import load_demo_history
 
@@ -67,7 +69,9 @@ def users_add(name: str, roles: tuple[str, ...], password: str, display_name: st
     from workflows.users import add_user
 
     try:
-        add_user(db.session, name, password, list(roles), now=_runtime().clock.now(), display_name=display_name)
+        add_user(
+            db.session, name, password, list(roles), now=_runtime().clock.now(), display_name=display_name
+        )
         db.session.commit()
     except TripflowError as exc:
         db.session.rollback()
@@ -121,7 +125,6 @@ def timers_group() -> None:
 def timers_run(at: str | None) -> None:
     """Fire every timer due at or before the time, and run those cases on."""
     from workflows.cases import fire_due_timers
-
     from workflows.schedules import run_schedules
 
     rt = _runtime()
@@ -146,7 +149,6 @@ def timers_run(at: str | None) -> None:
 def worker_command(interval: float) -> None:
     """Fire due timers in a loop (what `make run` runs beside the web server)."""
     from workflows.cases import fire_due_timers
-
     from workflows.schedules import run_schedules
 
     rt = _runtime()
@@ -180,8 +182,15 @@ def check_command() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db_command, demo_command, users_group, deploy_command, timers_group, worker_command,
-                    check_command):
+    for command in (
+        init_db_command,
+        demo_command,
+        users_group,
+        deploy_command,
+        timers_group,
+        worker_command,
+        check_command,
+    ):
         app.cli.add_command(command)
 
 

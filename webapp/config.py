@@ -15,11 +15,19 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
     "SQLALCHEMY_DATABASE_URI": ("DATABASE_URL", None, "SQLAlchemy URL; default: SQLite file in instance/"),
     "TIMEZONE": ("TIMEZONE", "Asia/Shanghai", "the agency's time zone: dates and local timer instants"),
     "BPMN_DIR": ("BPMN_DIR", str(ROOT / "bpmn"), "models deployed at start"),
-    "SETUP_ON_START": ("TRIPFLOW_SETUP_ON_START", True, "migrate the schema, deploy bpmn/ and add demo users at start"),
+    "SETUP_ON_START": (
+        "TRIPFLOW_SETUP_ON_START",
+        True,
+        "migrate the schema, deploy bpmn/ and add demo users at start",
+    ),
     "DEMO_USERS": ("TRIPFLOW_DEMO_USERS", True, "create one demo user per role when there are no users"),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", False, "set true behind HTTPS"),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", "memory://", "where login failures are counted"),
-    "MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", 12 * 1024 * 1024, "largest request body, in bytes (attachments: 10 MB)"),
+    "MAX_CONTENT_LENGTH": (
+        "MAX_CONTENT_LENGTH",
+        12 * 1024 * 1024,
+        "largest request body, in bytes (attachments: 10 MB)",
+    ),
     "SCRIPT_TIME_LIMIT": ("SCRIPT_TIME_LIMIT", 1.0, "seconds a BPMN script may run"),
 }
 

@@ -41,19 +41,30 @@ def register_error_handlers(app: Flask) -> None:
     def _csrf_error(exc: CSRFError) -> Any:
         message = _("The form expired or was sent from elsewhere. Please reload the page and try again.")
         if is_api_request():
-            return api_error(400, "csrf", "missing or invalid CSRF token",
-                             [{"field": "csrf_token", "message": exc.description}])
+            return api_error(
+                400,
+                "csrf",
+                "missing or invalid CSRF token",
+                [{"field": "csrf_token", "message": exc.description}],
+            )
         return render_template("error.html", status=400, message=message, details=[]), 400
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
         if is_api_request():
-            code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                    413: "too_large", 429: "too_many_requests"}.get(status, "http_error")
+            code = {
+                401: "unauthorized",
+                403: "forbidden",
+                404: "not_found",
+                405: "method_not_allowed",
+                413: "too_large",
+                429: "too_many_requests",
+            }.get(status, "http_error")
             return api_error(status, code, exc.description or exc.name)
-        return render_template("error.html", status=status, message=exc.description or exc.name,
-                               details=[]), status
+        return render_template(
+            "error.html", status=status, message=exc.description or exc.name, details=[]
+        ), status
 
     @app.errorhandler(OperationalError)
     def _database_busy(exc: OperationalError) -> Any:
@@ -61,8 +72,13 @@ def register_error_handlers(app: Flask) -> None:
         log.error("database error [%s]", request_id, exc_info=exc)
         if is_api_request():
             return api_error(503, "unavailable", f"the database is busy; try again (request {request_id})")
-        return render_template("error.html", status=503, message=_("The service is busy. Please try again."),
-                               request_id=request_id, details=[]), 503
+        return render_template(
+            "error.html",
+            status=503,
+            message=_("The service is busy. Please try again."),
+            request_id=request_id,
+            details=[],
+        ), 503
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
@@ -70,5 +86,10 @@ def register_error_handlers(app: Flask) -> None:
         log.error("unhandled error [%s] %s %s", request_id, request.method, request.path, exc_info=exc)
         if is_api_request():
             return api_error(500, "server_error", f"something went wrong on our side (request {request_id})")
-        return render_template("error.html", status=500, message=_("Something went wrong on our side."),
-                               request_id=request_id, details=[]), 500
+        return render_template(
+            "error.html",
+            status=500,
+            message=_("Something went wrong on our side."),
+            request_id=request_id,
+            details=[],
+        ), 500

@@ -29,10 +29,12 @@ def _failed(response: Any) -> bool:
 
 # Shared limits: the sign-in page and the token exchange count failures together, so that neither
 # doubles what a guesser gets. Only POST counts: the sign-in page itself always shows.
-_per_account = limiter.shared_limit(ACCOUNT_LIMIT, scope="login-account", key_func=_username,
-                                    deduct_when=_failed, methods=["POST"])
-_per_address = limiter.shared_limit(ADDRESS_LIMIT, scope="login-address", key_func=_address,
-                                    deduct_when=_failed, methods=["POST"])
+_per_account = limiter.shared_limit(
+    ACCOUNT_LIMIT, scope="login-account", key_func=_username, deduct_when=_failed, methods=["POST"]
+)
+_per_address = limiter.shared_limit(
+    ADDRESS_LIMIT, scope="login-address", key_func=_address, deduct_when=_failed, methods=["POST"]
+)
 
 
 def failed_login_limits(view: Callable[..., Any]) -> Callable[..., Any]:

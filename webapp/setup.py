@@ -45,16 +45,18 @@ def deploy_directory(app: Flask, path: Path, author: str = "system") -> list[dep
     return deploy_uploads(app, [(p.name, p.read_bytes()) for p in files], author)
 
 
-def deploy_uploads(app: Flask, uploads: list[tuple[str, bytes]], author: str = "system"
-                   ) -> list[deploy_service.DeployResult]:
+def deploy_uploads(
+    app: Flask, uploads: list[tuple[str, bytes]], author: str = "system"
+) -> list[deploy_service.DeployResult]:
     rt = app.extensions["tripflow"]
     begin_write(db.session)
     if db.engine.dialect.name == "postgresql":
         # several servers starting at once deploy one after the other
         db.session.execute(text("SELECT pg_advisory_xact_lock(7461)"))
     try:
-        results = deploy_service.deploy(db.session, uploads, author=author, now=rt.clock.now(),
-                                        handler_names=rt.handler_names)
+        results = deploy_service.deploy(
+            db.session, uploads, author=author, now=rt.clock.now(), handler_names=rt.handler_names
+        )
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -11,9 +11,23 @@ from sqlalchemy.orm import Session
 from .models import Event, WorkItem
 
 EVENT_KINDS = (
-    "case_started", "task_created", "task_claimed", "task_unclaimed", "task_assigned", "task_completed",
-    "timer_fired", "message_received", "data_changed", "comment", "case_suspended", "case_resumed",
-    "case_cancelled", "case_error", "case_retried", "case_migrated", "case_completed",
+    "case_started",
+    "task_created",
+    "task_claimed",
+    "task_unclaimed",
+    "task_assigned",
+    "task_completed",
+    "timer_fired",
+    "message_received",
+    "data_changed",
+    "comment",
+    "case_suspended",
+    "case_resumed",
+    "case_cancelled",
+    "case_error",
+    "case_retried",
+    "case_migrated",
+    "case_completed",
 )
 
 

@@ -17,8 +17,23 @@ from .runtime import Runtime
 
 OPEN = ("ready", "claimed")
 MAX_EXPORT_ROWS = 50_000
-COLUMNS = ("id", "process", "version", "status", "customer_name", "customer_tier", "destination", "start_date",
-           "end_date", "current_step", "held_by", "started_at", "ended_at", "age_days", "overdue")
+COLUMNS = (
+    "id",
+    "process",
+    "version",
+    "status",
+    "customer_name",
+    "customer_tier",
+    "destination",
+    "start_date",
+    "end_date",
+    "current_step",
+    "held_by",
+    "started_at",
+    "ended_at",
+    "age_days",
+    "overdue",
+)
 
 
 def current_steps(session: Session, rt: Runtime, case_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -27,12 +42,27 @@ def current_steps(session: Session, rt: Runtime, case_ids: list[int]) -> dict[in
     if not case_ids:
         return {}
     now = rt.clock.now()
-    rows = session.execute(select(WorkItem.case_id, WorkItem.bpmn_id, WorkItem.name, WorkItem.claimed_by,
-                                  WorkItem.assignee, WorkItem.lane, WorkItem.due_at)
-                           .where(WorkItem.case_id.in_(case_ids), WorkItem.status.in_(OPEN)))
+    rows = session.execute(
+        select(
+            WorkItem.case_id,
+            WorkItem.bpmn_id,
+            WorkItem.name,
+            WorkItem.claimed_by,
+            WorkItem.assignee,
+            WorkItem.lane,
+            WorkItem.due_at,
+        ).where(WorkItem.case_id.in_(case_ids), WorkItem.status.in_(OPEN))
+    )
     for case_id, bpmn_id, name, claimed_by, assignee, lane, due_at in rows:
-        steps[case_id]["steps"].append({"task_id": bpmn_id, "name": name, "held_by": claimed_by or assignee,
-                                        "lane": lane, "due_at": due_at.isoformat() if due_at else None})
+        steps[case_id]["steps"].append(
+            {
+                "task_id": bpmn_id,
+                "name": name,
+                "held_by": claimed_by or assignee,
+                "lane": lane,
+                "due_at": due_at.isoformat() if due_at else None,
+            }
+        )
         if due_at is not None and due_at < now:
             steps[case_id]["overdue"] = True
     return dict(steps)
@@ -47,17 +77,25 @@ def export_rows(session: Session, rt: Runtime, filters: dict[str, Any]) -> list[
         steps = current_steps(session, rt, [c.id for c in cases])
         for case in cases:
             info = steps.get(case.id, {"steps": [], "overdue": False})
-            rows.append({
-                "id": case.id, "process": case.process_key, "version": case.version.version, "status": case.status,
-                "customer_name": case.customer_name or "", "customer_tier": case.customer_tier or "",
-                "destination": case.destination or "", "start_date": _iso(case.start_date),
-                "end_date": _iso(case.end_date),
-                "current_step": "; ".join(s["name"] for s in info["steps"]),
-                "held_by": "; ".join(s["held_by"] or "" for s in info["steps"]),
-                "started_at": _iso(case.started_at), "ended_at": _iso(case.ended_at),
-                "age_days": round(((case.ended_at or now) - case.started_at).total_seconds() / 86400, 1),
-                "overdue": "yes" if info["overdue"] else "",
-            })
+            rows.append(
+                {
+                    "id": case.id,
+                    "process": case.process_key,
+                    "version": case.version.version,
+                    "status": case.status,
+                    "customer_name": case.customer_name or "",
+                    "customer_tier": case.customer_tier or "",
+                    "destination": case.destination or "",
+                    "start_date": _iso(case.start_date),
+                    "end_date": _iso(case.end_date),
+                    "current_step": "; ".join(s["name"] for s in info["steps"]),
+                    "held_by": "; ".join(s["held_by"] or "" for s in info["steps"]),
+                    "started_at": _iso(case.started_at),
+                    "ended_at": _iso(case.ended_at),
+                    "age_days": round(((case.ended_at or now) - case.started_at).total_seconds() / 86400, 1),
+                    "overdue": "yes" if info["overdue"] else "",
+                }
+            )
         if cursor is None:
             break
     return rows

@@ -20,9 +20,19 @@ def _cursor_id(cursor: str | None) -> int | None:
     return int(cursor)
 
 
-def list_cases(session: Session, rt: Runtime, *, process: str | None = None, status: str | None = None,
-               customer_id: int | None = None, tier: str | None = None, overdue: bool = False,
-               q: str | None = None, cursor: str | None = None, limit: int = 50) -> tuple[list[Case], str | None]:
+def list_cases(
+    session: Session,
+    rt: Runtime,
+    *,
+    process: str | None = None,
+    status: str | None = None,
+    customer_id: int | None = None,
+    tier: str | None = None,
+    overdue: bool = False,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Case], str | None]:
     """Newest first; ``cursor`` is the id to continue below."""
     query = select(Case).order_by(Case.id.desc()).limit(limit + 1)
     if process:
@@ -34,12 +44,16 @@ def list_cases(session: Session, rt: Runtime, *, process: str | None = None, sta
     if tier:
         query = query.where(Case.customer_tier == tier)
     if overdue:
-        query = query.where(exists().where(WorkItem.case_id == Case.id, WorkItem.status.in_(OPEN),
-                                           WorkItem.due_at < rt.clock.now()))
+        query = query.where(
+            exists().where(
+                WorkItem.case_id == Case.id, WorkItem.status.in_(OPEN), WorkItem.due_at < rt.clock.now()
+            )
+        )
     if q:
         like = f"%{q}%"
-        query = query.where(or_(Case.customer_name.ilike(like), Case.destination.ilike(like),
-                                Case.process_key.ilike(like)))
+        query = query.where(
+            or_(Case.customer_name.ilike(like), Case.destination.ilike(like), Case.process_key.ilike(like))
+        )
     after = _cursor_id(cursor)
     if after is not None:
         query = query.where(Case.id < after)
@@ -48,8 +62,9 @@ def list_cases(session: Session, rt: Runtime, *, process: str | None = None, sta
     return cases[:limit], next_cursor
 
 
-def case_history(session: Session, case_id: int, *, cursor: str | None = None, limit: int = 50
-                 ) -> tuple[list[Event], str | None]:
+def case_history(
+    session: Session, case_id: int, *, cursor: str | None = None, limit: int = 50
+) -> tuple[list[Event], str | None]:
     if session.get(Case, case_id) is None:
         raise NotFound(f"case {case_id} does not exist")
     query = select(Event).where(Event.case_id == case_id).order_by(Event.id).limit(limit + 1)

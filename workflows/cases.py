@@ -12,12 +12,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from .audit import record, submitted_values
 from .context import OutgoingMessage
@@ -27,8 +27,17 @@ from .forms import validate_submission
 from .models import Case, Timer, WorkItem
 from .permissions import SUPERVISE, Actor, may_start, may_work_on
 from .runtime import Runtime
-from .step import (OPEN, Step, begin_write, find_ready_task, lock_case, lock_case_of_item, open_items_of,
-                   require_case, timers_of)
+from .step import (
+    OPEN,
+    Step,
+    begin_write,
+    find_ready_task,
+    lock_case,
+    lock_case_of_item,
+    open_items_of,
+    require_case,
+    timers_of,
+)
 
 T = TypeVar("T")
 
@@ -55,8 +64,9 @@ def _in_transaction(session: Session, fn: Callable[[], T]) -> T:
 # --- starting -----------------------------------------------------------------------------------
 
 
-def start_case(session: Session, rt: Runtime, process_key: str, data: Any, actor: Actor,
-               *, parent_id: int | None = None) -> Case:
+def start_case(
+    session: Session, rt: Runtime, process_key: str, data: Any, actor: Actor, *, parent_id: int | None = None
+) -> Case:
     """Start the newest version of ``process_key`` with ``data`` and run it to its first wait state."""
     if not isinstance(data, dict):
         raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object"}])
@@ -65,8 +75,9 @@ def start_case(session: Session, rt: Runtime, process_key: str, data: Any, actor
     return case
 
 
-def _start(session: Session, rt: Runtime, process_key: str, data: dict[str, Any], actor: Actor,
-           parent_id: int | None) -> Case:
+def _start(
+    session: Session, rt: Runtime, process_key: str, data: dict[str, Any], actor: Actor, parent_id: int | None
+) -> Case:
     if not may_start(actor, process_key):
         raise Forbidden(f"your roles do not allow starting '{process_key}'")
     version = latest_version(session, process_key)
@@ -76,9 +87,20 @@ def _start(session: Session, rt: Runtime, process_key: str, data: dict[str, Any]
         parent_id = _trip_parent(session, data["trip_case_id"])
     data = {**_customer_fields(session, data), **data}
     now = rt.clock.now()
-    case = Case(process_key=process_key, process_version_id=version.id, version=version, status="running",
-                started_at=now, started_by=actor.username, updated_at=now, parent_id=parent_id, state=b"",
-                serializer_version="", data={}, element_counts={})
+    case = Case(
+        process_key=process_key,
+        process_version_id=version.id,
+        version=version,
+        status="running",
+        started_at=now,
+        started_by=actor.username,
+        updated_at=now,
+        parent_id=parent_id,
+        state=b"",
+        serializer_version="",
+        data={},
+        element_counts={},
+    )
     session.add(case)
     session.flush()
     step = Step(session, rt, case, rt.specs.get(session, version), actor)
@@ -89,8 +111,15 @@ def _start(session: Session, rt: Runtime, process_key: str, data: dict[str, Any]
     workflow.task_tree.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
-    record(session, "case_started", now, case_id=case.id, user=actor.username, data_changes={
-        k: [None, v] for k, v in data.items()} or None, text=process_key)
+    record(
+        session,
+        "case_started",
+        now,
+        case_id=case.id,
+        user=actor.username,
+        data_changes={k: [None, v] for k, v in data.items()} or None,
+        text=process_key,
+    )
     step.advance(workflow)
     _deliver_outbox(session, rt, step)
     return case
@@ -100,11 +129,15 @@ def _change_request_start(session: Session, data: dict[str, Any]) -> tuple[dict[
     """A change request belongs to a trip case; it starts with that trip's data."""
     trip_case_id = data.get("trip_case_id")
     if not _storable_id(trip_case_id):
-        raise Invalid("a change request needs the trip case", [{"field": "trip_case_id",
-                                                                "message": "must be the id of a trip case"}])
+        raise Invalid(
+            "a change request needs the trip case",
+            [{"field": "trip_case_id", "message": "must be the id of a trip case"}],
+        )
     trip = session.get(Case, trip_case_id)
     if trip is None or trip.process_key != "trip":
-        raise Invalid("no such trip", [{"field": "trip_case_id", "message": f"case {trip_case_id} is not a trip"}])
+        raise Invalid(
+            "no such trip", [{"field": "trip_case_id", "message": f"case {trip_case_id} is not a trip"}]
+        )
     if trip.status not in ("running", "suspended"):
         raise Conflict(f"trip case {trip_case_id} is {trip.status}; only a running trip can be changed")
     inherited = {k: v for k, v in (trip.data or {}).items() if not k.startswith("_")}
@@ -120,10 +153,15 @@ def _customer_fields(session: Session, data: dict[str, Any]) -> dict[str, Any]:
         return {}
     customer = session.get(Customer, customer_id) if _storable_id(customer_id) else None
     if customer is None:
-        raise Invalid("no such customer", [{"field": "customer_id",
-                                            "message": f"customer {customer_id} does not exist"}])
-    return {"customer_name": customer.name, "customer_tier": customer.tier,
-            "dedicated_advisor": customer.dedicated_advisor or ""}
+        raise Invalid(
+            "no such customer",
+            [{"field": "customer_id", "message": f"customer {customer_id} does not exist"}],
+        )
+    return {
+        "customer_name": customer.name,
+        "customer_tier": customer.tier,
+        "dedicated_advisor": customer.dedicated_advisor or "",
+    }
 
 
 def _storable_id(value: Any) -> bool:
@@ -135,7 +173,9 @@ def _trip_parent(session: Session, trip_case_id: int) -> int:
     """A complaint or feedback case started about a trip is listed among that trip's children."""
     trip = session.get(Case, trip_case_id) if _storable_id(trip_case_id) else None
     if trip is None:
-        raise Invalid("no such trip", [{"field": "trip_case_id", "message": f"case {trip_case_id} does not exist"}])
+        raise Invalid(
+            "no such trip", [{"field": "trip_case_id", "message": f"case {trip_case_id} does not exist"}]
+        )
     return trip.id
 
 
@@ -148,7 +188,7 @@ def _open_item(session: Session, work_item_id: int) -> tuple[WorkItem, Case]:
 
 
 def _open_item_and_siblings(session: Session, work_item_id: int) -> tuple[WorkItem, Case, list[WorkItem]]:
-    """The open task, its case (locked) and every open task of that case, read under the lock in two statements."""
+    """The open task, its case (locked) and every open task of that case, read under the lock."""
     case = lock_case_of_item(session, work_item_id)
     if case is None:
         raise NotFound(f"task {work_item_id} does not exist")
@@ -193,7 +233,9 @@ def unclaim_task(session: Session, rt: Runtime, work_item_id: int, actor: Actor)
         item.claimed_by = None
         item.claimed_at = None
         item.status = "ready"
-        record(session, "task_unclaimed", rt.clock.now(), case_id=item.case_id, item=item, user=actor.username)
+        record(
+            session, "task_unclaimed", rt.clock.now(), case_id=item.case_id, item=item, user=actor.username
+        )
     return item
 
 
@@ -212,8 +254,15 @@ def assign_task(session: Session, rt: Runtime, work_item_id: int, username: Any,
         item.claimed_by = username
         item.claimed_at = rt.clock.now()
         item.status = "claimed"
-        record(session, "task_assigned", item.claimed_at, case_id=item.case_id, item=item, user=actor.username,
-               text=f"assigned to {username}")
+        record(
+            session,
+            "task_assigned",
+            item.claimed_at,
+            case_id=item.case_id,
+            item=item,
+            user=actor.username,
+            text=f"assigned to {username}",
+        )
     return item
 
 
@@ -242,8 +291,15 @@ def complete_task(session: Session, rt: Runtime, work_item_id: int, submitted: A
         item.status = "completed"
         item.completed_at = step.now
         item.completed_by = actor.username
-        record(session, "task_completed", step.now, case_id=case.id, item=item, user=actor.username,
-               data_changes=submitted_values(before, values))
+        record(
+            session,
+            "task_completed",
+            step.now,
+            case_id=case.id,
+            item=item,
+            user=actor.username,
+            data_changes=submitted_values(before, values),
+        )
         step.recorded_keys.update(values)
         with _engine_clock(rt):
             try:
@@ -258,7 +314,9 @@ def complete_task(session: Session, rt: Runtime, work_item_id: int, submitted: A
     return case
 
 
-def _check_attachments(session: Session, case_id: int, form: dict[str, Any] | None, values: dict[str, Any]) -> None:
+def _check_attachments(
+    session: Session, case_id: int, form: dict[str, Any] | None, values: dict[str, Any]
+) -> None:
     """A file field must name a document attached to this very case."""
     from .models import Document
 
@@ -266,8 +324,10 @@ def _check_attachments(session: Session, case_id: int, form: dict[str, Any] | No
         if isinstance(prop, dict) and prop.get("x-attachment") and values.get(name) is not None:
             document = session.get(Document, values[name])
             if document is None or document.case_id != case_id:
-                raise Invalid("unknown attachment", [{"field": name, "code": "attachment",
-                                                      "message": "attach the file to this case first"}])
+                raise Invalid(
+                    "unknown attachment",
+                    [{"field": name, "code": "attachment", "message": "attach the file to this case first"}],
+                )
 
 
 @contextmanager
@@ -279,14 +339,21 @@ def _engine_clock(rt: Runtime) -> Iterator[None]:
 
 
 def open_tasks_of_case(session: Session, case_id: int) -> list[WorkItem]:
-    return list(session.scalars(select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status.in_(OPEN))
-                                .order_by(WorkItem.id)))
+    return list(
+        session.scalars(
+            select(WorkItem)
+            .where(WorkItem.case_id == case_id, WorkItem.status.in_(OPEN))
+            .order_by(WorkItem.id)
+        )
+    )
 
 
 # --- messages and timers ------------------------------------------------------------------------
 
 
-def deliver_message(session: Session, rt: Runtime, case_id: int, name: str, payload: Any, actor: Actor) -> Case:
+def deliver_message(
+    session: Session, rt: Runtime, case_id: int, name: str, payload: Any, actor: Actor
+) -> Case:
     """Deliver BPMN message ``name`` to one case; 409 when the case is not waiting for it."""
     if payload is not None and not isinstance(payload, dict):
         raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object"}])
@@ -295,18 +362,29 @@ def deliver_message(session: Session, rt: Runtime, case_id: int, name: str, payl
     return case
 
 
-def _deliver(session: Session, rt: Runtime, case_id: int, name: str, payload: dict[str, Any], actor: Actor) -> Case:
+def _deliver(
+    session: Session, rt: Runtime, case_id: int, name: str, payload: dict[str, Any], actor: Actor
+) -> Case:
     case = require_case(session, case_id)
     if case.status != "running":
         raise Conflict(f"the case is {case.status}")
     step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
     workflow = step.load()
     event = BpmnEvent(MessageEventDefinition(name), payload)
-    waiting = [t for t in workflow.event_manager.tasks.values() if t.task_spec.event_definition.catches(t, event)]
+    waiting = [
+        t for t in workflow.event_manager.tasks.values() if t.task_spec.event_definition.catches(t, event)
+    ]
     if not waiting:
         raise Conflict(f"case {case_id} is not waiting for the message '{name}'")
-    record(session, "message_received", step.now, case_id=case.id, user=actor.username, text=name,
-           data_changes={k: [None, v] for k, v in payload.items()} or None)
+    record(
+        session,
+        "message_received",
+        step.now,
+        case_id=case.id,
+        user=actor.username,
+        text=name,
+        data_changes={k: [None, v] for k, v in payload.items()} or None,
+    )
     with _engine_clock(rt):
         workflow.catch(event)
     step.advance(workflow)
@@ -321,16 +399,24 @@ def _deliver_outbox(session: Session, rt: Runtime, step: Step) -> None:
         try:
             _deliver(session, rt, message.case_id, message.name, message.payload, step.actor)
         except (Conflict, NotFound) as exc:
-            record(session, "comment", step.now, case_id=step.case.id, user="system",
-                   text=f"message '{message.name}' to case {message.case_id} not delivered: {exc}")
+            record(
+                session,
+                "comment",
+                step.now,
+                case_id=step.case.id,
+                user="system",
+                text=f"message '{message.name}' to case {message.case_id} not delivered: {exc}",
+            )
 
 
 def due_timer_cases(session: Session, at: datetime, limit: int = 200) -> list[int]:
     """Ids of running cases with a timer due at ``at``, oldest first."""
     rows = session.execute(
-        select(Timer.case_id).join(Case, Case.id == Timer.case_id)
+        select(Timer.case_id)
+        .join(Case, Case.id == Timer.case_id)
         .where(Timer.due_at <= at, Case.status == "running")
-        .order_by(Timer.due_at).limit(limit)
+        .order_by(Timer.due_at)
+        .limit(limit)
     )
     return list(dict.fromkeys(r[0] for r in rows))
 
@@ -363,8 +449,15 @@ def _fire_case(session: Session, rt: Runtime, case_id: int, actor: Actor) -> boo
     step.timers = timers
     workflow = step.load()
     for timer in due:
-        record(session, "timer_fired", now, case_id=case_id, bpmn_id=timer.bpmn_id, user=actor.username,
-               text=f"due {timer.due_at.isoformat()}")
+        record(
+            session,
+            "timer_fired",
+            now,
+            case_id=case_id,
+            bpmn_id=timer.bpmn_id,
+            user=actor.username,
+            text=f"due {timer.due_at.isoformat()}",
+        )
     step.advance(workflow)
     _deliver_outbox(session, rt, step)
     return True

@@ -7,10 +7,11 @@ them at the clock that is active for the current step (see ``engine.use_clock``)
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
-from typing import Iterator, Protocol
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 
 class Clock(Protocol):
@@ -22,7 +23,7 @@ class SystemClock:
     """Wall-clock time."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FixedClock:
@@ -45,10 +46,10 @@ class FixedClock:
 def _aware(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise ValueError("clock instants must carry a time zone")
-    return at.astimezone(timezone.utc)
+    return at.astimezone(UTC)
 
 
-_active: ContextVar[Clock] = ContextVar("tripflow_clock", default=SystemClock())
+_active: ContextVar[Clock] = ContextVar("tripflow_clock", default=SystemClock())  # noqa: B039 - stateless
 
 
 def current_clock() -> Clock:

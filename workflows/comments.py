@@ -21,8 +21,15 @@ def comment_on_task(session: Session, rt: Runtime, task_id: int, text: object, a
     item = session.get(WorkItem, task_id)
     if item is None:
         raise NotFound(f"task {task_id} does not exist")
-    event = record(session, "comment", rt.clock.now(), case_id=item.case_id, item=item, user=actor.username,
-                   text=_text(text))
+    event = record(
+        session,
+        "comment",
+        rt.clock.now(),
+        case_id=item.case_id,
+        item=item,
+        user=actor.username,
+        text=_text(text),
+    )
     session.commit()
     return event
 

@@ -63,18 +63,34 @@ class HandlerContext:
         return trip
 
     # documents and the backlog
-    def add_document(self, name: str, kind: str, content_type: str, content: bytes,
-                     case_id: int | None = None) -> Document:
-        document = Document(case_id=case_id or self.case_id, name=name, kind=kind, content_type=content_type,
-                            content=content, size=len(content), created_at=self.now,
-                            created_by=self.actor.username)
+    def add_document(
+        self, name: str, kind: str, content_type: str, content: bytes, case_id: int | None = None
+    ) -> Document:
+        document = Document(
+            case_id=case_id or self.case_id,
+            name=name,
+            kind=kind,
+            content_type=content_type,
+            content=content,
+            size=len(content),
+            created_at=self.now,
+            created_by=self.actor.username,
+        )
         self.session.add(document)
         self.session.flush()
         return document
 
-    def add_improvement(self, text: str, topic: str | None = None, customer_id: int | None = None) -> Improvement:
-        item = Improvement(case_id=self.case_id, customer_id=customer_id, topic=topic, text=text,
-                           status="open", created_at=self.now)
+    def add_improvement(
+        self, text: str, topic: str | None = None, customer_id: int | None = None
+    ) -> Improvement:
+        item = Improvement(
+            case_id=self.case_id,
+            customer_id=customer_id,
+            topic=topic,
+            text=text,
+            status="open",
+            created_at=self.now,
+        )
         self.session.add(item)
         self.session.flush()
         return item

@@ -71,13 +71,21 @@ def _check(schema: dict[str, Any], data: Any, required: tuple[str, ...] = ()) ->
     errors = []
     for name in dict.fromkeys((*required, *schema.get("required", ()))):
         if data.get(name) in (None, ""):
-            errors.append({"field": name, "message": "this field is required", "code": "required", "params": {}})
+            errors.append(
+                {"field": name, "message": "this field is required", "code": "required", "params": {}}
+            )
     validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
     for error in validator.iter_errors(data):
         if error.validator == "additionalProperties":
             for name in sorted(set(data) - set(schema["properties"])):
-                errors.append({"field": name, "message": "is not a field of this record", "code": "unknown",
-                               "params": {}})
+                errors.append(
+                    {
+                        "field": name,
+                        "message": "is not a field of this record",
+                        "code": "unknown",
+                        "params": {},
+                    }
+                )
         elif error.validator == "required":
             continue  # reported above, one entry per field
         else:
@@ -89,7 +97,9 @@ def _check(schema: dict[str, Any], data: Any, required: tuple[str, ...] = ()) ->
                 params = {"limit": error.validator_value}
             elif error.validator == "format":
                 params = {"format": error.validator_value}
-            errors.append({"field": field, "message": error.message, "code": error.validator, "params": params})
+            errors.append(
+                {"field": field, "message": error.message, "code": error.validator, "params": params}
+            )
     if errors:
         raise Invalid("the record has errors", errors)
     return data
@@ -134,13 +144,20 @@ def get_customer(session: Session, customer_id: int) -> Customer:
 
 
 def list_customers(
-    session: Session, *, q: str | None = None, tier: str | None = None, segment: str | None = None,
-    after_id: int | None = None, limit: int = 50,
+    session: Session,
+    *,
+    q: str | None = None,
+    tier: str | None = None,
+    segment: str | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
 ) -> list[Customer]:
     query = select(Customer).order_by(Customer.id).limit(limit)
     if q:
         like = f"%{q}%"
-        query = query.where(or_(Customer.name.ilike(like), Customer.phone.ilike(like), Customer.email.ilike(like)))
+        query = query.where(
+            or_(Customer.name.ilike(like), Customer.phone.ilike(like), Customer.email.ilike(like))
+        )
     if tier:
         query = query.where(Customer.tier == tier)
     if segment:
@@ -167,15 +184,32 @@ def spend_last_12_months(session: Session, customer_id: int, today: date) -> Spe
     return Spend(float(total or 0), int(count or 0))
 
 
-def set_tier(session: Session, customer: Customer, tier: str, *, by: str, reason: str | None, now: datetime,
-             case_id: int | None = None) -> None:
+def set_tier(
+    session: Session,
+    customer: Customer,
+    tier: str,
+    *,
+    by: str,
+    reason: str | None,
+    now: datetime,
+    case_id: int | None = None,
+) -> None:
     """Change a tier with history, and re-rank that customer's open inbox rows."""
     if tier not in TIERS:
         raise Invalid("unknown tier", [{"field": "tier", "message": "must be A, B or C"}])
     if tier == customer.tier:
         return
-    session.add(TierChange(customer_id=customer.id, at=now, by=by, from_tier=customer.tier, to_tier=tier,
-                           reason=reason, case_id=case_id))
+    session.add(
+        TierChange(
+            customer_id=customer.id,
+            at=now,
+            by=by,
+            from_tier=customer.tier,
+            to_tier=tier,
+            reason=reason,
+            case_id=case_id,
+        )
+    )
     customer.tier = tier
     customer.updated_at = now
     session.execute(
@@ -186,32 +220,47 @@ def set_tier(session: Session, customer: Customer, tier: str, *, by: str, reason
 
 
 def tier_history(session: Session, customer_id: int) -> list[TierChange]:
-    return list(session.scalars(select(TierChange).where(TierChange.customer_id == customer_id)
-                                .order_by(TierChange.id)))
+    return list(
+        session.scalars(
+            select(TierChange).where(TierChange.customer_id == customer_id).order_by(TierChange.id)
+        )
+    )
 
 
 def add_contact(session: Session, customer_id: int, fields: Any, *, by: str, now: datetime) -> ContactRecord:
     data = _check(CONTACT_SCHEMA, fields)
     get_customer(session, customer_id)
     at = datetime.fromisoformat(data["at"]) if data.get("at") else now
-    record = ContactRecord(customer_id=customer_id, at=at, channel=data["channel"], by=by,
-                           summary=data["summary"], case_id=data.get("case_id"))
+    record = ContactRecord(
+        customer_id=customer_id,
+        at=at,
+        channel=data["channel"],
+        by=by,
+        summary=data["summary"],
+        case_id=data.get("case_id"),
+    )
     session.add(record)
     session.flush()
     return record
 
 
 def contacts_of(session: Session, customer_id: int) -> list[ContactRecord]:
-    return list(session.scalars(select(ContactRecord).where(ContactRecord.customer_id == customer_id)
-                                .order_by(ContactRecord.at.desc())))
+    return list(
+        session.scalars(
+            select(ContactRecord)
+            .where(ContactRecord.customer_id == customer_id)
+            .order_by(ContactRecord.at.desc())
+        )
+    )
 
 
 REVEAL_ID_NUMBER = MANAGE_USERS
 """Who may see a full identity number: the admin, and every time it is recorded."""
 
 
-def reveal_id_number(session: Session, customer_id: int, actor: Actor, *, now: datetime,
-                     via: str) -> str | None:
+def reveal_id_number(
+    session: Session, customer_id: int, actor: Actor, *, now: datetime, via: str
+) -> str | None:
     """The customer's full identity number, for an admin; records who saw it, when and through what.
 
     Raises ``Forbidden`` for every other role and ``NotFound`` for an unknown customer. Does not commit.
@@ -225,13 +274,18 @@ def reveal_id_number(session: Session, customer_id: int, actor: Actor, *, now: d
 
 def identity_number_views(session: Session, customer_id: int) -> list[IdentityNumberView]:
     """Who saw this customer's full identity number, oldest first."""
-    return list(session.scalars(select(IdentityNumberView)
-                                .where(IdentityNumberView.customer_id == customer_id)
-                                .order_by(IdentityNumberView.id)))
+    return list(
+        session.scalars(
+            select(IdentityNumberView)
+            .where(IdentityNumberView.customer_id == customer_id)
+            .order_by(IdentityNumberView.id)
+        )
+    )
 
 
-def customer_card(session: Session, customer: Customer, today: date, *, reveal_id_number: bool = False
-                  ) -> dict[str, Any]:
+def customer_card(
+    session: Session, customer: Customer, today: date, *, reveal_id_number: bool = False
+) -> dict[str, Any]:
     """The profile card of API.md; the identity number masked unless ``reveal_id_number``."""
     spend = spend_last_12_months(session, customer.id, today)
     return {

@@ -15,11 +15,16 @@ OPEN = ("ready", "claimed")
 
 def case_diagram(session: Session, case: Case) -> dict[str, Any]:
     counts = dict(case.element_counts or {})
-    active = list(dict.fromkeys(
-        list(session.scalars(select(WorkItem.bpmn_id).where(WorkItem.case_id == case.id,
-                                                             WorkItem.status.in_(OPEN))))
-        + list(session.scalars(select(Timer.bpmn_id).where(Timer.case_id == case.id)))
-    ))
+    active = list(
+        dict.fromkeys(
+            list(
+                session.scalars(
+                    select(WorkItem.bpmn_id).where(WorkItem.case_id == case.id, WorkItem.status.in_(OPEN))
+                )
+            )
+            + list(session.scalars(select(Timer.bpmn_id).where(Timer.case_id == case.id)))
+        )
+    )
     error = [case.error_element] if case.status == "error" and case.error_element else []
     return {
         "bpmn": process_bpmn(session, case.process_key, case.version.version).decode("utf-8"),

@@ -37,8 +37,16 @@ def sniff(content: bytes) -> str | None:
     return None
 
 
-def attach_file(session: Session, rt: Runtime, case_id: int, name: str, content: bytes, actor: Actor,
-                *, kind: str = "attachment") -> Document:
+def attach_file(
+    session: Session,
+    rt: Runtime,
+    case_id: int,
+    name: str,
+    content: bytes,
+    actor: Actor,
+    *,
+    kind: str = "attachment",
+) -> Document:
     """Store an uploaded file on a case; raises ``TooLarge`` (413) or ``Invalid`` (400). Commits."""
     if session.get(Case, case_id) is None:
         raise NotFound(f"case {case_id} does not exist")
@@ -50,15 +58,31 @@ def attach_file(session: Session, rt: Runtime, case_id: int, name: str, content:
     extension = "." + safe_name.rsplit(".", 1)[-1].lower() if "." in safe_name else ""
     content_type = sniff(content)
     if content_type is None or extension not in EXTENSIONS:
-        raise Invalid("file type not accepted", [{"field": "file", "message":
-                      "attach a PDF or an image (PDF, PNG, JPEG, GIF, WebP, HEIC)"}])
+        raise Invalid(
+            "file type not accepted",
+            [{"field": "file", "message": "attach a PDF or an image (PDF, PNG, JPEG, GIF, WebP, HEIC)"}],
+        )
     now = rt.clock.now()
-    document = Document(case_id=case_id, name=safe_name, kind=kind, content_type=content_type, content=content,
-                        size=len(content), created_at=now, created_by=actor.username)
+    document = Document(
+        case_id=case_id,
+        name=safe_name,
+        kind=kind,
+        content_type=content_type,
+        content=content,
+        size=len(content),
+        created_at=now,
+        created_by=actor.username,
+    )
     session.add(document)
     session.flush()
-    record(session, "comment", now, case_id=case_id, user=actor.username,
-           text=f"attached {safe_name} ({len(content) // 1024 + 1} kB)")
+    record(
+        session,
+        "comment",
+        now,
+        case_id=case_id,
+        user=actor.username,
+        text=f"attached {safe_name} ({len(content) // 1024 + 1} kB)",
+    )
     session.commit()
     return document
 

@@ -11,17 +11,17 @@ import logging
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
-from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -34,8 +34,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from .clock import current_clock
 from .sandbox import SandboxEnvironment
-from .xml import CAMUNDA_NS
 from .script_helpers import script_helpers
+from .xml import CAMUNDA_NS
 
 # --- time: SpiffWorkflow's timers read our clock ----------------------------------------------
 
@@ -204,7 +204,9 @@ class ProcessEngine:
     def __init__(self, timezone_name: str = "Asia/Shanghai", script_time_limit: float = 1.0) -> None:
         self.timezone_name = timezone_name
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_serializer_config()))
-        self._environment = SandboxEnvironment(helpers=script_helpers(timezone_name), time_limit=script_time_limit)
+        self._environment = SandboxEnvironment(
+            helpers=script_helpers(timezone_name), time_limit=script_time_limit
+        )
         quiet_spiff_logs()
 
     @property

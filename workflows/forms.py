@@ -44,8 +44,14 @@ FORM_MAX_NUMBER = 10**10
 """Amounts end up in ``Numeric(12, 2)`` columns, which hold less than ten billion."""
 
 
-def value_problems(value: Any, where: str = "", root: str = "data", *, max_integer: int = MAX_INTEGER,
-                   max_number: float | None = None) -> list[dict[str, Any]]:
+def value_problems(
+    value: Any,
+    where: str = "",
+    root: str = "data",
+    *,
+    max_integer: int = MAX_INTEGER,
+    max_number: float | None = None,
+) -> list[dict[str, Any]]:
     """What no JSON value Tripflow stores may hold, whatever its schema says.
 
     Integers beyond 64 bits, NaN and infinities, texts over 64 KiB, unpaired surrogates, NUL
@@ -59,21 +65,40 @@ def value_problems(value: Any, where: str = "", root: str = "data", *, max_integ
         path, item, depth = stack.pop()
         field = path or root
         if depth > MAX_DEPTH:
-            problems.append({"field": field, "message": f"nested deeper than {MAX_DEPTH} levels",
-                             "code": "depth"})
+            problems.append(
+                {"field": field, "message": f"nested deeper than {MAX_DEPTH} levels", "code": "depth"}
+            )
         elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int):
             if not -max_integer <= item <= max_integer:
-                problems.append({"field": field, "message": f"must be at most {max_integer} in size",
-                                 "code": "maximum", "params": {"limit": max_integer}})
+                problems.append(
+                    {
+                        "field": field,
+                        "message": f"must be at most {max_integer} in size",
+                        "code": "maximum",
+                        "params": {"limit": max_integer},
+                    }
+                )
         elif isinstance(item, float):
             if not math.isfinite(item):
-                problems.append({"field": field, "message": "must be a finite number", "code": "type",
-                                 "params": {"type": "number"}})
+                problems.append(
+                    {
+                        "field": field,
+                        "message": "must be a finite number",
+                        "code": "type",
+                        "params": {"type": "number"},
+                    }
+                )
             elif max_number is not None and abs(item) >= max_number:
-                problems.append({"field": field, "message": f"must be less than {max_number:.0f} in size",
-                                 "code": "exclusiveMaximum", "params": {"limit": max_number}})
+                problems.append(
+                    {
+                        "field": field,
+                        "message": f"must be less than {max_number:.0f} in size",
+                        "code": "exclusiveMaximum",
+                        "params": {"limit": max_number},
+                    }
+                )
         elif isinstance(item, str):
             problems.extend(_text_problems(field, item))
         elif isinstance(item, dict):
@@ -82,24 +107,42 @@ def value_problems(value: Any, where: str = "", root: str = "data", *, max_integ
                 problems.extend(_text_problems(field, key_text, max_length=200))
                 stack.append((f"{path}.{key_text}" if path else key_text, inner, depth + 1))
         elif isinstance(item, list | tuple):
-            stack.extend((f"{path}.{i}" if path else str(i), inner, depth + 1)
-                         for i, inner in enumerate(item))
+            stack.extend(
+                (f"{path}.{i}" if path else str(i), inner, depth + 1) for i, inner in enumerate(item)
+            )
     return problems
 
 
 def _text_problems(field: str, text: str, max_length: int = MAX_TEXT) -> list[dict[str, Any]]:
     if len(text) > max_length:
-        return [{"field": field, "message": f"is longer than {max_length} characters", "code": "maxLength",
-                 "params": {"limit": max_length}}]
+        return [
+            {
+                "field": field,
+                "message": f"is longer than {max_length} characters",
+                "code": "maxLength",
+                "params": {"limit": max_length},
+            }
+        ]
     if "\x00" in text:
-        return [{"field": field, "message": "holds a NUL character (\\u0000), which text cannot store",
-                 "code": "format", "params": {"format": "text"}}]
+        return [
+            {
+                "field": field,
+                "message": "holds a NUL character (\\u0000), which text cannot store",
+                "code": "format",
+                "params": {"format": "text"},
+            }
+        ]
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return [{"field": field,
-                 "message": "holds an unpaired surrogate (\\ud800-\\udfff); send valid UTF-8 text",
-                 "code": "format", "params": {"format": "utf-8"}}]
+        return [
+            {
+                "field": field,
+                "message": "holds an unpaired surrogate (\\ud800-\\udfff); send valid UTF-8 text",
+                "code": "format",
+                "params": {"format": "utf-8"},
+            }
+        ]
     return []
 
 
@@ -115,8 +158,9 @@ def validate_submission(schema: dict[str, Any] | None, submitted: Any) -> dict[s
     (``value_problems``): integers within PostgreSQL's ``integer``, amounts below ten billion.
     """
     if not isinstance(submitted, dict):
-        raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object",
-                                                      "code": "type"}])
+        raise Invalid(
+            "data must be a JSON object", [{"field": "data", "message": "must be an object", "code": "type"}]
+        )
     if schema is None:
         return {}
     fields = set(form_fields(schema))
@@ -124,8 +168,11 @@ def validate_submission(schema: dict[str, Any] | None, submitted: Any) -> dict[s
     for name, prop in (schema.get("properties") or {}).items():
         if name not in data and isinstance(prop, dict) and "default" in prop:
             data[name] = prop["default"]
-    errors = (value_problems(data, max_integer=FORM_MAX_INTEGER, max_number=FORM_MAX_NUMBER)
-              or _schema_errors(schema, data) or _rule_errors(schema, data))
+    errors = (
+        value_problems(data, max_integer=FORM_MAX_INTEGER, max_number=FORM_MAX_NUMBER)
+        or _schema_errors(schema, data)
+        or _rule_errors(schema, data)
+    )
     if errors:
         raise Invalid("the form has errors", errors)
     return data
@@ -185,8 +232,12 @@ def _missing_property(error: ValidationError) -> str:
     return ""
 
 
-_COMPARISONS = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most",
-                "exclusiveMaximum": "less than"}
+_COMPARISONS = {
+    "minimum": "at least",
+    "exclusiveMinimum": "more than",
+    "maximum": "at most",
+    "exclusiveMaximum": "less than",
+}
 
 
 def _rule_errors(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -195,8 +246,14 @@ def _rule_errors(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str,
         if rule.get("rule") == "date_after":
             later, earlier = _as_date(data.get(rule["field"])), _as_date(data.get(rule["other"]))
             if later and earlier and later <= earlier:
-                errors.append({"field": rule["field"], "code": "date_after", "params": {"other": rule["other"]},
-                               "message": f"must be after {rule['other']}"})
+                errors.append(
+                    {
+                        "field": rule["field"],
+                        "code": "date_after",
+                        "params": {"other": rule["other"]},
+                        "message": f"must be after {rule['other']}",
+                    }
+                )
     return errors
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, update
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, select, update
 
 from .audit import changes_between, record
 from .cases import _deliver_outbox, _transaction
@@ -38,8 +38,11 @@ def cancel_case(session: Any, rt: Runtime, case_id: int, reason: Any, actor: Act
         if case.status in FINISHED:
             raise Conflict(f"the case is already {case.status}")
         now = rt.clock.now()
-        session.execute(update(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status.in_(OPEN))
-                        .values(status="cancelled", completed_at=now))
+        session.execute(
+            update(WorkItem)
+            .where(WorkItem.case_id == case_id, WorkItem.status.in_(OPEN))
+            .values(status="cancelled", completed_at=now)
+        )
         session.execute(delete(Timer).where(Timer.case_id == case_id))
         case.status, case.ended_at, case.updated_at = "cancelled", now, now
         record(session, "case_cancelled", now, case_id=case_id, user=actor.username, text=text)
@@ -74,7 +77,9 @@ def resume_case(session: Any, rt: Runtime, case_id: int, actor: Actor) -> Case:
     return case
 
 
-def update_case_data(session: Any, rt: Runtime, case_id: int, changes: Any, reason: Any, actor: Actor) -> Case:
+def update_case_data(
+    session: Any, rt: Runtime, case_id: int, changes: Any, reason: Any, actor: Actor
+) -> Case:
     """Corrects case variables (for example before a retry), recorded with the reason."""
     actor.require(FIX_CASES, "changing case data")
     text = _reason(reason)
@@ -82,24 +87,33 @@ def update_case_data(session: Any, rt: Runtime, case_id: int, changes: Any, reas
         raise Invalid("nothing to change", [{"field": "set", "message": "must be an object of variables"}])
     bad = [k for k in changes if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
     if bad:
-        raise Invalid("bad variable names", [{"field": f"set.{k}", "message": "not a valid variable name"}
-                                             for k in bad])
+        raise Invalid(
+            "bad variable names", [{"field": f"set.{k}", "message": "not a valid variable name"} for k in bad]
+        )
     with _transaction(session):
         case = require_case(session, case_id)
         if case.status in FINISHED:
             raise Conflict(f"the case is {case.status}")
         step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
         workflow = step.load()
-        targets = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.ERROR
-                                     | TaskState.STARTED)
+        targets = workflow.get_tasks(
+            state=TaskState.READY | TaskState.WAITING | TaskState.ERROR | TaskState.STARTED
+        )
         for task in targets:
             task.data.update(changes)
         workflow.data.update(changes)
         before = dict(case.data or {})
         step.recorded_keys.update(changes)
         step.save(workflow)
-        record(session, "data_changed", step.now, case_id=case_id, user=actor.username, text=text,
-               data_changes=changes_between(before, changes))
+        record(
+            session,
+            "data_changed",
+            step.now,
+            case_id=case_id,
+            user=actor.username,
+            text=text,
+            data_changes=changes_between(before, changes),
+        )
     return case
 
 
@@ -114,8 +128,14 @@ def retry_case(session: Any, rt: Runtime, case_id: int, actor: Actor) -> Case:
         workflow = step.load()
         for task in workflow.get_tasks(state=TaskState.ERROR):
             task._set_state(TaskState.READY)
-        record(session, "case_retried", step.now, case_id=case_id, user=actor.username,
-               text=f"retry of {case.error_element}: {case.error_message}")
+        record(
+            session,
+            "case_retried",
+            step.now,
+            case_id=case_id,
+            user=actor.username,
+            text=f"retry of {case.error_element}: {case.error_message}",
+        )
         case.status = "running"
         step.advance(workflow)
         if step.error is None:
@@ -123,11 +143,16 @@ def retry_case(session: Any, rt: Runtime, case_id: int, actor: Actor) -> Case:
             case.error_at = None
         _deliver_outbox(session, rt, step)
     if case.status == "error":
-        raise Conflict(f"the step failed again: {case.error_message}",
-                       [{"element_id": case.error_element, "message": case.error_message}])
+        raise Conflict(
+            f"the step failed again: {case.error_message}",
+            [{"element_id": case.error_element, "message": case.error_message}],
+        )
     return case
 
 
 def incidents(session: Any, limit: int = 200) -> list[Case]:
-    return list(session.scalars(select(Case).where(Case.status == "error").order_by(Case.error_at.desc())
-                                .limit(limit)))
+    return list(
+        session.scalars(
+            select(Case).where(Case.status == "error").order_by(Case.error_at.desc()).limit(limit)
+        )
+    )

@@ -7,7 +7,7 @@ append-only ``Event`` audit trail, all rewritten in the same transaction as the 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -41,10 +41,10 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return value.replace(tzinfo=timezone.utc) if value is not None else None
+        return value.replace(tzinfo=UTC) if value is not None else None
 
 
 # --- people -------------------------------------------------------------------------------
@@ -191,7 +191,9 @@ class WorkItem(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(64))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sort_due: Mapped[datetime] = mapped_column(UTCDateTime)  # due_at, or far future: keyset paging needs no NULLs
+    sort_due: Mapped[datetime] = mapped_column(
+        UTCDateTime
+    )  # due_at, or far future: keyset paging needs no NULLs
     priority: Mapped[int] = mapped_column(Integer, default=2)  # 0 = tier A first
     customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
     customer_name: Mapped[str | None] = mapped_column(String(200))

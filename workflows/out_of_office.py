@@ -20,8 +20,9 @@ def get_out_of_office(session: Session, actor: Actor) -> dict[str, Any] | None:
     return {"from": user.away_from.isoformat(), "to": user.away_to.isoformat(), "stand_in": user.stand_in}
 
 
-def set_out_of_office(session: Session, rt: Runtime, actor: Actor,
-                      window: tuple[datetime, datetime, str] | None) -> dict[str, Any] | None:
+def set_out_of_office(
+    session: Session, rt: Runtime, actor: Actor, window: tuple[datetime, datetime, str] | None
+) -> dict[str, Any] | None:
     user = find_user(session, actor.username)
     if user is None:
         raise Invalid("no such user", [{"field": "user", "message": "unknown user"}])

@@ -17,17 +17,23 @@ FILTER_KEYS = ("process", "status", "customer_id", "tier", "overdue", "q")
 
 
 def list_filters(session: Session, actor: Actor) -> list[SavedFilter]:
-    return list(session.scalars(select(SavedFilter).where(SavedFilter.username == actor.username)
-                                .order_by(SavedFilter.name)))
+    return list(
+        session.scalars(
+            select(SavedFilter).where(SavedFilter.username == actor.username).order_by(SavedFilter.name)
+        )
+    )
 
 
 def save_filter(session: Session, rt: Runtime, actor: Actor, name: Any, query: Any) -> SavedFilter:
     if not isinstance(name, str) or not name.strip():
         raise Invalid("name the filter", [{"field": "name", "message": "this field is required"}])
     if not isinstance(query, dict) or set(query) - set(FILTER_KEYS):
-        raise Invalid("unknown filter", [{"field": "query", "message": "keys must be among "
-                                          + ", ".join(FILTER_KEYS)}])
-    row = SavedFilter(username=actor.username, name=name.strip()[:120], query=query, created_at=rt.clock.now())
+        raise Invalid(
+            "unknown filter", [{"field": "query", "message": "keys must be among " + ", ".join(FILTER_KEYS)}]
+        )
+    row = SavedFilter(
+        username=actor.username, name=name.strip()[:120], query=query, created_at=rt.clock.now()
+    )
     session.add(row)
     try:
         session.commit()

@@ -50,22 +50,35 @@ def birthday_starts(session: Session, today: date) -> Iterator[DueStart]:
     """A-tier customers whose birthday is within the next week [000 §4.1]."""
     for offset in range(BIRTHDAY_NOTICE_DAYS + 1):
         day = today + timedelta(days=offset)
-        customers = session.scalars(select(Customer).where(
-            Customer.tier == "A", extract("month", Customer.birthday) == day.month,
-            extract("day", Customer.birthday) == day.day))
+        customers = session.scalars(
+            select(Customer).where(
+                Customer.tier == "A",
+                extract("month", Customer.birthday) == day.month,
+                extract("day", Customer.birthday) == day.day,
+            )
+        )
         for customer in customers:
             yield DueStart(
-                f"birthday_reminder:{customer.id}:{day.year}", "birthday_reminder",
-                {"customer_id": customer.id, "customer_name": customer.name, "customer_tier": customer.tier,
-                 "birthday": day.isoformat(), "greet_by": f"{day.isoformat()}T09:00:00+08:00",
-                 "account_manager": _account_manager_of(session, customer.id) or ""},
+                f"birthday_reminder:{customer.id}:{day.year}",
+                "birthday_reminder",
+                {
+                    "customer_id": customer.id,
+                    "customer_name": customer.name,
+                    "customer_tier": customer.tier,
+                    "birthday": day.isoformat(),
+                    "greet_by": f"{day.isoformat()}T09:00:00+08:00",
+                    "account_manager": _account_manager_of(session, customer.id) or "",
+                },
             )
 
 
 def _account_manager_of(session: Session, customer_id: int) -> str | None:
-    latest = session.scalars(select(Case).where(Case.customer_id == customer_id,
-                                                Case.process_key.in_(("trip", "itinerary_planning")))
-                             .order_by(Case.id.desc()).limit(1)).first()
+    latest = session.scalars(
+        select(Case)
+        .where(Case.customer_id == customer_id, Case.process_key.in_(("trip", "itinerary_planning")))
+        .order_by(Case.id.desc())
+        .limit(1)
+    ).first()
     if latest is None:
         return None
     return (latest.data or {}).get("trip_account_manager") or latest.started_by

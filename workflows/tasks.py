@@ -34,8 +34,11 @@ def task_detail(session: Session, rt: Runtime, task_id: int) -> dict[str, Any]:
     item = get_work_item(session, task_id)
     case = session.get(Case, item.case_id)
     assert case is not None
-    comments = session.scalars(select(Event).where(Event.case_id == item.case_id, Event.kind == "comment",
-                                                   Event.work_item_id == item.id).order_by(Event.id))
+    comments = session.scalars(
+        select(Event)
+        .where(Event.case_id == item.case_id, Event.kind == "comment", Event.work_item_id == item.id)
+        .order_by(Event.id)
+    )
     return {
         **task_view(item),
         "case_status": case.status,

@@ -19,18 +19,33 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
 
 
-def add_user(session: Session, username: str, password: str, roles: list[str], *, now: datetime,
-             display_name: str = "", locale: str | None = None) -> User:
+def add_user(
+    session: Session,
+    username: str,
+    password: str,
+    roles: list[str],
+    *,
+    now: datetime,
+    display_name: str = "",
+    locale: str | None = None,
+) -> User:
     """Create a user (scrypt-hashed password). Does not commit."""
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise Invalid("unknown role", [{"field": "role", "message": f"unknown role(s): {', '.join(unknown)}"}])
+        raise Invalid(
+            "unknown role", [{"field": "role", "message": f"unknown role(s): {', '.join(unknown)}"}]
+        )
     if not username or len(password) < 8:
         raise Invalid("bad user", [{"field": "password", "message": "at least 8 characters"}])
     if find_user(session, username) is not None:
         raise Conflict(f"user '{username}' exists already")
-    user = User(username=username, display_name=display_name or username, created_at=now, locale=locale,
-                password_hash=generate_password_hash(password, method="scrypt"))
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        created_at=now,
+        locale=locale,
+        password_hash=generate_password_hash(password, method="scrypt"),
+    )
     user.role_rows = [UserRole(role=r) for r in dict.fromkeys(roles)]
     session.add(user)
     session.flush()
@@ -70,9 +85,15 @@ def issue_token(session: Session, user: User, *, now: datetime) -> str:
 
 def user_for_token(session: Session, token: str) -> User | None:
     """The token's user with their roles, in one statement (every API request asks)."""
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token),
-                                                 ApiToken.revoked_at.is_(None))
-                          .options(joinedload(ApiToken.user).joinedload(User.role_rows))).unique().first()
+    row = (
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+            .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+        )
+        .unique()
+        .first()
+    )
     if row is None or not row.user.active:
         return None
     return row.user

@@ -63,16 +63,18 @@ def case_summary(case: Case) -> dict[str, Any]:
 
 def case_view(session: Session, case: Case) -> dict[str, Any]:
     """The full case of ``GET /api/v1/cases/{id}``: a few indexed queries, no workflow loaded."""
-    active = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status.in_(OPEN))
-                             .order_by(WorkItem.id))
+    active = session.scalars(
+        select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status.in_(OPEN)).order_by(WorkItem.id)
+    )
     children = session.scalars(select(Case.id).where(Case.parent_id == case.id).order_by(Case.id))
     return {
         **case_summary(case),
         "data": case.data or {},
         "active_tasks": [task_view(item) for item in active],
         "children": list(children),
-        "error": None if case.status != "error" else {
-            "element_id": case.error_element, "message": case.error_message, "at": _iso(case.error_at)},
+        "error": None
+        if case.status != "error"
+        else {"element_id": case.error_element, "message": case.error_message, "at": _iso(case.error_at)},
     }
 
 

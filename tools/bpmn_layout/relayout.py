@@ -26,10 +26,10 @@ byte; only ``bpmndi:BPMNDiagram`` is replaced. The process must sit in a
 collaboration with one participant (the pool); the script adds one if
 missing.
 """
+
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 
@@ -53,9 +53,9 @@ AUTO_CELL_W = 150
 AUTO_CELL_H = 140
 
 # our drawing
-CELL_W = 160          # column pitch (task 100 wide -> 60 px free between columns)
-ROW_H = 130           # row pitch inside a lane (task 80 high -> 50 px free)
-LANE_PAD_TOP = 20     # free band above the first row of a lane
+CELL_W = 160  # column pitch (task 100 wide -> 60 px free between columns)
+ROW_H = 130  # row pitch inside a lane (task 80 high -> 50 px free)
+LANE_PAD_TOP = 20  # free band above the first row of a lane
 LANE_PAD_BOTTOM = 20  # free band below the last row of a lane
 POOL_X = 120
 POOL_Y = 80
@@ -65,10 +65,25 @@ CONTENT_X = POOL_X + POOL_LABEL_W + LANE_LABEL_W + 20
 RIGHT_MARGIN = 60
 
 FLOW_NODE_TAGS = {
-    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent",
-    "boundaryEvent", "task", "userTask", "manualTask", "scriptTask", "serviceTask",
-    "businessRuleTask", "sendTask", "receiveTask", "callActivity", "subProcess",
-    "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "task",
+    "userTask",
+    "manualTask",
+    "scriptTask",
+    "serviceTask",
+    "businessRuleTask",
+    "sendTask",
+    "receiveTask",
+    "callActivity",
+    "subProcess",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
     "complexGateway",
 }
 
@@ -112,7 +127,9 @@ class Box:
 def run_auto_layout(path):
     res = subprocess.run(
         ["node", os.path.join(HERE, "autolayout.mjs"), os.path.abspath(path)],
-        cwd=HERE, capture_output=True, check=True,
+        cwd=HERE,
+        capture_output=True,
+        check=True,
     )
     return etree.fromstring(res.stdout)
 
@@ -151,9 +168,7 @@ def simplify(points):
     # drop collinear middle points
     out = []
     for p in pts:
-        while len(out) >= 2 and (
-            (out[-2][0] == out[-1][0] == p[0]) or (out[-2][1] == out[-1][1] == p[1])
-        ):
+        while len(out) >= 2 and ((out[-2][0] == out[-1][0] == p[0]) or (out[-2][1] == out[-1][1] == p[1])):
             out.pop()
         out.append(p)
     return out
@@ -179,15 +194,19 @@ class Layout:
             self.root.insert(0, collab)
         part = collab.find(B + "participant")
         if part is None:
-            part = etree.SubElement(collab, B + "participant", id=f"pool_{self.pid}",
-                                    name=self.process.get("name") or self.pid,
-                                    processRef=self.pid)
+            part = etree.SubElement(
+                collab,
+                B + "participant",
+                id=f"pool_{self.pid}",
+                name=self.process.get("name") or self.pid,
+                processRef=self.pid,
+            )
             etree.indent(collab, space="  ", level=1)
         self.collab, self.participant = collab, part
 
     def read_model(self):
-        self.nodes = {}      # id -> element
-        self.flows = []      # (id, source, target, name)
+        self.nodes = {}  # id -> element
+        self.flows = []  # (id, source, target, name)
         for el in self.process:
             if not isinstance(el.tag, str):
                 continue
@@ -196,7 +215,7 @@ class Layout:
                 self.nodes[el.get("id")] = el
             elif name == "sequenceFlow":
                 self.flows.append((el.get("id"), el.get("sourceRef"), el.get("targetRef"), el.get("name")))
-        self.lanes = []      # (lane id, [node ids])
+        self.lanes = []  # (lane id, [node ids])
         lane_of = {}
         for lane in self.process.iter(B + "lane"):
             refs = [r.text.strip() for r in lane.findall(B + "flowNodeRef")]
@@ -288,7 +307,7 @@ class Layout:
             if p[1] != q[1]:
                 continue
             lo, hi = sorted((p[0], q[0]))
-            for (y, a, b) in self.used_h:
+            for y, a, b in self.used_h:
                 if abs(y - p[1]) < 4 and lo < b and hi > a:
                     n += 1
         return n
@@ -331,7 +350,9 @@ class Layout:
                 py = t.y if s.cy < t.cy else t.bottom
                 cands.append([(s.right, s.cy), (t.cx, s.cy), (t.cx, py)])
             for gy in chans_near:
-                cands.append([(s.right, s.cy), (vx_s, s.cy), (vx_s, gy), (vx_t, gy), (vx_t, t.cy), (t.x, t.cy)])
+                cands.append(
+                    [(s.right, s.cy), (vx_s, s.cy), (vx_s, gy), (vx_t, gy), (vx_t, t.cy), (t.x, t.cy)]
+                )
                 if is_gw:
                     py = s.y if gy < s.cy else s.bottom
                     cands.append([(s.cx, py), (s.cx, gy), (vx_t, gy), (vx_t, t.cy), (t.x, t.cy)])
@@ -378,17 +399,24 @@ class Layout:
         side_entry = 0
         if t.col > s.col and tp in ("top", "bottom") and not t.tag.endswith("Gateway"):
             side_entry = 1
-        return (1000 * port_clash + 300 * in_clash + 200 * self.channel_clash(c)
-                + 150 * self.crossings(c) + 30 * side_entry + 20 * bends + length / 50)
+        return (
+            1000 * port_clash
+            + 300 * in_clash
+            + 200 * self.channel_clash(c)
+            + 150 * self.crossings(c)
+            + 30 * side_entry
+            + 20 * bends
+            + length / 50
+        )
 
     def crossings(self, c):
         n = 0
         for p, q in zip(c, c[1:]):
             for a, b in self.segments:
-                if p[0] == q[0] and a[1] == b[1]:      # vertical vs horizontal
+                if p[0] == q[0] and a[1] == b[1]:  # vertical vs horizontal
                     x, (y1, y2) = p[0], sorted((p[1], q[1]))
                     y, (x1, x2) = a[1], sorted((a[0], b[0]))
-                elif p[1] == q[1] and a[0] == b[0]:    # horizontal vs vertical
+                elif p[1] == q[1] and a[0] == b[0]:  # horizontal vs vertical
                     y, (x1, x2) = p[1], sorted((p[0], q[0]))
                     x, (y1, y2) = a[0], sorted((a[1], b[1]))
                 else:
@@ -400,19 +428,30 @@ class Layout:
     def route(self, s, t):
         ignore = {s.id, t.id}
         cands = [simplify(c) for c in self.candidates(s, t)]
-        ok = [c for c in cands if len(c) >= 2 and self.free(c, ignore)
-              and all(p[0] == q[0] or p[1] == q[1] for p, q in zip(c, c[1:]))]
+        ok = [
+            c
+            for c in cands
+            if len(c) >= 2
+            and self.free(c, ignore)
+            and all(p[0] == q[0] or p[1] == q[1] for p, q in zip(c, c[1:]))
+        ]
         if ok:
             best = min(ok, key=lambda c: self.score(c, s, t))
         else:
             best = cands[0] if cands else simplify([(s.right, s.cy), (t.x, t.cy)])
         if self.channel_clash(best):
             for off in (10, -10, 20, -20):
-                shifted = [best[0]] + [(x, y + off) if y not in (s.cy, t.cy) else (x, y)
-                                       for (x, y) in best[1:-1]] + [best[-1]]
+                shifted = (
+                    [best[0]]
+                    + [(x, y + off) if y not in (s.cy, t.cy) else (x, y) for (x, y) in best[1:-1]]
+                    + [best[-1]]
+                )
                 shifted = simplify(shifted)
-                if self.free(shifted, ignore) and not self.channel_clash(shifted) and \
-                        all(p[0] == q[0] or p[1] == q[1] for p, q in zip(shifted, shifted[1:])):
+                if (
+                    self.free(shifted, ignore)
+                    and not self.channel_clash(shifted)
+                    and all(p[0] == q[0] or p[1] == q[1] for p, q in zip(shifted, shifted[1:]))
+                ):
                     best = shifted
                     break
         self.remember(best)
@@ -430,8 +469,9 @@ class Layout:
         last.tail = "\n  "
         diagram = etree.SubElement(self.root, BDI + "BPMNDiagram", id=f"diagram_{self.pid}")
         diagram.tail = "\n"
-        plane = etree.SubElement(diagram, BDI + "BPMNPlane", id=f"plane_{self.pid}",
-                                 bpmnElement=self.collab.get("id"))
+        plane = etree.SubElement(
+            diagram, BDI + "BPMNPlane", id=f"plane_{self.pid}", bpmnElement=self.collab.get("id")
+        )
 
         def bounds(parent, x, y, w, h):
             etree.SubElement(parent, DC + "Bounds", x=fmt(x), y=fmt(y), width=fmt(w), height=fmt(h))
@@ -440,24 +480,32 @@ class Layout:
             lab = etree.SubElement(parent, BDI + "BPMNLabel")
             bounds(lab, x, y, w, h)
 
-        pool = etree.SubElement(plane, BDI + "BPMNShape", id=f"{self.participant.get('id')}_di",
-                                bpmnElement=self.participant.get("id"), isHorizontal="true")
+        pool = etree.SubElement(
+            plane,
+            BDI + "BPMNShape",
+            id=f"{self.participant.get('id')}_di",
+            bpmnElement=self.participant.get("id"),
+            isHorizontal="true",
+        )
         bounds(pool, POOL_X, POOL_Y, self.pool_width, self.pool_height)
         for lane_id, top, height, _ in self.lane_bands:
             if lane_id is None:
                 continue
-            sh = etree.SubElement(plane, BDI + "BPMNShape", id=f"{lane_id}_di",
-                                  bpmnElement=lane_id, isHorizontal="true")
+            sh = etree.SubElement(
+                plane, BDI + "BPMNShape", id=f"{lane_id}_di", bpmnElement=lane_id, isHorizontal="true"
+            )
             bounds(sh, POOL_X + POOL_LABEL_W, top, self.pool_width - POOL_LABEL_W, height)
         # edges: forward ones first so that loops route around them
-        flows = sorted(self.flows, key=lambda f: (self.boxes[f[2]].col <= self.boxes[f[1]].col,
-                                                  self.boxes[f[1]].col))
+        flows = sorted(
+            self.flows, key=lambda f: (self.boxes[f[2]].col <= self.boxes[f[1]].col, self.boxes[f[1]].col)
+        )
         edges = {}
         for fid, src, tgt, name in flows:
             pts = self.route(self.boxes[src], self.boxes[tgt])
             edges[fid] = (pts, name)
-        order = [n for n in self.nodes if self.nodes[n].get("attachedToRef") is None] + \
-                [n for n in self.nodes if self.nodes[n].get("attachedToRef") is not None]
+        order = [n for n in self.nodes if self.nodes[n].get("attachedToRef") is None] + [
+            n for n in self.nodes if self.nodes[n].get("attachedToRef") is not None
+        ]
         for n in order:
             b = self.boxes[n]
             attrs = {"id": f"{n}_di", "bpmnElement": n}
@@ -493,10 +541,10 @@ class Layout:
                 w = min(110, max(30, 6.2 * len(name)))
                 h = 14 * (1 + int(6.2 * len(name) // 110))
                 (x1, y1), (x2, y2) = pts[0], pts[1]
-                if x1 == x2:   # leaves vertically: label right of the first segment
+                if x1 == x2:  # leaves vertically: label right of the first segment
                     ly = y1 + 6 if y2 > y1 else y1 - h - 6
                     label(e, x1 + 6, ly, w, h)
-                else:          # leaves horizontally: label above the first segment
+                else:  # leaves horizontally: label above the first segment
                     label(e, x1 + 6, y1 - h - 4, w, h)
         etree.indent(diagram, space="  ", level=1)
         diagram.tail = "\n"

@@ -5,7 +5,15 @@ Usage: python tools/bpmn_layout/render.py bpmn/trip.bpmn [out.png] [--width 1800
 Writes <name>.png into /tmp unless an output path is given. Needs
 `npm ci` here (bpmn-js) and /usr/bin/chromium.
 """
-import argparse, json, os, re, shutil, subprocess, sys, tempfile
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -29,11 +37,20 @@ v.importXML({json.dumps(xml)}).then(r => {{
 }}).catch(e => {{ document.title = 'ERROR ' + e.message; }});
 </script></body></html>""")
     chrome = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-    base = [chrome, "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", f"--user-data-dir={tmp}/profile",
-            "--allow-file-access-from-files", "--virtual-time-budget=3000",
-            f"--window-size={width},{height}"]
+    base = [
+        chrome,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp}/profile",
+        "--allow-file-access-from-files",
+        "--virtual-time-budget=3000",
+        f"--window-size={width},{height}",
+    ]
     subprocess.run(base + [f"--screenshot={out}", f"file://{html}"], check=True, capture_output=True)
     # a second pass reads what bpmn-js said while importing (page title = WARN ... / ERROR ...)
     dom = subprocess.run(base + ["--dump-dom", f"file://{html}"], capture_output=True, text=True).stdout

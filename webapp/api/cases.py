@@ -17,7 +17,10 @@ from .doc import documented
 
 START_BODY = {
     "type": "object",
-    "properties": {"process": {"type": "string", "minLength": 1, "maxLength": 128}, "data": {"type": "object"}},
+    "properties": {
+        "process": {"type": "string", "minLength": 1, "maxLength": 128},
+        "data": {"type": "object"},
+    },
     "required": ["process"],
 }
 LIST_QUERY = {
@@ -31,8 +34,9 @@ LIST_QUERY = {
 
 
 @api.post("/cases")
-@documented("Start a case of a process with initial data", body=START_BODY, tag="cases",
-            responses={201: "started"})
+@documented(
+    "Start a case of a process with initial data", body=START_BODY, tag="cases", responses={201: "started"}
+)
 def start_case(body: dict[str, Any]) -> Any:
     case = case_service.start_case(db.session, runtime(), body["process"], body.get("data", {}), actor())
     return jsonify(case_view(db.session, case)), 201
@@ -40,21 +44,39 @@ def start_case(body: dict[str, Any]) -> Any:
 
 def _filters() -> dict[str, Any]:
     args = request.args
-    return {"process": args.get("process"), "status": args.get("status"),
-            "customer_id": int(args["customer_id"]) if args.get("customer_id") else None,
-            "tier": args.get("tier"), "overdue": args.get("overdue") == "true", "q": args.get("q")}
+    return {
+        "process": args.get("process"),
+        "status": args.get("status"),
+        "customer_id": int(args["customer_id"]) if args.get("customer_id") else None,
+        "tier": args.get("tier"),
+        "overdue": args.get("overdue") == "true",
+        "q": args.get("q"),
+    }
 
 
 @api.get("/cases")
-@documented("Cases, newest first, with filters; each with its current steps and overdue flag",
-            query=LIST_QUERY, tag="cases")
+@documented(
+    "Cases, newest first, with filters; each with its current steps and overdue flag",
+    query=LIST_QUERY,
+    tag="cases",
+)
 def cases_index() -> Any:
     rt = runtime()
-    cases, next_cursor = list_cases(db.session, rt, cursor=request.args.get("cursor"), limit=page_limit(),
-                                    **_filters())
+    cases, next_cursor = list_cases(
+        db.session, rt, cursor=request.args.get("cursor"), limit=page_limit(), **_filters()
+    )
     steps = current_steps(db.session, rt, [c.id for c in cases])
-    return page([{**case_summary(c), "current_tasks": steps.get(c.id, {}).get("steps", []),
-                  "overdue": steps.get(c.id, {}).get("overdue", False)} for c in cases], next_cursor)
+    return page(
+        [
+            {
+                **case_summary(c),
+                "current_tasks": steps.get(c.id, {}).get("steps", []),
+                "overdue": steps.get(c.id, {}).get("overdue", False),
+            }
+            for c in cases
+        ],
+        next_cursor,
+    )
 
 
 @api.get("/cases/export.csv", defaults={"fmt": "csv"}, endpoint="export_cases_csv")
@@ -64,18 +86,26 @@ def export_cases(fmt: str) -> Any:
     rt = runtime()
     rows = export_rows(db.session, rt, _filters())
     body = to_csv(rows) if fmt == "csv" else to_xlsx(rows)
-    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    mimetype = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename=cases-{stamp(rt.clock.now())}.{fmt}"
     return response
 
 
 @api.get("/cases/count")
-@documented("How many cases have a status (for badges)",
-            query={"status": LIST_QUERY["status"], "process": {"type": "string"}}, tag="cases")
+@documented(
+    "How many cases have a status (for badges)",
+    query={"status": LIST_QUERY["status"], "process": {"type": "string"}},
+    tag="cases",
+)
 def count_cases_view() -> Any:
-    return jsonify({"count": count_cases(db.session, request.args.get("status"), request.args.get("process"))})
+    return jsonify(
+        {"count": count_cases(db.session, request.args.get("status"), request.args.get("process"))}
+    )
 
 
 @api.get("/cases/<int:case_id>")
@@ -87,7 +117,9 @@ def get_case(case_id: int) -> Any:
 @api.get("/cases/<int:case_id>/history")
 @documented("Every event of a case, oldest first", query=PAGE_QUERY, tag="cases")
 def history(case_id: int) -> Any:
-    events, next_cursor = case_history(db.session, case_id, cursor=request.args.get("cursor"), limit=page_limit())
+    events, next_cursor = case_history(
+        db.session, case_id, cursor=request.args.get("cursor"), limit=page_limit()
+    )
     return page([event_view(e) for e in events], next_cursor)
 
 
@@ -95,14 +127,27 @@ def history(case_id: int) -> Any:
 @documented("Files the case produced or received", tag="cases")
 def documents(case_id: int) -> Any:
     docs = case_documents(db.session, case_id)
-    return jsonify({"items": [document_view(d, url_for("api.document_file", case_id=case_id, document_id=d.id))
-                              for d in docs], "next_cursor": None})
+    return jsonify(
+        {
+            "items": [
+                document_view(d, url_for("api.document_file", case_id=case_id, document_id=d.id))
+                for d in docs
+            ],
+            "next_cursor": None,
+        }
+    )
 
 
 # A case document is shown as it is (HTML letters, PDFs, images): no script, no frames, nothing
 # loaded but inline styles and data: images. Set through Talisman, which would replace the header.
-DOCUMENT_CSP = {"default-src": "'none'", "style-src": "'unsafe-inline'", "img-src": "data:",
-                "frame-ancestors": "'none'", "base-uri": "'none'", "form-action": "'none'"}
+DOCUMENT_CSP = {
+    "default-src": "'none'",
+    "style-src": "'unsafe-inline'",
+    "img-src": "data:",
+    "frame-ancestors": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'none'",
+}
 
 
 @api.get("/cases/<int:case_id>/documents/<int:document_id>")
@@ -111,8 +156,11 @@ DOCUMENT_CSP = {"default-src": "'none'", "style-src": "'unsafe-inline'", "img-sr
 def document_file(case_id: int, document_id: int) -> Any:
     document = get_document(db.session, case_id, document_id)
     response = Response(document.content, mimetype=document.content_type)
-    disposition = "inline" if document.content_type.startswith(("text/html", "application/pdf", "image/")) \
+    disposition = (
+        "inline"
+        if document.content_type.startswith(("text/html", "application/pdf", "image/"))
         else "attachment"
+    )
     response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(document.name)}"
     return response
 
@@ -124,18 +172,27 @@ def _quote(name: str) -> str:
 
 
 @api.post("/cases/<int:case_id>/messages/<name>")
-@documented("Deliver a BPMN message (such as itinerary_changed) to a case",
-            body={"type": "object", "properties": {"data": {"type": "object"}}}, tag="cases",
-            responses={409: "the case is not waiting for that message"})
+@documented(
+    "Deliver a BPMN message (such as itinerary_changed) to a case",
+    body={"type": "object", "properties": {"data": {"type": "object"}}},
+    tag="cases",
+    responses={409: "the case is not waiting for that message"},
+)
 def deliver_message(case_id: int, name: str, body: dict[str, Any]) -> Any:
     case = case_service.deliver_message(db.session, runtime(), case_id, name, body.get("data", {}), actor())
     return jsonify(case_view(db.session, case))
 
 
 @api.post("/cases/<int:case_id>/comments")
-@documented("Comment on a case at any time",
-            body={"type": "object", "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 4000}},
-                  "required": ["text"]}, tag="cases")
+@documented(
+    "Comment on a case at any time",
+    body={
+        "type": "object",
+        "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 4000}},
+        "required": ["text"],
+    },
+    tag="cases",
+)
 def comment_case(case_id: int, body: dict[str, Any]) -> Any:
     from workflows.comments import comment_on_case
 
@@ -144,8 +201,11 @@ def comment_case(case_id: int, body: dict[str, Any]) -> Any:
 
 
 @api.post("/cases/<int:case_id>/documents")
-@documented("Attach a file (multipart 'file': PDF or image, up to 10 MB) to a case; returns its document id",
-            tag="cases", responses={201: "attached", 413: "too large"})
+@documented(
+    "Attach a file (multipart 'file': PDF or image, up to 10 MB) to a case; returns its document id",
+    tag="cases",
+    responses={201: "attached", 413: "too large"},
+)
 def attach_document(case_id: int) -> Any:
     from workflows.documents import MAX_ATTACHMENT_BYTES, attach_file
     from workflows.errors import Invalid
@@ -153,7 +213,14 @@ def attach_document(case_id: int) -> Any:
     upload = request.files.get("file")
     if upload is None:
         raise Invalid("no file", [{"field": "file", "message": "send the file as a multipart 'file' part"}])
-    document = attach_file(db.session, runtime(), case_id, upload.filename or "attachment",
-                           upload.read(MAX_ATTACHMENT_BYTES + 1), actor())
-    return jsonify(document_view(document, url_for("api.document_file", case_id=case_id,
-                                                   document_id=document.id))), 201
+    document = attach_file(
+        db.session,
+        runtime(),
+        case_id,
+        upload.filename or "attachment",
+        upload.read(MAX_ATTACHMENT_BYTES + 1),
+        actor(),
+    )
+    return jsonify(
+        document_view(document, url_for("api.document_file", case_id=case_id, document_id=document.id))
+    ), 201

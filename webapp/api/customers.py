@@ -15,8 +15,11 @@ from . import PAGE_QUERY, actor, api, page, page_limit, runtime
 from .doc import documented
 
 CUSTOMER_BODY = customer_service.CUSTOMER_SCHEMA
-LIST_QUERY = {"q": {"type": "string", "maxLength": 200}, "tier": {"type": "string", "enum": ["A", "B", "C"]},
-              "segment": {"type": "string", "enum": list(customer_service.SEGMENTS)}} | PAGE_QUERY
+LIST_QUERY = {
+    "q": {"type": "string", "maxLength": 200},
+    "tier": {"type": "string", "enum": ["A", "B", "C"]},
+    "segment": {"type": "string", "enum": list(customer_service.SEGMENTS)},
+} | PAGE_QUERY
 
 
 def _card(customer: Any) -> dict[str, Any]:
@@ -30,14 +33,22 @@ def customers_index() -> Any:
     cursor = request.args.get("cursor")
     after = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 12 else None
     limit = page_limit()
-    rows = customer_service.list_customers(db.session, q=request.args.get("q"), tier=request.args.get("tier"),
-                                           segment=request.args.get("segment"), after_id=after, limit=limit + 1)
+    rows = customer_service.list_customers(
+        db.session,
+        q=request.args.get("q"),
+        tier=request.args.get("tier"),
+        segment=request.args.get("segment"),
+        after_id=after,
+        limit=limit + 1,
+    )
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
     from workflows.customer_queries import last_trips
 
     last = last_trips(db.session, [c.id for c in rows[:limit]])
-    return page([{**_card(c), "last_trip": last[c.id].isoformat() if last.get(c.id) else None}
-                 for c in rows[:limit]], next_cursor)
+    return page(
+        [{**_card(c), "last_trip": last[c.id].isoformat() if last.get(c.id) else None} for c in rows[:limit]],
+        next_cursor,
+    )
 
 
 @api.post("/customers")
@@ -49,8 +60,13 @@ def create_customer(body: dict[str, Any]) -> Any:
     return jsonify(_card(customer)), 201
 
 
-REVEAL_QUERY = {"reveal": {"type": "string", "enum": ["id_number"],
-                           "description": "admin only: the full identity number; each view is recorded"}}
+REVEAL_QUERY = {
+    "reveal": {
+        "type": "string",
+        "enum": ["id_number"],
+        "description": "admin only: the full identity number; each view is recorded",
+    }
+}
 
 
 @api.get("/customers/<int:customer_id>")
@@ -61,16 +77,23 @@ def get_customer(customer_id: int) -> Any:
 
     card = _card(customer_service.get_customer(db.session, customer_id))
     if request.args.get("reveal") == "id_number":
-        card["id_number"] = customer_service.reveal_id_number(db.session, customer_id, actor(),
-                                                              now=runtime().clock.now(), via="api")
+        card["id_number"] = customer_service.reveal_id_number(
+            db.session, customer_id, actor(), now=runtime().clock.now(), via="api"
+        )
         db.session.commit()
-    card["trips"] = [{"id": t.id, "case_id": t.case_id, "destination": t.destination,
-                      "start_date": t.start_date.isoformat() if t.start_date else None,
-                      "end_date": t.end_date.isoformat() if t.end_date else None,
-                      "total_price": float(t.total_price) if t.total_price is not None else None,
-                      "contract_number": t.contract_number,
-                      "signed_on": t.signed_on.isoformat() if t.signed_on else None}
-                     for t in trips_of(db.session, customer_id)]
+    card["trips"] = [
+        {
+            "id": t.id,
+            "case_id": t.case_id,
+            "destination": t.destination,
+            "start_date": t.start_date.isoformat() if t.start_date else None,
+            "end_date": t.end_date.isoformat() if t.end_date else None,
+            "total_price": float(t.total_price) if t.total_price is not None else None,
+            "contract_number": t.contract_number,
+            "signed_on": t.signed_on.isoformat() if t.signed_on else None,
+        }
+        for t in trips_of(db.session, customer_id)
+    ]
     card["cases"] = [case_summary(c) for c in cases_of(db.session, customer_id)]
     response = jsonify(card)
     if request.args.get("reveal"):
@@ -88,24 +111,40 @@ def update_customer(customer_id: int, body: dict[str, Any]) -> Any:
 
 
 def _contact_view(c: Any) -> dict[str, Any]:
-    return {"id": c.id, "at": c.at.isoformat(), "channel": c.channel, "by": c.by, "summary": c.summary,
-            "case_id": c.case_id}
+    return {
+        "id": c.id,
+        "at": c.at.isoformat(),
+        "channel": c.channel,
+        "by": c.by,
+        "summary": c.summary,
+        "case_id": c.case_id,
+    }
 
 
 @api.get("/customers/<int:customer_id>/contacts")
 @documented("A customer's contact records, newest first", tag="customers")
 def contacts(customer_id: int) -> Any:
     customer_service.get_customer(db.session, customer_id)
-    return jsonify({"items": [_contact_view(c) for c in customer_service.contacts_of(db.session, customer_id)],
-                    "next_cursor": None})
+    return jsonify(
+        {
+            "items": [_contact_view(c) for c in customer_service.contacts_of(db.session, customer_id)],
+            "next_cursor": None,
+        }
+    )
 
 
 @api.post("/customers/<int:customer_id>/contacts")
-@documented("Log a contact with a customer", body=customer_service.CONTACT_SCHEMA, tag="customers",
-            responses={201: "logged"})
+@documented(
+    "Log a contact with a customer",
+    body=customer_service.CONTACT_SCHEMA,
+    tag="customers",
+    responses={201: "logged"},
+)
 def add_contact(customer_id: int, body: dict[str, Any]) -> Any:
     who = actor()
     who.require(EDIT_CUSTOMERS, "logging contacts")
-    record = customer_service.add_contact(db.session, customer_id, body, by=who.username, now=runtime().clock.now())
+    record = customer_service.add_contact(
+        db.session, customer_id, body, by=who.username, now=runtime().clock.now()
+    )
     db.session.commit()
     return jsonify(_contact_view(record)), 201

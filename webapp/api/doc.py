@@ -22,9 +22,15 @@ from workflows.forms import FORMAT_CHECKER, value_problems
 ApiView = Callable[..., Any]
 
 
-def documented(summary: str, *, body: dict[str, Any] | None = None, query: dict[str, Any] | None = None,
-               tag: str = "tripflow", responses: dict[int, str] | None = None, public: bool = False
-               ) -> Callable[[ApiView], ApiView]:
+def documented(
+    summary: str,
+    *,
+    body: dict[str, Any] | None = None,
+    query: dict[str, Any] | None = None,
+    tag: str = "tripflow",
+    responses: dict[int, str] | None = None,
+    public: bool = False,
+) -> Callable[[ApiView], ApiView]:
     """Declare an API view: its summary, its JSON body schema and query parameters.
 
     A body that is not JSON, or does not match ``body``, is refused with 400 before the view runs;
@@ -40,8 +46,14 @@ def documented(summary: str, *, body: dict[str, Any] | None = None, query: dict[
                 kwargs["body"] = _parsed_body(body)
             return view(*args, **kwargs)
 
-        run.apidoc = {"summary": summary, "body": body, "query": query or {}, "tag": tag,  # type: ignore[attr-defined]
-                      "responses": responses or {}, "public": public}
+        run.apidoc = {
+            "summary": summary,
+            "body": body,
+            "query": query or {},
+            "tag": tag,  # type: ignore[attr-defined]
+            "responses": responses or {},
+            "public": public,
+        }
         return run
 
     return wrap
@@ -65,25 +77,33 @@ def _parsed_body(schema: dict[str, Any]) -> Any:
         try:
             data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
         except UnicodeError as exc:
-            raise Invalid("the body is not valid UTF-8",
-                          [{"field": "body", "message": str(exc)[:200]}]) from None
+            raise Invalid(
+                "the body is not valid UTF-8", [{"field": "body", "message": str(exc)[:200]}]
+            ) from None
         except ValueError as exc:
-            raise Invalid("the body is not valid JSON",
-                          [{"field": "body", "message": str(exc)[:200]}]) from None
+            raise Invalid(
+                "the body is not valid JSON", [{"field": "body", "message": str(exc)[:200]}]
+            ) from None
         except RecursionError:
-            raise Invalid("the body is nested too deeply", [{"field": "body", "message": "nested too deeply"}]
-                          ) from None
+            raise Invalid(
+                "the body is nested too deeply", [{"field": "body", "message": "nested too deeply"}]
+            ) from None
     problems = value_problems(data, root="body")
     if problems:
-        raise Invalid("the request body is not valid", [{"field": p["field"], "message": p["message"]}
-                                                        for p in problems])
+        raise Invalid(
+            "the request body is not valid",
+            [{"field": p["field"], "message": p["message"]} for p in problems],
+        )
     errors = []
     for found in Draft202012Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(data):
         for error in _leaves(found):
             path = ".".join(str(p) for p in error.absolute_path)
             if error.validator == "required":
-                missing = [n for n in error.validator_value
-                           if isinstance(error.instance, dict) and n not in error.instance]
+                missing = [
+                    n
+                    for n in error.validator_value
+                    if isinstance(error.instance, dict) and n not in error.instance
+                ]
                 path = ".".join(filter(None, [path, missing[0] if missing else ""]))
             errors.append({"field": path or "body", "message": error.message[:300]})
     if errors:
@@ -95,8 +115,11 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
     """For ``anyOf``/``oneOf``: the errors of the alternatives whose type fits, so that a bad date
     in an object-or-null body is reported on its field, not as "not valid under any schema"."""
     if error.validator in ("anyOf", "oneOf") and error.context:
-        fitting = [e for e in error.context
-                   if not (e.validator == "type" and list(e.absolute_path) == list(error.absolute_path))]
+        fitting = [
+            e
+            for e in error.context
+            if not (e.validator == "type" and list(e.absolute_path) == list(error.absolute_path))
+        ]
         if fitting:
             return [leaf for e in fitting for leaf in _leaves(e)]
     return [error]
@@ -115,18 +138,24 @@ def _check_query(params: dict[str, Any]) -> None:
                 continue
             number = int(value)
             if number < schema.get("minimum", number) or number > schema.get("maximum", number):
-                errors.append({"field": name, "message": f"must be between {schema.get('minimum')} and "
-                                                         f"{schema.get('maximum')}"})
+                errors.append(
+                    {
+                        "field": name,
+                        "message": f"must be between {schema.get('minimum')} and {schema.get('maximum')}",
+                    }
+                )
         elif "enum" in schema and value not in schema["enum"]:
             errors.append({"field": name, "message": "must be one of: " + ", ".join(schema["enum"])})
         elif schema.get("format") == "date" and not _is_query_date(value):
-            errors.append({"field": name,
-                           "message": f"must be a date YYYY-MM-DD from {MIN_YEAR} to {MAX_YEAR}"})
+            errors.append(
+                {"field": name, "message": f"must be a date YYYY-MM-DD from {MIN_YEAR} to {MAX_YEAR}"}
+            )
         elif "pattern" in schema and not re.search(schema["pattern"], value):
             errors.append({"field": name, "message": f"must match {schema['pattern']}"})
         elif len(value) > schema.get("maxLength", 1000):
-            errors.append({"field": name,
-                           "message": f"is longer than {schema.get('maxLength', 1000)} characters"})
+            errors.append(
+                {"field": name, "message": f"is longer than {schema.get('maxLength', 1000)} characters"}
+            )
     if errors:
         raise Invalid("bad query parameters", errors)
 
@@ -161,37 +190,59 @@ def openapi_document(app: Flask) -> dict[str, Any]:
             continue
         path = _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
         parameters = [
-            {"name": m.group(2), "in": "path", "required": True,
-             "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1} if m.group(1) == "int"
-             else {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$", "minLength": 1}}
+            {
+                "name": m.group(2),
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+                if m.group(1) == "int"
+                else {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$", "minLength": 1},
+            }
             for m in _CONVERTER.finditer(rule.rule)
         ]
-        parameters += [{"name": n, "in": "query", "required": False, "schema": s} for n, s in doc["query"].items()]
+        parameters += [
+            {"name": n, "in": "query", "required": False, "schema": s} for n, s in doc["query"].items()
+        ]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             operation: dict[str, Any] = {
-                "summary": doc["summary"], "tags": [doc["tag"]], "operationId": f"{rule.endpoint}_{method.lower()}",
+                "summary": doc["summary"],
+                "tags": [doc["tag"]],
+                "operationId": f"{rule.endpoint}_{method.lower()}",
                 "parameters": parameters,
                 "responses": {
-                    str(code): {"description": text} for code, text in ({200: "OK"} | doc["responses"]).items()
-                } | {"400": _error_response("bad input"), "401": _error_response("not signed in"),
-                     "403": _error_response("not allowed for your roles"), "404": _error_response("not found")},
+                    str(code): {"description": text}
+                    for code, text in ({200: "OK"} | doc["responses"]).items()
+                }
+                | {
+                    "400": _error_response("bad input"),
+                    "401": _error_response("not signed in"),
+                    "403": _error_response("not allowed for your roles"),
+                    "404": _error_response("not found"),
+                },
             }
             if doc["public"]:
                 operation["security"] = []
                 operation["responses"].pop("403")
             if doc["body"] is not None and method in ("POST", "PUT", "PATCH"):
-                operation["requestBody"] = {"required": False,
-                                            "content": {"application/json": {"schema": doc["body"]}}}
+                operation["requestBody"] = {
+                    "required": False,
+                    "content": {"application/json": {"schema": doc["body"]}},
+                }
             paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": "Tripflow API", "version": "1"},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-                       "schemas": {"Error": ERROR_SCHEMA}},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": ERROR_SCHEMA},
+        },
         "security": [{"bearer": []}],
         "paths": dict(sorted(paths.items())),
     }
 
 
 def _error_response(text: str) -> dict[str, Any]:
-    return {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "description": text,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }

@@ -1,4 +1,4 @@
-"""Managers' actions over JSON: cancel, suspend, resume, fix data, retry, diagram, incidents, out of office."""
+"""Managers' actions over JSON: cancel, suspend, resume, fix data, retry, diagram, incidents, away."""
 
 from __future__ import annotations
 
@@ -18,20 +18,34 @@ from . import actor, api, runtime
 from .doc import documented
 
 REASON_BODY = {"type": "object", "properties": {"reason": {"type": "string", "maxLength": 2000}}}
-DATA_BODY = {"type": "object", "properties": {"set": {"type": "object"}, "reason": {"type": "string",
-                                                                                    "maxLength": 2000}},
-             "required": ["set", "reason"]}
-OOO_BODY = {"anyOf": [{"type": "null"}, {
+DATA_BODY = {
     "type": "object",
-    "properties": {"from": {"type": "string", "format": "date-time"}, "to": {"type": "string", "format": "date-time"},
-                   "stand_in": {"type": "string", "minLength": 1, "maxLength": 64}},
-    "required": ["from", "to", "stand_in"],
-}]}
+    "properties": {"set": {"type": "object"}, "reason": {"type": "string", "maxLength": 2000}},
+    "required": ["set", "reason"],
+}
+OOO_BODY = {
+    "anyOf": [
+        {"type": "null"},
+        {
+            "type": "object",
+            "properties": {
+                "from": {"type": "string", "format": "date-time"},
+                "to": {"type": "string", "format": "date-time"},
+                "stand_in": {"type": "string", "minLength": 1, "maxLength": 64},
+            },
+            "required": ["from", "to", "stand_in"],
+        },
+    ]
+}
 
 
 @api.post("/cases/<int:case_id>/cancel")
-@documented("Cancel a case with a reason (service_supervisor)", body=REASON_BODY, tag="manage",
-            responses={409: "the case has ended already"})
+@documented(
+    "Cancel a case with a reason (service_supervisor)",
+    body=REASON_BODY,
+    tag="manage",
+    responses={409: "the case has ended already"},
+)
 def cancel_case(case_id: int, body: dict[str, Any]) -> Any:
     case = interventions.cancel_case(db.session, runtime(), case_id, body.get("reason"), actor())
     return jsonify(case_view(db.session, case))
@@ -51,16 +65,22 @@ def resume_case(case_id: int) -> Any:
 
 
 @api.patch("/cases/<int:case_id>/data")
-@documented("Change case variables with a reason (service_supervisor, process_owner)", body=DATA_BODY,
-            tag="manage")
+@documented(
+    "Change case variables with a reason (service_supervisor, process_owner)", body=DATA_BODY, tag="manage"
+)
 def update_case_data(case_id: int, body: dict[str, Any]) -> Any:
-    case = interventions.update_case_data(db.session, runtime(), case_id, body["set"], body["reason"], actor())
+    case = interventions.update_case_data(
+        db.session, runtime(), case_id, body["set"], body["reason"], actor()
+    )
     return jsonify(case_view(db.session, case))
 
 
 @api.post("/cases/<int:case_id>/retry")
-@documented("Re-run the failed step of a case in error", tag="manage",
-            responses={409: "not in error, or the step failed again (the new error is in details)"})
+@documented(
+    "Re-run the failed step of a case in error",
+    tag="manage",
+    responses={409: "not in error, or the step failed again (the new error is in details)"},
+)
 def retry_case(case_id: int) -> Any:
     return jsonify(case_view(db.session, interventions.retry_case(db.session, runtime(), case_id, actor())))
 
@@ -75,10 +95,22 @@ def diagram(case_id: int) -> Any:
 @documented("Cases in error, newest first", tag="manage")
 def incidents() -> Any:
     rows = interventions.incidents(db.session)
-    return jsonify({"items": [{**case_summary(c), "error": {"element_id": c.error_element,
-                                                             "message": c.error_message,
-                                                             "at": c.error_at.isoformat() if c.error_at else None}}
-                              for c in rows], "next_cursor": None})
+    return jsonify(
+        {
+            "items": [
+                {
+                    **case_summary(c),
+                    "error": {
+                        "element_id": c.error_element,
+                        "message": c.error_message,
+                        "at": c.error_at.isoformat() if c.error_at else None,
+                    },
+                }
+                for c in rows
+            ],
+            "next_cursor": None,
+        }
+    )
 
 
 @api.get("/me/out-of-office")
@@ -96,8 +128,11 @@ def put_out_of_office(body: Any) -> Any:
     return jsonify(set_out_of_office(db.session, runtime(), actor(), window))
 
 
-FILTER_BODY = {"type": "object", "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 120},
-                                                "query": {"type": "object"}}, "required": ["name", "query"]}
+FILTER_BODY = {
+    "type": "object",
+    "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 120}, "query": {"type": "object"}},
+    "required": ["name", "query"],
+}
 
 
 def _filter_view(row: Any) -> dict[str, Any]:
@@ -109,7 +144,9 @@ def _filter_view(row: Any) -> dict[str, Any]:
 def my_filters() -> Any:
     from workflows.saved_filters import list_filters
 
-    return jsonify({"items": [_filter_view(f) for f in list_filters(db.session, actor())], "next_cursor": None})
+    return jsonify(
+        {"items": [_filter_view(f) for f in list_filters(db.session, actor())], "next_cursor": None}
+    )
 
 
 @api.post("/me/filters")
@@ -117,7 +154,9 @@ def my_filters() -> Any:
 def save_my_filter(body: dict[str, Any]) -> Any:
     from workflows.saved_filters import save_filter
 
-    return jsonify(_filter_view(save_filter(db.session, runtime(), actor(), body["name"], body["query"]))), 201
+    return jsonify(
+        _filter_view(save_filter(db.session, runtime(), actor(), body["name"], body["query"]))
+    ), 201
 
 
 @api.delete("/me/filters/<int:filter_id>")

@@ -17,8 +17,10 @@ from .doc import documented, openapi_document
 
 TOKEN_BODY = {
     "type": "object",
-    "properties": {"username": {"type": "string", "minLength": 1, "maxLength": 64},
-                   "password": {"type": "string", "minLength": 1, "maxLength": 256}},
+    "properties": {
+        "username": {"type": "string", "minLength": 1, "maxLength": 64},
+        "password": {"type": "string", "minLength": 1, "maxLength": 256},
+    },
     "required": ["username", "password"],
 }
 
@@ -29,8 +31,13 @@ class Unauthorized(TripflowError):
 
 @api.post("/token", endpoint="issue_token")
 @failed_login_limits
-@documented("Exchange a user name and password for a bearer token", body=TOKEN_BODY, tag="auth", public=True,
-            responses={401: "wrong user name or password", 429: "too many failed attempts"})
+@documented(
+    "Exchange a user name and password for a bearer token",
+    body=TOKEN_BODY,
+    tag="auth",
+    public=True,
+    responses={401: "wrong user name or password", 429: "too many failed attempts"},
+)
 def issue_token_view(body: dict[str, Any]) -> Any:
     user = authenticate(db.session, body["username"], body["password"])
     if user is None:
@@ -40,7 +47,6 @@ def issue_token_view(body: dict[str, Any]) -> Any:
     token = issue_token(db.session, user, now=runtime().clock.now())
     db.session.commit()
     return jsonify({"token": token, "username": user.username, "roles": sorted(user.roles)})
-
 
 
 @api.delete("/token")

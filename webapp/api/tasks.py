@@ -16,36 +16,60 @@ from ..extensions import db
 from . import PAGE_QUERY, actor, api, page, page_limit, runtime
 from .doc import documented
 
-SCOPE_QUERY = {"scope": {"type": "string", "enum": ["mine", "group"]}, "lane": {"type": "string"},
-               "sort": {"type": "string", "enum": ["priority"]}}
+SCOPE_QUERY = {
+    "scope": {"type": "string", "enum": ["mine", "group"]},
+    "lane": {"type": "string"},
+    "sort": {"type": "string", "enum": ["priority"]},
+}
 COMPLETE_BODY = {"type": "object", "properties": {"data": {"type": "object"}}}
-ASSIGN_BODY = {"type": "object", "properties": {"user": {"type": "string", "minLength": 1, "maxLength": 64}},
-               "required": ["user"]}
+ASSIGN_BODY = {
+    "type": "object",
+    "properties": {"user": {"type": "string", "minLength": 1, "maxLength": 64}},
+    "required": ["user"],
+}
 BULK_BODY = {
     "type": "object",
-    "properties": {"action": {"enum": ["claim", "unclaim", "assign"]},
-                   "ids": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-                           "maxItems": 500},
-                   "user": {"type": "string", "maxLength": 64}},
+    "properties": {
+        "action": {"enum": ["claim", "unclaim", "assign"]},
+        "ids": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+            "maxItems": 500,
+        },
+        "user": {"type": "string", "maxLength": 64},
+    },
     "required": ["action", "ids"],
 }
 
 
 @api.get("/tasks")
-@documented("My tasks (scope=mine) or my groups' unclaimed tasks (scope=group), tier A first, then due date",
-            query=SCOPE_QUERY | PAGE_QUERY, tag="tasks")
+@documented(
+    "My tasks (scope=mine) or my groups' unclaimed tasks (scope=group), tier A first, then due date",
+    query=SCOPE_QUERY | PAGE_QUERY,
+    tag="tasks",
+)
 def list_tasks() -> Any:
-    items, next_cursor = inbox.list_tasks(db.session, actor(), request.args.get("scope", "mine"),
-                                          lane=request.args.get("lane"), cursor=request.args.get("cursor"),
-                                          limit=page_limit())
+    items, next_cursor = inbox.list_tasks(
+        db.session,
+        actor(),
+        request.args.get("scope", "mine"),
+        lane=request.args.get("lane"),
+        cursor=request.args.get("cursor"),
+        limit=page_limit(),
+    )
     return page([task_view(i) for i in items], next_cursor)
 
 
 @api.get("/tasks/count")
 @documented("How many tasks are in a scope, for badges", query=SCOPE_QUERY, tag="tasks")
 def count_tasks() -> Any:
-    return jsonify({"count": inbox.count_tasks(db.session, actor(), request.args.get("scope", "mine"),
-                                               request.args.get("lane"))})
+    return jsonify(
+        {
+            "count": inbox.count_tasks(
+                db.session, actor(), request.args.get("scope", "mine"), request.args.get("lane")
+            )
+        }
+    )
 
 
 @api.get("/tasks/<int:task_id>")
@@ -73,8 +97,12 @@ def assign_task(task_id: int, body: dict[str, Any]) -> Any:
 
 
 @api.post("/tasks/<int:task_id>/complete")
-@documented("Complete a task with its form data; 400 names each bad field and changes nothing",
-            body=COMPLETE_BODY, tag="tasks", responses={409: "already completed or held by someone else"})
+@documented(
+    "Complete a task with its form data; 400 names each bad field and changes nothing",
+    body=COMPLETE_BODY,
+    tag="tasks",
+    responses={409: "already completed or held by someone else"},
+)
 def complete_task(task_id: int, body: dict[str, Any]) -> Any:
     who = actor()
     case = case_service.complete_task(db.session, runtime(), task_id, body.get("data", {}), who)
@@ -104,9 +132,15 @@ def bulk_tasks(body: dict[str, Any]) -> Any:
 
 
 @api.post("/tasks/<int:task_id>/comments")
-@documented("Comment on a task (shown on the task and in the case history)",
-            body={"type": "object", "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 4000}},
-                  "required": ["text"]}, tag="tasks")
+@documented(
+    "Comment on a task (shown on the task and in the case history)",
+    body={
+        "type": "object",
+        "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 4000}},
+        "required": ["text"],
+    },
+    tag="tasks",
+)
 def comment_task(task_id: int, body: dict[str, Any]) -> Any:
     from workflows.comments import comment_on_task
 

@@ -1,5 +1,6 @@
 # Tripflow — `make run` to use it, `make test` to check it. Python 3.11 and Node 20 are all it assumes.
 SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -34,11 +35,15 @@ run: setup
 	TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp worker --interval 5 & \
 	$(BIN)/flask --app webapp run --host 127.0.0.1 --port $(PORT)
 
+# init-db builds the app once with setup on start (schema, models in bpmn/, demo users on a new database);
+# the workers then start without repeating it. Ctrl-C stops gunicorn and the timer workers together.
 serve: setup
+	@echo "Tripflow on http://127.0.0.1:$(PORT): gunicorn with $(WORKERS) workers, $(TIMER_WORKERS) timer workers"
 	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/flask --app webapp init-db >/dev/null; \
+	$(BIN)/flask --app webapp init-db || exit 1; \
 	for i in $$(seq $(TIMER_WORKERS)); do TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp worker & done; \
-	TRIPFLOW_SETUP_ON_START=0 $(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) "webapp:create_app()"
+	TRIPFLOW_SETUP_ON_START=0 $(BIN)/gunicorn --config webapp/gunicorn.conf.py --workers $(WORKERS) \
+	  --bind 127.0.0.1:$(PORT) "webapp:create_app()"
 
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
@@ -49,7 +54,7 @@ postgres:
 
 test: setup chromium postgres
 	$(BIN)/python -m pytest -q
-	@if [ -n "$$CI" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	@if [ -n "$${CI:-}" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 	  echo "== the suite again on PostgreSQL"; \
 	  TRIPFLOW_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -m "not browser"; \
 	else echo "== no PostgreSQL server on 127.0.0.1:5432: PostgreSQL run skipped"; fi

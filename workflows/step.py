@@ -9,24 +9,24 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, scoped_session
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
 
 from .audit import record
 from .clock import use_clock
 from .context import HandlerContext
 from .customers import priority_of
-from .engine import ProcessBundle, SERIALIZER_VERSION, describe_error
+from .engine import SERIALIZER_VERSION, ProcessBundle, describe_error
 from .errors import Conflict, NotFound
 from .models import Case, Timer, User, WorkItem
 from .permissions import Actor
@@ -35,7 +35,7 @@ from .runtime import Runtime
 log = logging.getLogger(__name__)
 
 OPEN = ("ready", "claimed")
-NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=timezone.utc)
+NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
 SUMMARY_FIELDS = ("customer_id", "customer_name", "customer_tier", "destination", "start_date", "end_date")
 
 
@@ -124,7 +124,9 @@ def open_items_of(session: Session, case_id: int) -> list[WorkItem]:
 class Step:
     """Runs the engine for one case inside the caller's transaction."""
 
-    def __init__(self, session: Session, rt: Runtime, case: Case, bundle: ProcessBundle, actor: Actor) -> None:
+    def __init__(
+        self, session: Session, rt: Runtime, case: Case, bundle: ProcessBundle, actor: Actor
+    ) -> None:
         self.session = session
         self.rt = rt
         self.case = case
@@ -211,8 +213,15 @@ class Step:
             element, message = self.error
             case.status = "error"
             case.error_element, case.error_message, case.error_at = element, message, self.now
-            record(self.session, "case_error", self.now, case_id=case.id, bpmn_id=element, text=message,
-                   user=self.actor.username)
+            record(
+                self.session,
+                "case_error",
+                self.now,
+                case_id=case.id,
+                bpmn_id=element,
+                text=message,
+                user=self.actor.username,
+            )
         elif workflow.completed and case.status in ("running", "error"):
             case.status = "lost" if data.get("case_status") == "lost" else "completed"
             case.ended_at = self.now
@@ -222,11 +231,21 @@ class Step:
 
     def _record_process_changes(self, before: dict[str, Any], after: dict[str, Any]) -> None:
         """What scripts and handlers set during the step goes into the history too."""
-        changes = {k: [before.get(k), v] for k, v in after.items()
-                   if k not in self.recorded_keys and before.get(k) != v}
+        changes = {
+            k: [before.get(k), v]
+            for k, v in after.items()
+            if k not in self.recorded_keys and before.get(k) != v
+        }
         if changes and before:
-            record(self.session, "data_changed", self.now, case_id=self.case.id, user="system",
-                   data_changes=changes, text="set by the process")
+            record(
+                self.session,
+                "data_changed",
+                self.now,
+                case_id=self.case.id,
+                user="system",
+                data_changes=changes,
+                text="set by the process",
+            )
         self.recorded_keys.update(changes)
 
     # --- the index --------------------------------------------------------------------------
@@ -244,8 +263,13 @@ class Step:
         case = self.case
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
         known, self.open_items = self.open_items, None
-        rows = known if known is not None else self.session.scalars(
-            select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status.in_(OPEN)))
+        rows = (
+            known
+            if known is not None
+            else self.session.scalars(
+                select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status.in_(OPEN))
+            )
+        )
         open_items = {item.spiff_task_id: item for item in rows if item.status in OPEN}
         for task_id, item in open_items.items():
             if task_id not in ready:
@@ -273,15 +297,18 @@ class Step:
             bpmn_id=spec.bpmn_id,
             name=(info.name if info else None) or spec.bpmn_name or spec.bpmn_id,
             process_key=self.case.process_key,
-            lane=spec.lane or (info.lane if info else None),  # a Camunda candidate group when there is no lane
+            lane=spec.lane
+            or (info.lane if info else None),  # a Camunda candidate group when there is no lane
             status="ready",
             created_at=self.now,
-            due_at=self._due_at(props, task.data) or (datetime.fromisoformat(info.due_at) if info and info.due_at
-                                                      else None),
+            due_at=self._due_at(props, task.data)
+            or (datetime.fromisoformat(info.due_at) if info and info.due_at else None),
         )
         item.sort_due = item.due_at or NO_DUE_DATE
         self._copy_summary(item)
-        assignee = _as_text(task.data.get(props["assigneeVariable"])) if props.get("assigneeVariable") else None
+        assignee = (
+            _as_text(task.data.get(props["assigneeVariable"])) if props.get("assigneeVariable") else None
+        )
         assignee = assignee or (info.assignee if info else None)
         self.session.add(item)
         self.session.flush()
@@ -293,13 +320,25 @@ class Step:
         """Route a task to one user, or to their stand-in while they are away."""
         user = self.session.scalars(select(User).where(User.username == assignee)).first()
         text = None
-        if user is not None and user.stand_in and user.away_from and user.away_to \
-                and user.away_from <= self.now <= user.away_to:
+        if (
+            user is not None
+            and user.stand_in
+            and user.away_from
+            and user.away_to
+            and user.away_from <= self.now <= user.away_to
+        ):
             text = f"{assignee} is away; handed to {user.stand_in}"
             assignee = user.stand_in
         item.assignee = assignee
-        record(self.session, "task_assigned", self.now, case_id=self.case.id, item=item,
-               user=self.actor.username, text=text or f"assigned to {assignee}")
+        record(
+            self.session,
+            "task_assigned",
+            self.now,
+            case_id=self.case.id,
+            item=item,
+            user=self.actor.username,
+            text=text or f"assigned to {assignee}",
+        )
 
     def _due_at(self, props: dict[str, str], data: dict[str, Any]) -> datetime | None:
         variable = props.get("dueAtVariable")
@@ -322,8 +361,11 @@ class Step:
             if due is not None:
                 wanted[str(task.id)] = (task.task_spec.bpmn_id or task.task_spec.name, due)
         known, self.timers = self.timers, None
-        rows = known if known is not None else self.session.scalars(
-            select(Timer).where(Timer.case_id == self.case.id))
+        rows = (
+            known
+            if known is not None
+            else self.session.scalars(select(Timer).where(Timer.case_id == self.case.id))
+        )
         existing = {t.spiff_task_id: t for t in rows}
         for task_id, timer in existing.items():
             if task_id not in wanted or timer.due_at != wanted[task_id][1]:
@@ -331,7 +373,9 @@ class Step:
         for task_id, (bpmn_id, due) in wanted.items():
             current = existing.get(task_id)
             if current is None or current.due_at != due:
-                self.session.add(Timer(case_id=self.case.id, spiff_task_id=task_id, bpmn_id=bpmn_id, due_at=due))
+                self.session.add(
+                    Timer(case_id=self.case.id, spiff_task_id=task_id, bpmn_id=bpmn_id, due_at=due)
+                )
 
 
 class _OneMicrosecondLater:
@@ -356,8 +400,9 @@ def case_data(workflow: BpmnWorkflow) -> dict[str, Any]:
         merged = dict(max(finished, key=lambda t: t.last_state_change).data) if finished else {}
         merged.update(workflow.data or {})
     else:
-        frontier = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED
-                                      | TaskState.ERROR)
+        frontier = workflow.get_tasks(
+            state=TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+        )
         merged = {}
         for task in sorted(frontier, key=lambda t: t.last_state_change):
             merged.update(task.data)
@@ -379,15 +424,21 @@ def _timer_due(value: Any) -> datetime | None:
 
 def _iso_duration(text: str) -> timedelta:
     parsed = TimerEventDefinition.parse_iso_duration(text)
-    return timedelta(days=parsed.get("days", 0) + 7 * parsed.get("weeks", 0), hours=parsed.get("hours", 0),
-                     minutes=parsed.get("minutes", 0), seconds=parsed.get("seconds", 0))
+    return timedelta(
+        days=parsed.get("days", 0) + 7 * parsed.get("weeks", 0),
+        hours=parsed.get("hours", 0),
+        minutes=parsed.get("minutes", 0),
+        seconds=parsed.get("seconds", 0),
+    )
 
 
 def _as_int(value: Any) -> int | None:
+    """An id for an index column (PostgreSQL ``integer``); None when the data holds no such id."""
     try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
+        number = int(value) if value not in (None, "") else None
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if number is not None and -(2**31) <= number < 2**31 else None
 
 
 def _as_text(value: Any) -> str | None:

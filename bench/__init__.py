@@ -1,0 +1,1 @@
+"""Benchmarks of Tripflow: ``python -m bench.run`` (``make bench``) writes bench/RESULTS.md."""

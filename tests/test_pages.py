@@ -436,3 +436,9 @@ def test_field_errors_are_worded_from_their_code(
 
     with app.test_request_context(headers=EN):
         assert error_text({"field": "f", "code": code, "params": params, "message": "odd"}) == english
+
+
+def test_badges_stop_counting_at_a_thousand():
+    from webapp.pages import badge
+
+    assert (badge(7), badge(999), badge(1000)) == ("7", "999", "999+")

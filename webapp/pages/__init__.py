@@ -26,6 +26,12 @@ from .common import TEMPLATE_FILTERS
 from .labels import TEMPLATE_GLOBALS
 from .values import FIELD_INDEX_KEY
 
+BADGE_CAP = 1000  # counting stops here, so a badge costs the same at any inbox size ("999+")
+
+
+def badge(count: int) -> str:
+    return f"{BADGE_CAP - 1}+" if count >= BADGE_CAP else str(count)
+
 
 def _inbox_counts() -> dict[str, int] | None:
     """Badge counts for the top bar: two cheap indexed counts, only when a page asks for them."""
@@ -33,7 +39,10 @@ def _inbox_counts() -> dict[str, int] | None:
     if who is None:
         return None
     try:
-        return {scope: inbox_queries.count_tasks(db.session, who, scope) for scope in ("mine", "group")}
+        return {
+            scope: inbox_queries.count_tasks(db.session, who, scope, cap=BADGE_CAP)
+            for scope in ("mine", "group")
+        }
     except SQLAlchemyError:  # the error page of a database failure still renders
         db.session.rollback()
         return None
@@ -91,6 +100,7 @@ def register_pages(app: Flask) -> None:
 
     for blueprint in (auth, inbox_pages, tasks, cases, customers, processes, reports, manage, models):
         app.register_blueprint(blueprint)
+    app.add_template_filter(badge, "badge")
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.context_processor(_page_globals)

@@ -78,7 +78,7 @@ def index() -> Any:
         items, next_cursor = inbox.list_tasks(
             db.session, who, scope, lane=lane, cursor=request.args.get("cursor"), limit=PAGE_SIZE
         )
-    counts = {s: inbox.count_tasks(db.session, who, s) for s in inbox.SCOPES}
+    counts = {s: inbox.count_tasks(db.session, who, s, cap=badge_cap()) for s in inbox.SCOPES}
     if supervise:
         counts["team"] = int(
             db.session.scalar(select(func.count()).select_from(WorkItem).where(_team_filter(None))) or 0
@@ -175,3 +175,9 @@ def bulk() -> Any:
         except TripflowError as exc:
             flash_error(_bulk_failure(task_id, exc))
     return redirect(back)
+
+
+def badge_cap() -> int:
+    from . import BADGE_CAP
+
+    return BADGE_CAP

@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text
 
+from tests.sample_data import ITINERARY, NEEDS
+
 STAGES = ("collect_needs", "design_itinerary", "review_itinerary", "present_to_customer", "sign_contract")
 # the open cases of a busy agency: half wait for an itinerary design, the rest spread over the other steps
 MIX = {
@@ -29,34 +31,6 @@ MIX = {
     "review_itinerary": 0.125,
     "present_to_customer": 0.125,
     "sign_contract": 0.125,
-}
-NEEDS = {
-    "purpose": "family holiday",
-    "destination": "Kyoto",
-    "start_date": "2026-12-20",
-    "end_date": "2026-12-27",
-    "travellers": 3,
-    "budget": 36000,
-    "preferences": "temples, onsen",
-}
-ITINERARY = {
-    "itinerary": [
-        {
-            "day": 1,
-            "transport": "flight PVG-KIX",
-            "accommodation": "Kyoto ryokan",
-            "attractions": "Gion",
-            "meals": "kaiseki dinner",
-        },
-        {
-            "day": 2,
-            "transport": "bus",
-            "accommodation": "Kyoto ryokan",
-            "attractions": "Fushimi Inari",
-            "meals": "breakfast",
-        },
-    ],
-    "quoted_price": 34000,
 }
 STEP_DATA = {
     "collect_needs": {

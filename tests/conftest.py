@@ -25,6 +25,8 @@ from workflows.permissions import ROLES, Actor
 from workflows.runtime import Runtime
 from workflows.users import add_user
 
+from .sample_data import ITINERARY, NEEDS  # noqa: F401 - re-exported for the tests
+
 ROOT = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PASSWORD = "correct-horse-battery"
@@ -138,6 +140,30 @@ def work(session: Any, rt: Runtime) -> Callable[..., Case]:
     return complete
 
 
+def insert_trip_case(session: Any, clock: FixedClock, status: str = "running") -> int:
+    """A bare trip case row (no workflow state), for tests of what hangs off a case."""
+    from sqlalchemy import select
+
+    from workflows.models import ProcessVersion
+
+    version = session.scalars(select(ProcessVersion).where(ProcessVersion.key == "trip")).first()
+    case = Case(
+        process_key="trip",
+        process_version_id=version.id,
+        status=status,
+        started_at=clock.now(),
+        started_by="test",
+        updated_at=clock.now(),
+        state=b"",
+        serializer_version="",
+        data={},
+        element_counts={},
+    )
+    session.add(case)
+    session.flush()
+    return case.id
+
+
 def open_task(session: Any, case_id: int, task_id: str) -> WorkItem:
     from sqlalchemy import select
 
@@ -209,33 +235,3 @@ class Api:
 @pytest.fixture
 def api(client: FlaskClient) -> Api:
     return Api(client)
-
-
-NEEDS = {
-    "purpose": "family holiday",
-    "destination": "Kyoto",
-    "start_date": "2026-12-20",
-    "end_date": "2026-12-27",
-    "travellers": 3,
-    "budget": 36000,
-    "preferences": "temples, onsen",
-}
-ITINERARY = {
-    "itinerary": [
-        {
-            "day": 1,
-            "transport": "flight PVG-KIX",
-            "accommodation": "Kyoto ryokan",
-            "attractions": "Gion",
-            "meals": "kaiseki dinner",
-        },
-        {
-            "day": 2,
-            "transport": "bus",
-            "accommodation": "Kyoto ryokan",
-            "attractions": "Fushimi Inari",
-            "meals": "breakfast",
-        },
-    ],
-    "quoted_price": 34000,
-}

@@ -12,30 +12,15 @@ from handlers.registry import DuplicateHandler, HandlerRegistry
 from workflows.context import HandlerContext
 from workflows.customers import create_customer
 from workflows.errors import Invalid
-from workflows.models import Case, Document, Improvement, ProcessVersion, Trip
+from workflows.models import Document, Improvement, Trip
 from workflows.permissions import Actor
 
-from .conftest import SHANGHAI
+from .conftest import SHANGHAI, insert_trip_case
 
 
 @pytest.fixture
 def case_id(session, clock):
-    version = session.scalars(select(ProcessVersion).where(ProcessVersion.key == "trip")).first()
-    case = Case(
-        process_key="trip",
-        process_version_id=version.id,
-        status="running",
-        started_at=clock.now(),
-        started_by="t",
-        updated_at=clock.now(),
-        state=b"",
-        serializer_version="",
-        data={},
-        element_counts={},
-    )
-    session.add(case)
-    session.flush()
-    return case.id
+    return insert_trip_case(session, clock)
 
 
 def ctx(session, clock, case_id, data=None, user="account_manager"):

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from workflows.customers import create_customer, spend_last_12_months
 from workflows.models import TierChange, Trip, WorkItem
 
-from .conftest import ITINERARY, NEEDS, open_task
+from .conftest import ITINERARY, NEEDS, insert_trip_case, open_task
 
 
 def _customer_with_trips(session, clock, name, prices, days_ago=30):
     customer = create_customer(session, {"name": name}, now=clock.now())
     for i, price in enumerate(prices):
-        case_id = _trip_case(session, clock)
+        case_id = insert_trip_case(session, clock, status="completed")
         session.add(
             Trip(
                 case_id=case_id,
@@ -28,27 +28,6 @@ def _customer_with_trips(session, clock, name, prices, days_ago=30):
         )
     session.commit()
     return customer
-
-
-def _trip_case(session, clock):
-    from workflows.models import Case, ProcessVersion
-
-    version = session.scalars(select(ProcessVersion).where(ProcessVersion.key == "trip")).first()
-    case = Case(
-        process_key="trip",
-        process_version_id=version.id,
-        status="completed",
-        started_at=clock.now(),
-        started_by="test",
-        updated_at=clock.now(),
-        state=b"",
-        serializer_version="",
-        data={},
-        element_counts={},
-    )
-    session.add(case)
-    session.flush()
-    return case.id
 
 
 @pytest.mark.parametrize(

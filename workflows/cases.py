@@ -7,10 +7,10 @@ rolls back, so a refused call changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .audit import record, submitted_values
+from .clock import use_clock
 from .context import OutgoingMessage
 from .deploy import latest_version
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -39,8 +40,6 @@ from .step import (
     timers_of,
 )
 
-T = TypeVar("T")
-
 
 @contextmanager
 def _transaction(session: Session) -> Iterator[None]:
@@ -54,11 +53,6 @@ def _transaction(session: Session) -> Iterator[None]:
     except BaseException:
         session.rollback()
         raise
-
-
-def _in_transaction(session: Session, fn: Callable[[], T]) -> T:
-    with _transaction(session):
-        return fn()
 
 
 # --- starting -----------------------------------------------------------------------------------
@@ -301,7 +295,7 @@ def complete_task(session: Session, rt: Runtime, work_item_id: int, submitted: A
             data_changes=submitted_values(before, values),
         )
         step.recorded_keys.update(values)
-        with _engine_clock(rt):
+        with use_clock(rt.clock):
             try:
                 task.run()
                 step.count_run(task)
@@ -328,14 +322,6 @@ def _check_attachments(
                     "unknown attachment",
                     [{"field": name, "code": "attachment", "message": "attach the file to this case first"}],
                 )
-
-
-@contextmanager
-def _engine_clock(rt: Runtime) -> Iterator[None]:
-    from .clock import use_clock
-
-    with use_clock(rt.clock):
-        yield
 
 
 def open_tasks_of_case(session: Session, case_id: int) -> list[WorkItem]:
@@ -385,7 +371,7 @@ def _deliver(
         text=name,
         data_changes={k: [None, v] for k, v in payload.items()} or None,
     )
-    with _engine_clock(rt):
+    with use_clock(rt.clock):
         workflow.catch(event)
     step.advance(workflow)
     _deliver_outbox(session, rt, step)

@@ -31,9 +31,9 @@ translations: $(VENV)/.installed
 run: setup
 	@echo "Tripflow on http://127.0.0.1:$(PORT) (timer worker beside it; Ctrl-C stops both)"
 	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/flask --app webapp init-db >/dev/null; \
+	$(BIN)/flask --app webapp init-db; \
 	TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp worker --interval 5 & \
-	$(BIN)/flask --app webapp run --host 127.0.0.1 --port $(PORT)
+	TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp run --host 127.0.0.1 --port $(PORT)
 
 # init-db builds the app once with setup on start (schema, models in bpmn/, demo users on a new database);
 # the workers then start without repeating it. Ctrl-C stops gunicorn and the timer workers together.

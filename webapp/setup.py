@@ -82,11 +82,19 @@ def prepare(app: Flask) -> None:
     init_schema(app)
     deploy_directory(app, Path(app.config["BPMN_DIR"]))
     if app.config["DEMO_USERS"]:
-        created = add_demo_users(app)
-        if created:
-            print("Demo users (user name / password):", flush=True)
-            for username, password, roles in created:
-                print(f"  {username:20s} {password:28s} {', '.join(roles)}", flush=True)
+        add_demo_users(app)
+        print_demo_users()
+
+
+def print_demo_users() -> None:
+    """The demo users still on file, with the password they were given (unless someone changed it)."""
+    demo_names = [username for username, _display, _roles in DEMO_USERS]
+    names = set(db.session.scalars(select(User.username).where(User.username.in_(demo_names))))
+    if names:
+        print("Demo users (user name / password):", flush=True)
+        for username, _display, roles in DEMO_USERS:
+            if username in names:
+                print(f"  {username:20s} {demo_password(username):28s} {', '.join(roles)}", flush=True)
 
 
 def schema_exists() -> bool:

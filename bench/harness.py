@@ -109,7 +109,7 @@ def prepare(url: str) -> None:
     """Schema, the models in bpmn/ and one user per role (user name = role, password ``PASSWORD``)."""
     from webapp.extensions import db
     from webapp.setup import deploy_directory, init_schema
-    from workflows.users import add_user
+    from workflows.people.users import add_user
 
     app = make_app(url)
     with app.app_context():

@@ -45,7 +45,7 @@ def engine_floor(repeat: int = 500) -> dict[str, Any]:
     from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
     from SpiffWorkflow.util.task import TaskState
 
-    from workflows.engine import ProcessBundle, ProcessEngine, make_parser
+    from workflows.engine.spiff import ProcessBundle, ProcessEngine, make_parser
 
     def ready(wf: Any) -> Any:
         return wf.get_tasks(state=TaskState.READY, manual=True)[0]
@@ -127,7 +127,7 @@ def rework_loops(
 ) -> list[dict[str, Any]]:
     """Review rejected → redesign, ``loops`` times, through the service on SQLite: state size, step time."""
     from webapp.extensions import db
-    from workflows import cases
+    from workflows.cases import operations as cases
     from workflows.models import Case, WorkItem
 
     from .populate import _actor
@@ -294,8 +294,8 @@ def fire_all(index: int, prepared: Any, url: str, at_iso: str) -> Any:
     from datetime import datetime
 
     from webapp.extensions import db
-    from workflows.cases import fire_due_timers
-    from workflows.clock import FixedClock
+    from workflows.cases.operations import fire_due_timers
+    from workflows.engine.clock import FixedClock
     from workflows.permissions import SYSTEM
 
     if prepared is None:
@@ -362,9 +362,9 @@ def breakdown(workdir: Path, count: int = 300, kind: str = "sqlite") -> dict[str
 
     import webapp.api as api_module
     import webapp.api.tasks as tasks_view
-    from workflows import cases as case_module
-    from workflows.engine import ProcessEngine
-    from workflows.step import Step
+    from workflows.cases import operations as case_module
+    from workflows.cases.step import Step
+    from workflows.engine.spiff import ProcessEngine
 
     from .harness import server_env
     from .populate import Cloner, make_templates, open_items

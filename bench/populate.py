@@ -53,7 +53,7 @@ def _actor(role: str) -> Any:
 def make_templates(app: Any) -> dict[str, int]:
     """One itinerary_planning case waiting at each stage, made through the service; stage -> case id."""
     from webapp.extensions import db
-    from workflows import cases
+    from workflows.cases import operations as cases
     from workflows.models import WorkItem
 
     rt = app.extensions["tripflow"]
@@ -84,7 +84,7 @@ def make_templates(app: Any) -> dict[str, int]:
 def make_complaint_template(app: Any) -> int:
     """An urgent complaint: one open task and one timer row, due two hours after its start."""
     from webapp.extensions import db
-    from workflows import cases
+    from workflows.cases import operations as cases
 
     with app.app_context():
         case = cases.start_case(

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from workflows.context import HandlerContext
+from workflows.cases.context import HandlerContext
 from workflows.errors import Invalid
 
 from .confirmation import _date

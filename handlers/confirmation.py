@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from workflows.context import HandlerContext
+from workflows.cases.context import HandlerContext
 
 from .documents import render
 from .registry import HandlerRegistry

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.context import HandlerContext
-from workflows.customers import spend_last_12_months
+from workflows.cases.context import HandlerContext
+from workflows.customers.operations import spend_last_12_months
 
 from .documents import render
 from .registry import HandlerRegistry

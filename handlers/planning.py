@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.context import HandlerContext
+from workflows.cases.context import HandlerContext
 from workflows.errors import Invalid, NotFound
 
 from .registry import HandlerRegistry

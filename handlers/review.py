@@ -10,8 +10,8 @@ from typing import Any
 from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
-from workflows import metrics
-from workflows.context import HandlerContext
+from workflows.cases.context import HandlerContext
+from workflows.metrics import service as metrics
 from workflows.models import Improvement
 
 from .registry import HandlerRegistry

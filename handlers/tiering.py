@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from workflows import customers as customer_service
-from workflows.context import HandlerContext
+from workflows.cases.context import HandlerContext
+from workflows.customers import operations as customer_service
 from workflows.models import Customer
 
 from .registry import HandlerRegistry

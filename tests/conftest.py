@@ -17,13 +17,13 @@ from flask.testing import FlaskClient
 from webapp import create_app
 from webapp.extensions import db
 from webapp.setup import deploy_directory, init_schema
-from workflows import cases
-from workflows.clock import FixedClock
-from workflows.deploy import SpecCache
+from workflows.cases import operations as cases
+from workflows.deploy.operations import SpecCache
+from workflows.engine.clock import FixedClock
 from workflows.models import Case, WorkItem
+from workflows.people.users import add_user
 from workflows.permissions import ROLES, Actor
 from workflows.runtime import Runtime
-from workflows.users import add_user
 
 from .sample_data import ITINERARY, NEEDS  # noqa: F401 - re-exported for the tests
 

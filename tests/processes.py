@@ -16,8 +16,8 @@ from bench.load import sync
 
 def race(index: int, prepared: Any, url: str, at_iso: str, plan: dict[str, Any]) -> Any:
     from webapp.extensions import db
-    from workflows import cases
-    from workflows.clock import FixedClock
+    from workflows.cases import operations as cases
+    from workflows.engine.clock import FixedClock
     from workflows.errors import TripflowError
     from workflows.permissions import SYSTEM, Actor
 

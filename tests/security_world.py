@@ -14,12 +14,13 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from workflows import cases, interventions
-from workflows.customers import create_customer
+from workflows.cases import interventions
+from workflows.cases import operations as cases
+from workflows.customers.operations import create_customer
 from workflows.models import Document, SavedFilter, WorkItem
+from workflows.people.users import find_user, issue_token
 from workflows.permissions import SYSTEM, Actor
 from workflows.runtime import Runtime
-from workflows.users import find_user, issue_token
 
 TEST_BPMN = Path(__file__).resolve().parent / "bpmn"
 PNG = bytes.fromhex(
@@ -114,7 +115,7 @@ def fill(rule: str, values: dict[str, Any]) -> str:
 
 
 def deploy_test_model(session: Any, rt: Runtime, name: str = "ratio_check.bpmn") -> None:
-    from workflows.deploy import deploy
+    from workflows.deploy.operations import deploy
 
     deploy(
         session,

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from webapp import create_app
 from webapp.extensions import db
 from webapp.setup import deploy_directory, init_schema
-from workflows import cases
-from workflows.clock import FixedClock
+from workflows.cases import operations as cases
+from workflows.engine.clock import FixedClock
 from workflows.errors import Conflict
 from workflows.models import Event, WorkItem
 from workflows.permissions import SYSTEM, Actor

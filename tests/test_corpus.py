@@ -25,9 +25,9 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from webapp import create_app
 from webapp.extensions import db
-from workflows.deploy import file_kind
-from workflows.users import find_user, issue_token
-from workflows.xml import parse_model_xml
+from workflows.deploy.operations import file_kind
+from workflows.engine.xml import parse_model_xml
+from workflows.people.users import find_user, issue_token
 
 from .conftest import ROOT, SHARED_SPECS, TEMPLATE_CLOCK, app_config, prepare_database
 

@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from webapp.demo_data import load_demo_history
-from workflows import metrics
+from workflows.metrics import service as metrics
 from workflows.models import Case, Customer, Event, Trip
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from workflows import cases
+from workflows.cases import operations as cases
 from workflows.models import Case, ProcessVersion
 from workflows.permissions import SYSTEM
 

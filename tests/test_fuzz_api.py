@@ -23,10 +23,10 @@ from jsonschema import Draft202012Validator
 from schemathesis import GenerationMode
 
 from webapp.extensions import db
+from workflows.cases.forms import FORMAT_CHECKER, validate_submission, value_problems
 from workflows.errors import Invalid
-from workflows.forms import FORMAT_CHECKER, validate_submission, value_problems
+from workflows.people.users import add_user
 from workflows.permissions import ROLES
-from workflows.users import add_user
 
 from .conftest import PASSWORD, ROOT
 from .security_world import World, deploy_test_model, fingerprint

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from workflows import cases
+from workflows.cases import operations as cases
 from workflows.errors import Conflict, Forbidden, Invalid
 from workflows.models import Customer, Event, Trip, WorkItem
 
@@ -87,7 +87,7 @@ def test_withdrawal_ends_case_as_lost(start_case, work, session):
 
 
 def test_existing_customer_and_dedicated_advisor_routing(start_case, work, session, rt):
-    from workflows.customers import create_customer
+    from workflows.customers.operations import create_customer
 
     customer = create_customer(
         session, {"name": "Chen Wei", "dedicated_advisor": "travel_advisor"}, now=rt.clock.now()
@@ -174,7 +174,7 @@ def test_claim_conflict_and_unclaim(start_case, session, rt):
 
 def test_state_round_trips_unchanged(start_case, work, session, rt):
     """The stored state loads and dumps to the same thing (SpiffWorkflow's save_restore habit)."""
-    from workflows.step import Step
+    from workflows.cases.step import Step
 
     case = _to_presentation(start_case, work, session)
     step = Step(session, rt, case, rt.specs.get(session, case.version), actor("account_manager"))

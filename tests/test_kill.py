@@ -31,8 +31,8 @@ from sqlalchemy import func, select
 from bench.harness import Http, make_app, prepare, start_gunicorn, start_timer_worker
 from bench.populate import ITINERARY, Cloner, make_complaint_template, make_templates, open_items
 from webapp.extensions import db
-from workflows.clock import FixedClock, SystemClock
-from workflows.consistency import check_all
+from workflows.cases.consistency import check_all
+from workflows.engine.clock import FixedClock, SystemClock
 from workflows.models import Case, Event, Timer, WorkItem
 
 from .conftest import TEST_DATABASE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from workflows import cases
+from workflows.cases import operations as cases
 from workflows.permissions import SYSTEM
 
 from .conftest import NEEDS, SHANGHAI, open_task
@@ -93,7 +93,7 @@ def test_diagram_overlay(api, session):
 
 
 def test_out_of_office_hands_tasks_to_stand_in(api, session, rt, clock):
-    from workflows.customers import create_customer
+    from workflows.customers.operations import create_customer
 
     customer = create_customer(
         session, {"name": "VIP", "dedicated_advisor": "travel_advisor"}, now=clock.now()

@@ -298,7 +298,7 @@ def test_bulk_claim_reports_one_result_per_task(client: FlaskClient, api: Any, s
     login(client, "travel_advisor")
     client.post("/logout")
     # a second advisor takes two at once; the third is held already, and 99999 does not exist
-    from workflows.users import add_user
+    from workflows.people.users import add_user
 
     add_user(session, "advisor2", "pw-advisor-2", ["travel_advisor"], now=datetime.now(SHANGHAI))
     session.commit()

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from workflows import cases
+from workflows.cases import operations as cases
 from workflows.models import Case, Event, Timer, WorkItem
 from workflows.permissions import SYSTEM
 

@@ -20,9 +20,9 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from workflows.clock import FixedClock, use_clock
-from workflows.sandbox import SandboxEnvironment, ScriptError, check_expression, check_script
-from workflows.script_helpers import script_helpers
+from workflows.engine.clock import FixedClock, use_clock
+from workflows.engine.sandbox import SandboxEnvironment, ScriptError, check_expression, check_script
+from workflows.engine.script_helpers import script_helpers
 
 QUICK = 3.0  # seconds: every refusal, including the 1 s time limit, must come well before this
 

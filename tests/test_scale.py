@@ -16,10 +16,10 @@ from bench.harness import make_app, prepare
 from bench.load import in_processes
 from bench.populate import ITINERARY, Cloner, make_templates, open_items
 from webapp.extensions import db
-from workflows import cases
-from workflows.clock import FixedClock
-from workflows.consistency import check_all
-from workflows.engine import HISTORY_LIMIT, ProcessBundle, ProcessEngine, compact_history, make_parser
+from workflows.cases import operations as cases
+from workflows.cases.consistency import check_all
+from workflows.engine.clock import FixedClock
+from workflows.engine.spiff import HISTORY_LIMIT, ProcessBundle, ProcessEngine, compact_history, make_parser
 from workflows.models import Event, Timer, WorkItem
 from workflows.permissions import SYSTEM, Actor
 
@@ -333,7 +333,7 @@ def test_a_trip_whose_dates_changed_often_drops_its_finished_subprocesses(
 
 
 def test_an_inbox_over_several_lanes_pages_in_order(start_case, work, session) -> None:
-    from workflows import inbox
+    from workflows.inbox import queries as inbox
 
     made = []
     for number in range(7):

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from workflows.customers import create_customer, set_tier
+from workflows.cases.schedules import calendar_starts, run_schedules
+from workflows.customers.operations import create_customer, set_tier
 from workflows.models import Case
-from workflows.schedules import calendar_starts, run_schedules
 
 from .conftest import SHANGHAI, open_task
 

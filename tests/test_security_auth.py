@@ -20,7 +20,7 @@ from webapp import create_app
 from webapp.extensions import db
 from workflows.db import Base
 from workflows.models import ApiToken
-from workflows.users import add_user
+from workflows.people.users import add_user
 
 from .conftest import PASSWORD, SHARED_SPECS, app_config
 
@@ -286,7 +286,7 @@ def test_bad_tokens_are_refused(client):
 
 
 def test_deactivated_users_tokens_stop_working(api, session):
-    from workflows.users import find_user
+    from workflows.people.users import find_user
 
     api.as_("travel_advisor")
     find_user(session, "travel_advisor").active = False

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from workflows.customers import mask_id_number
+from workflows.customers.operations import mask_id_number
 from workflows.models import IdentityNumberView
 from workflows.permissions import ROLES
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from workflows.customers import create_customer, spend_last_12_months
+from workflows.customers.operations import create_customer, spend_last_12_months
 from workflows.models import TierChange, Trip, WorkItem
 
 from .conftest import ITINERARY, NEEDS, insert_trip_case, open_task
@@ -96,8 +96,8 @@ def test_retiering_after_a_contract(session, clock, start_case, work):
 
 
 def test_a_tier_first_in_the_inbox_and_reprioritised_on_change(session, clock, start_case, work, rt):
-    from workflows.customers import set_tier
-    from workflows.inbox import list_tasks
+    from workflows.customers.operations import set_tier
+    from workflows.inbox.queries import list_tasks
     from workflows.permissions import Actor
 
     plain = create_customer(session, {"name": "Plain"}, now=clock.now())
@@ -115,7 +115,7 @@ def test_a_tier_first_in_the_inbox_and_reprioritised_on_change(session, clock, s
 
 
 def test_b_tier_discount_recorded_on_the_quote(session, clock, start_case, work):
-    from workflows.customers import set_tier
+    from workflows.customers.operations import set_tier
 
     customer = create_customer(session, {"name": "Bee"}, now=clock.now())
     set_tier(session, customer, "B", by="test", reason="test", now=clock.now())

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from workflows import cases
+from workflows.cases import operations as cases
 from workflows.errors import Invalid
 from workflows.models import Document, Event, Improvement, Timer, Trip
 from workflows.permissions import SYSTEM

@@ -10,10 +10,10 @@ from flask import Flask, request, session
 from flask_babel import get_locale
 
 from handlers import default_registry
-from workflows.clock import Clock
-from workflows.engine import ProcessEngine
+from workflows.cases.step import configure_engine
+from workflows.engine.clock import Clock
+from workflows.engine.spiff import ProcessEngine
 from workflows.runtime import Runtime
-from workflows.step import configure_engine
 
 from .config import load_config
 from .converters import IdConverter

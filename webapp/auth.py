@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import current_app, g, request
 from flask_login import current_user
 
+from workflows.people.users import actor_of, user_for_token
 from workflows.permissions import Actor
-from workflows.users import actor_of, user_for_token
 
 from .extensions import csrf, db, login_manager
 

@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from workflows.clock import FixedClock
+from workflows.engine.clock import FixedClock
 from workflows.errors import TripflowError
 from workflows.permissions import ROLES, SYSTEM
 
@@ -66,7 +66,7 @@ def users_group() -> None:
 @with_appcontext
 def users_add(name: str, roles: tuple[str, ...], password: str, display_name: str) -> None:
     """Add user NAME with one or more roles."""
-    from workflows.users import add_user
+    from workflows.people.users import add_user
 
     try:
         add_user(
@@ -84,7 +84,7 @@ def users_add(name: str, roles: tuple[str, ...], password: str, display_name: st
 @with_appcontext
 def deploy_command(paths: tuple[Path, ...]) -> None:
     """Deploy BPMN/DMN/form files or folders; no new version where nothing changed."""
-    from workflows import deploy as deploy_service
+    from workflows.deploy import operations as deploy_service
 
     from .setup import deploy_uploads
 
@@ -124,8 +124,8 @@ def timers_group() -> None:
 @with_appcontext
 def timers_run(at: str | None) -> None:
     """Fire every timer due at or before the time, and run those cases on."""
-    from workflows.cases import fire_due_timers
-    from workflows.schedules import run_schedules
+    from workflows.cases.operations import fire_due_timers
+    from workflows.cases.schedules import run_schedules
 
     rt = _runtime()
     instant = _parse_at(at)
@@ -148,8 +148,8 @@ def timers_run(at: str | None) -> None:
 @with_appcontext
 def worker_command(interval: float) -> None:
     """Fire due timers in a loop (what `make run` runs beside the web server)."""
-    from workflows.cases import fire_due_timers
-    from workflows.schedules import run_schedules
+    from workflows.cases.operations import fire_due_timers
+    from workflows.cases.schedules import run_schedules
 
     rt = _runtime()
     click.echo(f"timer worker started, every {interval:g} s")
@@ -170,7 +170,7 @@ def worker_command(interval: float) -> None:
 @with_appcontext
 def check_command() -> None:
     """Verify every case's stored state against its inbox rows and timers."""
-    from workflows.consistency import check_all
+    from workflows.cases.consistency import check_all
 
     problems = check_all(db.session, _runtime())
     for case_id, text in problems:

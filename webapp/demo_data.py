@@ -25,13 +25,13 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import func, select
 
-from workflows import cases as case_service
-from workflows.clock import FixedClock
-from workflows.customers import create_customer, set_tier
+from workflows.cases import operations as case_service
+from workflows.cases.schedules import run_schedules
+from workflows.customers.operations import create_customer, set_tier
+from workflows.engine.clock import FixedClock
 from workflows.errors import TripflowError
 from workflows.models import Case, Customer, Timer, User, WorkItem
 from workflows.permissions import SYSTEM, Actor
-from workflows.schedules import run_schedules
 
 from .extensions import db
 from .setup import DEMO_USERS

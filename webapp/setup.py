@@ -7,10 +7,10 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import inspect, select, text
 
-from workflows import deploy as deploy_service
+from workflows.cases.step import begin_write
+from workflows.deploy import operations as deploy_service
 from workflows.models import User
-from workflows.step import begin_write
-from workflows.users import add_user
+from workflows.people.users import add_user
 
 from .extensions import db
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .models import Event, WorkItem
+from workflows.models import Event, WorkItem
 
 EVENT_KINDS = (
     "case_started",

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base
+from workflows.db import Base
 
 
 class UTCDateTime(TypeDecorator[datetime]):

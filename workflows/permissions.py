@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import Forbidden
+from workflows.errors import Forbidden
 
 ROLES = (
     "account_manager",

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from handlers.registry import HandlerRegistry
-
-from .clock import Clock, SystemClock
-from .deploy import SpecCache
-from .engine import ProcessEngine
+from workflows.deploy.operations import SpecCache
+from workflows.engine.clock import Clock, SystemClock
+from workflows.engine.spiff import ProcessEngine
 
 
 @dataclass

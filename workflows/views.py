@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Case, Document, Event, WorkItem
+from workflows.models import Case, Document, Event, WorkItem
 
 OPEN = ("ready", "claimed")
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Response, jsonify, request, url_for
 
-from workflows import cases as case_service
-from workflows.case_export import count_cases, current_steps, export_rows, stamp, to_csv, to_xlsx
-from workflows.case_queries import case_documents, case_history, get_document, list_cases
+from workflows.cases import operations as case_service
+from workflows.cases.export import count_cases, current_steps, export_rows, stamp, to_csv, to_xlsx
+from workflows.cases.queries import case_documents, case_history, get_document, list_cases
 from workflows.views import case_summary, case_view, document_view, event_view
 
 from ..extensions import db, talisman
@@ -194,7 +194,7 @@ def deliver_message(case_id: int, name: str, body: dict[str, Any]) -> Any:
     tag="cases",
 )
 def comment_case(case_id: int, body: dict[str, Any]) -> Any:
-    from workflows.comments import comment_on_case
+    from workflows.cases.comments import comment_on_case
 
     event = comment_on_case(db.session, runtime(), case_id, body["text"], actor())
     return jsonify(event_view(event)), 201
@@ -207,7 +207,7 @@ def comment_case(case_id: int, body: dict[str, Any]) -> Any:
     responses={201: "attached", 413: "too large"},
 )
 def attach_document(case_id: int) -> Any:
-    from workflows.documents import MAX_ATTACHMENT_BYTES, attach_file
+    from workflows.cases.documents import MAX_ATTACHMENT_BYTES, attach_file
     from workflows.errors import Invalid
 
     upload = request.files.get("file")

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import jsonify, request
 
-from workflows import customers as customer_service
+from workflows.customers import operations as customer_service
+from workflows.engine.today import local_today
 from workflows.permissions import EDIT_CUSTOMERS
-from workflows.time import local_today
 
 from ..extensions import db
 from . import PAGE_QUERY, actor, api, page, page_limit, runtime
@@ -42,7 +42,7 @@ def customers_index() -> Any:
         limit=limit + 1,
     )
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    from workflows.customer_queries import last_trips
+    from workflows.customers.queries import last_trips
 
     last = last_trips(db.session, [c.id for c in rows[:limit]])
     return page(
@@ -72,7 +72,7 @@ REVEAL_QUERY = {
 @api.get("/customers/<int:customer_id>")
 @documented("One customer's profile card, with trips and cases", query=REVEAL_QUERY, tag="customers")
 def get_customer(customer_id: int) -> Any:
-    from workflows.customer_queries import cases_of, trips_of
+    from workflows.customers.queries import cases_of, trips_of
     from workflows.views import case_summary
 
     card = _card(customer_service.get_customer(db.session, customer_id))

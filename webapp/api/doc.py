@@ -16,8 +16,8 @@ from flask import Flask, request
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from workflows.cases.forms import FORMAT_CHECKER, value_problems
 from workflows.errors import Invalid
-from workflows.forms import FORMAT_CHECKER, value_problems
 
 ApiView = Callable[..., Any]
 

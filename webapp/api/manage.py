@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import jsonify
 
-from workflows import interventions
-from workflows.cases import get_case
-from workflows.diagram import case_diagram
-from workflows.out_of_office import get_out_of_office, set_out_of_office
+from workflows.cases import interventions
+from workflows.cases.diagram import case_diagram
+from workflows.cases.operations import get_case
+from workflows.people.out_of_office import get_out_of_office, set_out_of_office
 from workflows.views import case_summary, case_view
 
 from ..extensions import db
@@ -142,7 +142,7 @@ def _filter_view(row: Any) -> dict[str, Any]:
 @api.get("/me/filters")
 @documented("My saved case filters", tag="manage")
 def my_filters() -> Any:
-    from workflows.saved_filters import list_filters
+    from workflows.inbox.saved_filters import list_filters
 
     return jsonify(
         {"items": [_filter_view(f) for f in list_filters(db.session, actor())], "next_cursor": None}
@@ -152,7 +152,7 @@ def my_filters() -> Any:
 @api.post("/me/filters")
 @documented("Save a case filter under a name", body=FILTER_BODY, tag="manage", responses={201: "saved"})
 def save_my_filter(body: dict[str, Any]) -> Any:
-    from workflows.saved_filters import save_filter
+    from workflows.inbox.saved_filters import save_filter
 
     return jsonify(
         _filter_view(save_filter(db.session, runtime(), actor(), body["name"], body["query"]))
@@ -162,7 +162,7 @@ def save_my_filter(body: dict[str, Any]) -> Any:
 @api.delete("/me/filters/<int:filter_id>")
 @documented("Delete one of my saved filters", tag="manage")
 def delete_my_filter(filter_id: int) -> Any:
-    from workflows.saved_filters import delete_filter
+    from workflows.inbox.saved_filters import delete_filter
 
     delete_filter(db.session, actor(), filter_id)
     return jsonify({"deleted": filter_id})

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, jsonify
 
 from workflows.errors import TripflowError
-from workflows.users import authenticate, issue_token, revoke_token
+from workflows.people.users import authenticate, issue_token, revoke_token
 
 from ..auth import bearer_token
 from ..extensions import db, limiter

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from workflows import metrics as metric_service
+from workflows.engine.today import local_today
+from workflows.metrics import service as metric_service
 from workflows.permissions import READ_METRICS
-from workflows.time import local_today
 
 from ..extensions import db
 from . import actor, api, runtime

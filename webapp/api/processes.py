@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 
-from workflows import deploy as deploy_service
+from workflows.deploy import operations as deploy_service
+from workflows.deploy.migration import migrate_cases
+from workflows.deploy.queries import process_bpmn, process_detail, process_file, process_list
 from workflows.errors import Invalid
-from workflows.migration import migrate_cases
 from workflows.permissions import DEPLOY
-from workflows.process_queries import process_bpmn, process_detail, process_file, process_list
 
 from ..extensions import db
 from ..setup import deploy_uploads

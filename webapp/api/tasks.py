@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import jsonify, request
 
-from workflows import cases as case_service
-from workflows import inbox
+from workflows.cases import operations as case_service
 from workflows.errors import Invalid, TripflowError
-from workflows.tasks import task_detail
+from workflows.inbox import queries as inbox
+from workflows.inbox.tasks import task_detail
 from workflows.views import case_view, task_view
 
 from ..extensions import db
@@ -142,7 +142,7 @@ def bulk_tasks(body: dict[str, Any]) -> Any:
     tag="tasks",
 )
 def comment_task(task_id: int, body: dict[str, Any]) -> Any:
-    from workflows.comments import comment_on_task
+    from workflows.cases.comments import comment_on_task
 
     event = comment_on_task(db.session, runtime(), task_id, body["text"], actor())
     return jsonify({"id": event.id, "at": event.at.isoformat(), "text": event.text, "user": event.user}), 201

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy.exc import SQLAlchemyError
 
-from workflows import inbox as inbox_queries
-from workflows.case_export import count_cases
+from workflows.cases.export import count_cases
+from workflows.inbox import queries as inbox_queries
 from workflows.permissions import (
     DEPLOY,
     EDIT_CUSTOMERS,

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from workflows.users import authenticate, set_locale
+from workflows.people.users import authenticate, set_locale
 
 from ..auth import _SessionUser, current_actor
 from ..extensions import db

@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 
-from workflows.diagram import case_diagram
+from workflows.cases.diagram import case_diagram
 from workflows.models import Case
 
 from ..extensions import db

@@ -11,18 +11,18 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from workflows import cases as case_service
-from workflows.case_export import count_cases, current_steps
-from workflows.case_queries import case_documents, case_history, list_cases
-from workflows.comments import comment_on_case
-from workflows.customers import TIERS, get_customer, list_customers
+from workflows.cases import operations as case_service
+from workflows.cases.comments import comment_on_case
+from workflows.cases.export import count_cases, current_steps
+from workflows.cases.queries import case_documents, case_history, list_cases
+from workflows.customers.operations import TIERS, get_customer, list_customers
+from workflows.deploy.queries import process_list
 from workflows.errors import Conflict, Invalid, NotFound
+from workflows.inbox.saved_filters import delete_filter as delete_named_filter
+from workflows.inbox.saved_filters import list_filters as list_saved_filters
+from workflows.inbox.saved_filters import save_filter as save_named_filter
 from workflows.models import Case
 from workflows.permissions import FIX_CASES, SUPERVISE, may_start, may_work_on
-from workflows.process_queries import process_list
-from workflows.saved_filters import delete_filter as delete_named_filter
-from workflows.saved_filters import list_filters as list_saved_filters
-from workflows.saved_filters import save_filter as save_named_filter
 from workflows.views import case_view
 
 from ..extensions import db

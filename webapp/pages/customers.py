@@ -9,12 +9,12 @@ from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from workflows import customers as customer_service
-from workflows.case_queries import list_cases
+from workflows.cases.queries import list_cases
+from workflows.customers import operations as customer_service
+from workflows.engine.today import local_today
 from workflows.errors import Invalid
 from workflows.models import User, UserRole
 from workflows.permissions import EDIT_CUSTOMERS
-from workflows.time import local_today
 
 from ..extensions import db
 from .common import actor, page_blueprint, runtime

@@ -12,11 +12,11 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, tuple_
 
-from workflows import cases as case_service
-from workflows import inbox
+from workflows.cases import operations as case_service
 from workflows.errors import Conflict, Forbidden, NotFound, TripflowError
+from workflows.inbox import queries as inbox
 from workflows.models import WorkItem
-from workflows.out_of_office import get_out_of_office
+from workflows.people.out_of_office import get_out_of_office
 from workflows.permissions import LANE_ROLES, SUPERVISE
 
 from ..extensions import db

@@ -14,11 +14,11 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from workflows import cases as case_service
-from workflows import interventions
+from workflows.cases import interventions
+from workflows.cases import operations as case_service
 from workflows.errors import Conflict, Invalid
 from workflows.models import User, UserRole
-from workflows.out_of_office import get_out_of_office, set_out_of_office
+from workflows.people.out_of_office import get_out_of_office, set_out_of_office
 from workflows.permissions import FIX_CASES, SUPERVISE
 
 from ..extensions import db

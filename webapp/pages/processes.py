@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app, render_template, request
 
-from workflows.process_queries import process_detail, process_list
+from workflows.deploy.queries import process_detail, process_list
 
 from ..extensions import db
 from .cases import VIEWER

@@ -11,12 +11,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from workflows import metrics as metric_service
+from workflows.deploy.queries import process_list
+from workflows.engine.today import local_today
 from workflows.errors import Invalid, NotFound
+from workflows.metrics import service as metric_service
 from workflows.models import Case
 from workflows.permissions import READ_METRICS
-from workflows.process_queries import process_list
-from workflows.time import local_today
 
 from ..extensions import db
 from .common import actor, page_blueprint, runtime

@@ -9,14 +9,14 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from workflows import cases as case_service
-from workflows.case_queries import case_documents
-from workflows.comments import comment_on_task
-from workflows.customers import CHANNELS, add_contact, contacts_of, get_customer, list_customers
-from workflows.documents import MAX_ATTACHMENT_BYTES, attach_file
+from workflows.cases import operations as case_service
+from workflows.cases.comments import comment_on_task
+from workflows.cases.documents import MAX_ATTACHMENT_BYTES, attach_file
+from workflows.cases.queries import case_documents
+from workflows.customers.operations import CHANNELS, add_contact, contacts_of, get_customer, list_customers
 from workflows.errors import Invalid, NotFound, TooLarge
+from workflows.inbox.tasks import get_work_item, task_detail, task_form
 from workflows.permissions import EDIT_CUSTOMERS, may_work_on
-from workflows.tasks import get_work_item, task_detail, task_form
 
 from ..extensions import db
 from ..form_data import FILE_SUFFIX, coerce, file_fields, normalise, raw_from_data

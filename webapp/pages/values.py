@@ -14,8 +14,8 @@ from flask import g
 from flask_babel import get_locale, gettext
 from sqlalchemy.orm import Session
 
+from workflows.deploy.queries import process_detail
 from workflows.errors import TripflowError
-from workflows.process_queries import process_detail
 from workflows.runtime import Runtime
 
 from ..form_render import label_of

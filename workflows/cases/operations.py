@@ -1,0 +1,456 @@
+"""The case service: start, claim, unclaim, assign, complete, message, timers.
+
+Each public function is one transaction: it locks the case row, runs the engine through a
+``Step``, writes state, inbox rows, timers and audit events, and commits once. On any refusal it
+rolls back, so a refused call changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflows.audit import record, submitted_values
+from workflows.cases.context import OutgoingMessage
+from workflows.cases.forms import validate_submission
+from workflows.cases.step import (
+    OPEN,
+    Step,
+    begin_write,
+    find_ready_task,
+    lock_case,
+    lock_case_of_item,
+    open_items_of,
+    require_case,
+    timers_of,
+)
+from workflows.deploy.operations import latest_version
+from workflows.engine.clock import use_clock
+from workflows.errors import Conflict, Forbidden, Invalid, NotFound
+from workflows.models import Case, Timer, WorkItem
+from workflows.permissions import SUPERVISE, Actor, may_start, may_work_on
+from workflows.runtime import Runtime
+
+
+@contextmanager
+def _transaction(session: Session) -> Iterator[None]:
+    begin_write(session)
+    try:
+        yield
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("the case was changed by someone else at the same time; try again") from None
+    except BaseException:
+        session.rollback()
+        raise
+
+
+# --- starting -----------------------------------------------------------------------------------
+
+
+def start_case(
+    session: Session, rt: Runtime, process_key: str, data: Any, actor: Actor, *, parent_id: int | None = None
+) -> Case:
+    """Start the newest version of ``process_key`` with ``data`` and run it to its first wait state."""
+    if not isinstance(data, dict):
+        raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object"}])
+    with _transaction(session):
+        case = _start(session, rt, process_key, data, actor, parent_id)
+    return case
+
+
+def _start(
+    session: Session, rt: Runtime, process_key: str, data: dict[str, Any], actor: Actor, parent_id: int | None
+) -> Case:
+    if not may_start(actor, process_key):
+        raise Forbidden(f"your roles do not allow starting '{process_key}'")
+    version = latest_version(session, process_key)
+    if process_key == "change_request":
+        data, parent_id = _change_request_start(session, data)
+    elif parent_id is None and isinstance(data.get("trip_case_id"), int):
+        parent_id = _trip_parent(session, data["trip_case_id"])
+    data = {**_customer_fields(session, data), **data}
+    now = rt.clock.now()
+    case = Case(
+        process_key=process_key,
+        process_version_id=version.id,
+        version=version,
+        status="running",
+        started_at=now,
+        started_by=actor.username,
+        updated_at=now,
+        parent_id=parent_id,
+        state=b"",
+        serializer_version="",
+        data={},
+        element_counts={},
+    )
+    session.add(case)
+    session.flush()
+    step = Step(session, rt, case, rt.specs.get(session, version), actor)
+    step.open_items, step.timers = [], []  # a case just created has no inbox rows and no timers yet
+    data = {**data, **step.run_start_hook(process_key, data)}
+    workflow = step.new_workflow()
+    workflow.data.update(data)
+    workflow.task_tree.data.update(data)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    record(
+        session,
+        "case_started",
+        now,
+        case_id=case.id,
+        user=actor.username,
+        data_changes={k: [None, v] for k, v in data.items()} or None,
+        text=process_key,
+    )
+    step.advance(workflow)
+    _deliver_outbox(session, rt, step)
+    return case
+
+
+def _change_request_start(session: Session, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """A change request belongs to a trip case; it starts with that trip's data."""
+    trip_case_id = data.get("trip_case_id")
+    if not _storable_id(trip_case_id):
+        raise Invalid(
+            "a change request needs the trip case",
+            [{"field": "trip_case_id", "message": "must be the id of a trip case"}],
+        )
+    trip = session.get(Case, trip_case_id)
+    if trip is None or trip.process_key != "trip":
+        raise Invalid(
+            "no such trip", [{"field": "trip_case_id", "message": f"case {trip_case_id} is not a trip"}]
+        )
+    if trip.status not in ("running", "suspended"):
+        raise Conflict(f"trip case {trip_case_id} is {trip.status}; only a running trip can be changed")
+    inherited = {k: v for k, v in (trip.data or {}).items() if not k.startswith("_")}
+    return {**inherited, **data}, trip_case_id
+
+
+def _customer_fields(session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """A case started for a customer shows who it is from its first task on."""
+    from workflows.models import Customer
+
+    customer_id = data.get("customer_id")
+    if not isinstance(customer_id, int) or isinstance(customer_id, bool):
+        return {}
+    customer = session.get(Customer, customer_id) if _storable_id(customer_id) else None
+    if customer is None:
+        raise Invalid(
+            "no such customer",
+            [{"field": "customer_id", "message": f"customer {customer_id} does not exist"}],
+        )
+    return {
+        "customer_name": customer.name,
+        "customer_tier": customer.tier,
+        "dedicated_advisor": customer.dedicated_advisor or "",
+    }
+
+
+def _storable_id(value: Any) -> bool:
+    """An id a client sent in case data that an id column can hold (PostgreSQL ``integer``)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
+def _trip_parent(session: Session, trip_case_id: int) -> int:
+    """A complaint or feedback case started about a trip is listed among that trip's children."""
+    trip = session.get(Case, trip_case_id) if _storable_id(trip_case_id) else None
+    if trip is None:
+        raise Invalid(
+            "no such trip", [{"field": "trip_case_id", "message": f"case {trip_case_id} does not exist"}]
+        )
+    return trip.id
+
+
+# --- the inbox actions ----------------------------------------------------------------------------
+
+
+def _open_item(session: Session, work_item_id: int) -> tuple[WorkItem, Case]:
+    item, case, _open = _open_item_and_siblings(session, work_item_id)
+    return item, case
+
+
+def _open_item_and_siblings(session: Session, work_item_id: int) -> tuple[WorkItem, Case, list[WorkItem]]:
+    """The open task, its case (locked) and every open task of that case, read under the lock."""
+    case = lock_case_of_item(session, work_item_id)
+    if case is None:
+        raise NotFound(f"task {work_item_id} does not exist")
+    items = open_items_of(session, case.id)
+    item = next((i for i in items if i.id == work_item_id), None)
+    if item is None:
+        done = session.get(WorkItem, work_item_id, populate_existing=True)
+        raise Conflict(f"the task is already {done.status if done is not None else 'gone'}")
+    if case.status != "running":
+        raise Conflict(f"the case is {case.status}")
+    return item, case, items
+
+
+def claim_task(session: Session, rt: Runtime, work_item_id: int, actor: Actor) -> WorkItem:
+    """Take a task from the group; 409 when someone else holds it, 403 outside its lane."""
+    with _transaction(session):
+        item, case = _open_item(session, work_item_id)
+        if not may_work_on(actor, item.lane, item.assignee):
+            raise Forbidden("the task is not in a lane of your roles")
+        if item.claimed_by and item.claimed_by != actor.username:
+            raise Conflict(f"the task is claimed by {item.claimed_by}")
+        if item.claimed_by != actor.username:
+            _claim(session, rt, item, actor)
+    return item
+
+
+def _claim(session: Session, rt: Runtime, item: WorkItem, actor: Actor) -> None:
+    item.claimed_by = actor.username
+    item.claimed_at = rt.clock.now()
+    item.status = "claimed"
+    record(session, "task_claimed", item.claimed_at, case_id=item.case_id, item=item, user=actor.username)
+
+
+def unclaim_task(session: Session, rt: Runtime, work_item_id: int, actor: Actor) -> WorkItem:
+    """Give a claimed task back to its group (the holder or a supervisor)."""
+    with _transaction(session):
+        item, _case = _open_item(session, work_item_id)
+        if item.claimed_by is None:
+            return item
+        if item.claimed_by != actor.username and not actor.has_any(SUPERVISE):
+            raise Forbidden("only the person holding the task or a supervisor can unclaim it")
+        item.claimed_by = None
+        item.claimed_at = None
+        item.status = "ready"
+        record(
+            session, "task_unclaimed", rt.clock.now(), case_id=item.case_id, item=item, user=actor.username
+        )
+    return item
+
+
+def assign_task(session: Session, rt: Runtime, work_item_id: int, username: Any, actor: Actor) -> WorkItem:
+    """A supervisor hands a task to one named user."""
+    from workflows.people.users import find_user
+
+    actor.require(SUPERVISE, "assigning a task")
+    if not isinstance(username, str) or not username:
+        raise Invalid("name the user", [{"field": "user", "message": "must be a user name"}])
+    with _transaction(session):
+        item, _case = _open_item(session, work_item_id)
+        if find_user(session, username) is None:
+            raise Invalid("no such user", [{"field": "user", "message": f"user '{username}' does not exist"}])
+        item.assignee = username
+        item.claimed_by = username
+        item.claimed_at = rt.clock.now()
+        item.status = "claimed"
+        record(
+            session,
+            "task_assigned",
+            item.claimed_at,
+            case_id=item.case_id,
+            item=item,
+            user=actor.username,
+            text=f"assigned to {username}",
+        )
+    return item
+
+
+def complete_task(session: Session, rt: Runtime, work_item_id: int, submitted: Any, actor: Actor) -> Case:
+    """Validate the form, run the task's hook, complete it and run the case on, all or nothing."""
+    with _transaction(session):
+        item, case, open_items = _open_item_and_siblings(session, work_item_id)
+        if not may_work_on(actor, item.lane, item.assignee):
+            raise Forbidden("the task is not in a lane of your roles")
+        if item.claimed_by and item.claimed_by != actor.username:
+            raise Conflict(f"the task is claimed by {item.claimed_by}")
+        step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
+        step.open_items = open_items
+        step.timers = timers_of(session, case.id)  # read before anything changes: no flush before the read
+        info = step.bundle.user_tasks.get(item.bpmn_id)
+        form = step.bundle.form(info.form_file if info else None)
+        values = validate_submission(form, submitted)
+        _check_attachments(session, case.id, form, values)
+        workflow = step.load()
+        task = find_ready_task(workflow, item.spiff_task_id)
+        before = dict(task.data)
+        values.update(step.run_hook(item.bpmn_id, values, before))
+        task.data.update(values)
+        if item.claimed_by is None:
+            _claim(session, rt, item, actor)
+        item.status = "completed"
+        item.completed_at = step.now
+        item.completed_by = actor.username
+        record(
+            session,
+            "task_completed",
+            step.now,
+            case_id=case.id,
+            item=item,
+            user=actor.username,
+            data_changes=submitted_values(before, values),
+        )
+        step.recorded_keys.update(values)
+        with use_clock(rt.clock):
+            try:
+                task.run()
+                step.count_run(task)
+            except Exception as exc:  # noqa: BLE001 - a failing post-script is an incident like any other
+                from workflows.engine.spiff import describe_error
+
+                step.error = describe_error(exc)
+        step.advance(workflow)
+        _deliver_outbox(session, rt, step)
+    return case
+
+
+def _check_attachments(
+    session: Session, case_id: int, form: dict[str, Any] | None, values: dict[str, Any]
+) -> None:
+    """A file field must name a document attached to this very case."""
+    from workflows.models import Document
+
+    for name, prop in ((form or {}).get("properties") or {}).items():
+        if isinstance(prop, dict) and prop.get("x-attachment") and values.get(name) is not None:
+            document = session.get(Document, values[name])
+            if document is None or document.case_id != case_id:
+                raise Invalid(
+                    "unknown attachment",
+                    [{"field": name, "code": "attachment", "message": "attach the file to this case first"}],
+                )
+
+
+def open_tasks_of_case(session: Session, case_id: int) -> list[WorkItem]:
+    return list(
+        session.scalars(
+            select(WorkItem)
+            .where(WorkItem.case_id == case_id, WorkItem.status.in_(OPEN))
+            .order_by(WorkItem.id)
+        )
+    )
+
+
+# --- messages and timers ------------------------------------------------------------------------
+
+
+def deliver_message(
+    session: Session, rt: Runtime, case_id: int, name: str, payload: Any, actor: Actor
+) -> Case:
+    """Deliver BPMN message ``name`` to one case; 409 when the case is not waiting for it."""
+    if payload is not None and not isinstance(payload, dict):
+        raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object"}])
+    with _transaction(session):
+        case = _deliver(session, rt, case_id, name, payload or {}, actor)
+    return case
+
+
+def _deliver(
+    session: Session, rt: Runtime, case_id: int, name: str, payload: dict[str, Any], actor: Actor
+) -> Case:
+    case = require_case(session, case_id)
+    if case.status != "running":
+        raise Conflict(f"the case is {case.status}")
+    step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
+    workflow = step.load()
+    event = BpmnEvent(MessageEventDefinition(name), payload)
+    waiting = [
+        t for t in workflow.event_manager.tasks.values() if t.task_spec.event_definition.catches(t, event)
+    ]
+    if not waiting:
+        raise Conflict(f"case {case_id} is not waiting for the message '{name}'")
+    record(
+        session,
+        "message_received",
+        step.now,
+        case_id=case.id,
+        user=actor.username,
+        text=name,
+        data_changes={k: [None, v] for k, v in payload.items()} or None,
+    )
+    with use_clock(rt.clock):
+        workflow.catch(event)
+    step.advance(workflow)
+    _deliver_outbox(session, rt, step)
+    return case
+
+
+def _deliver_outbox(session: Session, rt: Runtime, step: Step) -> None:
+    outbox: list[OutgoingMessage] = list(step.context.outbox)
+    step.context.outbox.clear()
+    for message in outbox:
+        try:
+            _deliver(session, rt, message.case_id, message.name, message.payload, step.actor)
+        except (Conflict, NotFound) as exc:
+            record(
+                session,
+                "comment",
+                step.now,
+                case_id=step.case.id,
+                user="system",
+                text=f"message '{message.name}' to case {message.case_id} not delivered: {exc}",
+            )
+
+
+def due_timer_cases(session: Session, at: datetime, limit: int = 200) -> list[int]:
+    """Ids of running cases with a timer due at ``at``, oldest first."""
+    rows = session.execute(
+        select(Timer.case_id)
+        .join(Case, Case.id == Timer.case_id)
+        .where(Timer.due_at <= at, Case.status == "running")
+        .order_by(Timer.due_at)
+        .limit(limit)
+    )
+    return list(dict.fromkeys(r[0] for r in rows))
+
+
+def fire_due_timers(session: Session, rt: Runtime, actor: Actor, limit: int = 200) -> list[int]:
+    """Fire every timer due by the runtime's clock, one case per transaction; returns the case ids.
+
+    Runners side by side skip cases another runner holds (SKIP LOCKED on PostgreSQL; SQLite's
+    write lock serialises them), and a case whose timers another runner already fired is passed
+    over, so firing twice is harmless.
+    """
+    fired = []
+    for case_id in due_timer_cases(session, rt.clock.now(), limit):
+        with _transaction(session):
+            if _fire_case(session, rt, case_id, actor):
+                fired.append(case_id)
+    return fired
+
+
+def _fire_case(session: Session, rt: Runtime, case_id: int, actor: Actor) -> bool:
+    case = lock_case(session, case_id, skip_locked=True)
+    now = rt.clock.now()
+    if case is None or case.status != "running":
+        return False
+    timers = timers_of(session, case_id)
+    due = [timer for timer in timers if timer.due_at <= now]
+    if not due:
+        return False
+    step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
+    step.timers = timers
+    workflow = step.load()
+    for timer in due:
+        record(
+            session,
+            "timer_fired",
+            now,
+            case_id=case_id,
+            bpmn_id=timer.bpmn_id,
+            user=actor.username,
+            text=f"due {timer.due_at.isoformat()}",
+        )
+    step.advance(workflow)
+    _deliver_outbox(session, rt, step)
+    return True
+
+
+def get_case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"case {case_id} does not exist")
+    return case

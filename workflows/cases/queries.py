@@ -1,0 +1,89 @@
+"""Reading cases: lists with filters and cursor paging, history, documents. Index tables only."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from workflows.errors import Invalid, NotFound
+from workflows.models import Case, Document, Event, WorkItem
+from workflows.runtime import Runtime
+
+OPEN = ("ready", "claimed")
+
+
+def _cursor_id(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    if not cursor.isdigit() or len(cursor) > 12:
+        raise Invalid("bad cursor", [{"field": "cursor", "message": "is not a cursor this server gave"}])
+    return int(cursor)
+
+
+def list_cases(
+    session: Session,
+    rt: Runtime,
+    *,
+    process: str | None = None,
+    status: str | None = None,
+    customer_id: int | None = None,
+    tier: str | None = None,
+    overdue: bool = False,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Case], str | None]:
+    """Newest first; ``cursor`` is the id to continue below."""
+    query = select(Case).order_by(Case.id.desc()).limit(limit + 1)
+    if process:
+        query = query.where(Case.process_key == process)
+    if status:
+        query = query.where(Case.status == status)
+    if customer_id is not None:
+        query = query.where(Case.customer_id == customer_id)
+    if tier:
+        query = query.where(Case.customer_tier == tier)
+    if overdue:
+        query = query.where(
+            exists().where(
+                WorkItem.case_id == Case.id, WorkItem.status.in_(OPEN), WorkItem.due_at < rt.clock.now()
+            )
+        )
+    if q:
+        like = f"%{q}%"
+        query = query.where(
+            or_(Case.customer_name.ilike(like), Case.destination.ilike(like), Case.process_key.ilike(like))
+        )
+    after = _cursor_id(cursor)
+    if after is not None:
+        query = query.where(Case.id < after)
+    cases = list(session.scalars(query))
+    next_cursor = str(cases[limit - 1].id) if len(cases) > limit else None
+    return cases[:limit], next_cursor
+
+
+def case_history(
+    session: Session, case_id: int, *, cursor: str | None = None, limit: int = 50
+) -> tuple[list[Event], str | None]:
+    if session.get(Case, case_id) is None:
+        raise NotFound(f"case {case_id} does not exist")
+    query = select(Event).where(Event.case_id == case_id).order_by(Event.id).limit(limit + 1)
+    after = _cursor_id(cursor)
+    if after is not None:
+        query = query.where(Event.id > after)
+    events = list(session.scalars(query))
+    next_cursor = str(events[limit - 1].id) if len(events) > limit else None
+    return events[:limit], next_cursor
+
+
+def case_documents(session: Session, case_id: int) -> list[Document]:
+    if session.get(Case, case_id) is None:
+        raise NotFound(f"case {case_id} does not exist")
+    return list(session.scalars(select(Document).where(Document.case_id == case_id).order_by(Document.id)))
+
+
+def get_document(session: Session, case_id: int, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None or document.case_id != case_id:
+        raise NotFound(f"document {document_id} of case {case_id} does not exist")
+    return document

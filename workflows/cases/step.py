@@ -1,0 +1,454 @@
+"""One step of one case: load its workflow under a lock, run the engine, write everything back.
+
+Every mutation of a case goes through ``Step``: it owns the rules that keep the stored state, the
+inbox rows, the timers and the audit trail in agreement. The service functions in ``cases.py``
+open the transaction, make one ``Step`` and commit once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
+
+from workflows.audit import record
+from workflows.cases.context import HandlerContext
+from workflows.customers.operations import priority_of
+from workflows.engine.clock import use_clock
+from workflows.engine.spiff import SERIALIZER_VERSION, ProcessBundle, describe_error
+from workflows.errors import Conflict, NotFound
+from workflows.models import Case, Timer, User, WorkItem
+from workflows.permissions import Actor
+from workflows.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+OPEN = ("ready", "claimed")
+NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
+SUMMARY_FIELDS = ("customer_id", "customer_name", "customer_tier", "destination", "start_date", "end_date")
+
+
+# --- transactions ------------------------------------------------------------------------------
+
+
+def configure_engine(engine: Engine) -> None:
+    """SQLite: WAL, a busy timeout, and ``BEGIN IMMEDIATE`` for step transactions.
+
+    Python's sqlite3 driver defers BEGIN until the first write, so two steps could both read a
+    case before either writes; an immediate transaction makes the second wait instead.
+    """
+    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+
+        @event.listens_for(engine, "connect")
+        def _no_auto_prepare(dbapi_connection: Any, _record: Any) -> None:
+            # psycopg prepares a statement once it ran 5 times and forgets them all at every ROLLBACK, which
+            # ends each request (the pool resets the connection): that cost a DEALLOCATE ALL round trip per
+            # request and the same statements prepared over and over. Plain statements are cheaper here.
+            dbapi_connection.prepare_threshold = None
+
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get("tripflow_write"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Start the one write transaction of a service call (ending any read the caller left open)."""
+    plain = session() if isinstance(session, scoped_session) else session
+    if plain.in_transaction():
+        plain.commit()
+    session.connection(execution_options={"tripflow_write": True})
+
+
+def lock_case(session: Session, case_id: int, *, skip_locked: bool = False) -> Case | None:
+    query = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    query = query.with_for_update(skip_locked=skip_locked, of=Case)
+    return session.scalars(query).first()
+
+
+def require_case(session: Session, case_id: int) -> Case:
+    case = lock_case(session, case_id)
+    if case is None:
+        raise NotFound(f"case {case_id} does not exist")
+    return case
+
+
+def lock_case_of_item(session: Session, work_item_id: int) -> Case | None:
+    """The case a work item belongs to, locked, in one statement (None when there is no such item)."""
+    of_item = select(WorkItem.case_id).where(WorkItem.id == work_item_id).scalar_subquery()
+    query = select(Case).where(Case.id == of_item).execution_options(populate_existing=True)
+    return session.scalars(query.with_for_update(of=Case)).first()
+
+
+def timers_of(session: Session, case_id: int) -> list[Timer]:
+    """The case's timer rows (read after its lock is held)."""
+    query = select(Timer).where(Timer.case_id == case_id).order_by(Timer.id)
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def open_items_of(session: Session, case_id: int) -> list[WorkItem]:
+    """The case's open work items as they are now (read after its lock is held)."""
+    query = select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status.in_(OPEN))
+    return list(session.scalars(query.order_by(WorkItem.id).execution_options(populate_existing=True)))
+
+
+# --- the step ----------------------------------------------------------------------------------
+
+
+class Step:
+    """Runs the engine for one case inside the caller's transaction."""
+
+    def __init__(
+        self, session: Session, rt: Runtime, case: Case, bundle: ProcessBundle, actor: Actor
+    ) -> None:
+        self.session = session
+        self.rt = rt
+        self.case = case
+        self.bundle = bundle
+        self.actor = actor
+        self.now = rt.clock.now()
+        self.context = HandlerContext(session, case.id, {}, actor, self.now, rt.timezone)
+        self.script_engine = rt.engine.script_engine(self._call_handler)
+        self.error: tuple[str | None, str] | None = None
+        self.ran: dict[str, int] = {}
+        self.recorded_keys: set[str] = set()  # variables this step's events already record
+        # the case's open work items and timer rows, when the caller knows them already: saves a query each
+        self.open_items: list[WorkItem] | None = None
+        self.timers: list[Timer] | None = None
+
+    def count_run(self, task: Task) -> None:
+        """Counts each BPMN element that ran, for the diagram overlay and loop counts."""
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if bpmn_id:
+            self.ran[bpmn_id] = self.ran.get(bpmn_id, 0) + 1
+
+    # handlers run in a savepoint, so a failing one leaves none of its writes behind
+    def _call_handler(self, task: Task, name: str) -> dict[str, Any]:
+        handler = self.rt.handlers.services.get(name)
+        if handler is None:
+            raise LookupError(f"no handler named '{name}'")
+        self.context.data = task.data
+        with self.session.begin_nested():
+            result = handler(self.context)
+        return dict(result or {})
+
+    def run_hook(self, bpmn_id: str, submitted: dict[str, Any], task_data: dict[str, Any]) -> dict[str, Any]:
+        hook = self.rt.handlers.completion_hooks.get(bpmn_id)
+        if hook is None:
+            return {}
+        self.context.data = {**task_data, **submitted}
+        return dict(hook(self.context, submitted) or {})
+
+    def run_start_hook(self, process_key: str, data: dict[str, Any]) -> dict[str, Any]:
+        hook = self.rt.handlers.start_hooks.get(process_key)
+        if hook is None:
+            return {}
+        self.context.data = dict(data)
+        return dict(hook(self.context, data) or {})
+
+    def new_workflow(self) -> BpmnWorkflow:
+        return self.rt.engine.new_workflow(self.bundle, self.script_engine)
+
+    def load(self) -> BpmnWorkflow:
+        return self.rt.engine.load(self.case.state, self.bundle, self.script_engine)
+
+    def advance(self, workflow: BpmnWorkflow) -> None:
+        """Run the engine to the next wait state; a failure becomes an incident, not an exception."""
+        try:
+            # SpiffWorkflow fires a timer strictly after its instant; Tripflow fires what is due
+            # *at or before* the clock, so the check sees the clock one microsecond later
+            with use_clock(_OneMicrosecondLater(self.rt.clock)):
+                workflow.refresh_timers()
+            with use_clock(self.rt.clock):
+                workflow.do_engine_steps(did_complete_task=self.count_run)
+        except Exception as exc:  # noqa: BLE001 - every failure of a model becomes an incident
+            log.info("case %s failed: %s", self.case.id, exc, exc_info=True)
+            self.error = describe_error(exc)
+        self.save(workflow)
+
+    def save(self, workflow: BpmnWorkflow) -> None:
+        case = self.case
+        data = case_data(workflow)
+        self._record_process_changes(case.data or {}, data)
+        case.state = self.rt.engine.dump(workflow)
+        case.serializer_version = SERIALIZER_VERSION
+        case.data = data
+        case.updated_at = self.now
+        if self.ran:
+            counts = dict(case.element_counts or {})
+            for bpmn_id, times in self.ran.items():
+                counts[bpmn_id] = counts.get(bpmn_id, 0) + times
+            case.element_counts = counts
+            self.ran = {}
+        self._summarise(data)
+        self._sync_work_items(workflow)
+        self._sync_timers(workflow)
+        if self.error is not None:
+            element, message = self.error
+            case.status = "error"
+            case.error_element, case.error_message, case.error_at = element, message, self.now
+            record(
+                self.session,
+                "case_error",
+                self.now,
+                case_id=case.id,
+                bpmn_id=element,
+                text=message,
+                user=self.actor.username,
+            )
+        elif workflow.completed and case.status in ("running", "error"):
+            case.status = "lost" if data.get("case_status") == "lost" else "completed"
+            case.ended_at = self.now
+            case.error_element = case.error_message = None
+            case.error_at = None
+            record(self.session, "case_completed", self.now, case_id=case.id, text=case.status)
+
+    def _record_process_changes(self, before: dict[str, Any], after: dict[str, Any]) -> None:
+        """What scripts and handlers set during the step goes into the history too."""
+        changes = {
+            k: [before.get(k), v]
+            for k, v in after.items()
+            if k not in self.recorded_keys and before.get(k) != v
+        }
+        if changes and before:
+            record(
+                self.session,
+                "data_changed",
+                self.now,
+                case_id=self.case.id,
+                user="system",
+                data_changes=changes,
+                text="set by the process",
+            )
+        self.recorded_keys.update(changes)
+
+    # --- the index --------------------------------------------------------------------------
+
+    def _summarise(self, data: dict[str, Any]) -> None:
+        case = self.case
+        case.customer_id = _as_int(data.get("customer_id"))
+        case.customer_name = _as_text(data.get("customer_name"))
+        case.customer_tier = _as_text(data.get("customer_tier"))
+        case.destination = _as_text(data.get("destination"))
+        case.start_date = _as_date(data.get("start_date"))
+        case.end_date = _as_date(data.get("end_date"))
+
+    def _sync_work_items(self, workflow: BpmnWorkflow) -> None:
+        case = self.case
+        ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+        known, self.open_items = self.open_items, None
+        rows = (
+            known
+            if known is not None
+            else self.session.scalars(
+                select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status.in_(OPEN))
+            )
+        )
+        open_items = {item.spiff_task_id: item for item in rows if item.status in OPEN}
+        for task_id, item in open_items.items():
+            if task_id not in ready:
+                item.status = "cancelled"
+                item.completed_at = self.now
+            else:
+                self._copy_summary(item)
+        for task_id, task in ready.items():
+            if task_id not in open_items:
+                self._create_work_item(task)
+
+    def _copy_summary(self, item: WorkItem) -> None:
+        case = self.case
+        for name in SUMMARY_FIELDS:
+            setattr(item, name, getattr(case, name))
+        item.priority = priority_of(case.customer_tier)
+
+    def _create_work_item(self, task: Task) -> None:
+        spec = task.task_spec
+        info = self.bundle.user_tasks.get(spec.bpmn_id)
+        props = info.properties if info else {}
+        item = WorkItem(
+            case_id=self.case.id,
+            spiff_task_id=str(task.id),
+            bpmn_id=spec.bpmn_id,
+            name=(info.name if info else None) or spec.bpmn_name or spec.bpmn_id,
+            process_key=self.case.process_key,
+            lane=spec.lane
+            or (info.lane if info else None),  # a Camunda candidate group when there is no lane
+            status="ready",
+            created_at=self.now,
+            due_at=self._due_at(props, task.data)
+            or (datetime.fromisoformat(info.due_at) if info and info.due_at else None),
+        )
+        item.sort_due = item.due_at or NO_DUE_DATE
+        self._copy_summary(item)
+        assignee = (
+            _as_text(task.data.get(props["assigneeVariable"])) if props.get("assigneeVariable") else None
+        )
+        assignee = assignee or (info.assignee if info else None)
+        self.session.add(item)
+        self.session.flush()
+        record(self.session, "task_created", self.now, case_id=self.case.id, item=item)
+        if assignee:
+            self._assign(item, assignee)
+
+    def _assign(self, item: WorkItem, assignee: str) -> None:
+        """Route a task to one user, or to their stand-in while they are away."""
+        user = self.session.scalars(select(User).where(User.username == assignee)).first()
+        text = None
+        if (
+            user is not None
+            and user.stand_in
+            and user.away_from
+            and user.away_to
+            and user.away_from <= self.now <= user.away_to
+        ):
+            text = f"{assignee} is away; handed to {user.stand_in}"
+            assignee = user.stand_in
+        item.assignee = assignee
+        record(
+            self.session,
+            "task_assigned",
+            self.now,
+            case_id=self.case.id,
+            item=item,
+            user=self.actor.username,
+            text=text or f"assigned to {assignee}",
+        )
+
+    def _due_at(self, props: dict[str, str], data: dict[str, Any]) -> datetime | None:
+        variable = props.get("dueAtVariable")
+        if variable and data.get(variable):
+            try:
+                return datetime.fromisoformat(str(data[variable]))
+            except ValueError:
+                return None
+        if props.get("dueIn"):
+            return self.now + _iso_duration(props["dueIn"])
+        return None
+
+    def _sync_timers(self, workflow: BpmnWorkflow) -> None:
+        wanted: dict[str, tuple[str, datetime]] = {}
+        for task in workflow.event_manager.tasks.values():
+            definition = task.task_spec.event_definition
+            if not isinstance(definition, (TimerEventDefinition, MultipleEventDefinition)):
+                continue
+            due = _timer_due(task.internal_data.get("event_value"))
+            if due is not None:
+                wanted[str(task.id)] = (task.task_spec.bpmn_id or task.task_spec.name, due)
+        known, self.timers = self.timers, None
+        rows = (
+            known
+            if known is not None
+            else self.session.scalars(select(Timer).where(Timer.case_id == self.case.id))
+        )
+        existing = {t.spiff_task_id: t for t in rows}
+        for task_id, timer in existing.items():
+            if task_id not in wanted or timer.due_at != wanted[task_id][1]:
+                self.session.delete(timer)
+        for task_id, (bpmn_id, due) in wanted.items():
+            current = existing.get(task_id)
+            if current is None or current.due_at != due:
+                self.session.add(
+                    Timer(case_id=self.case.id, spiff_task_id=task_id, bpmn_id=bpmn_id, due_at=due)
+                )
+
+
+class _OneMicrosecondLater:
+    def __init__(self, clock: Any) -> None:
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock.now() + timedelta(microseconds=1)
+
+
+def find_ready_task(workflow: BpmnWorkflow, spiff_task_id: str) -> Task:
+    task = workflow.get_task_from_id(UUID(spiff_task_id))
+    if task is None or task.state != TaskState.READY:
+        raise Conflict("the task is no longer open")
+    return task
+
+
+def case_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The case's variables as the people working on it see them now (JSON-safe)."""
+    if workflow.completed:
+        finished = workflow.get_tasks(state=TaskState.COMPLETED)
+        merged = dict(max(finished, key=lambda t: t.last_state_change).data) if finished else {}
+        merged.update(workflow.data or {})
+    else:
+        frontier = workflow.get_tasks(
+            state=TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+        )
+        merged = {}
+        for task in sorted(frontier, key=lambda t: t.last_state_change):
+            merged.update(task.data)
+    clean = {k: v for k, v in merged.items() if not k.startswith("spiff__")}
+    return json.loads(json.dumps(clean, default=str))
+
+
+def _timer_due(value: Any) -> datetime | None:
+    if isinstance(value, dict):
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    try:
+        due = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return due if due.tzinfo else None
+
+
+def _iso_duration(text: str) -> timedelta:
+    parsed = TimerEventDefinition.parse_iso_duration(text)
+    return timedelta(
+        days=parsed.get("days", 0) + 7 * parsed.get("weeks", 0),
+        hours=parsed.get("hours", 0),
+        minutes=parsed.get("minutes", 0),
+        seconds=parsed.get("seconds", 0),
+    )
+
+
+def _as_int(value: Any) -> int | None:
+    """An id for an index column (PostgreSQL ``integer``); None when the data holds no such id."""
+    try:
+        number = int(value) if value not in (None, "") else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if number is not None and -(2**31) <= number < 2**31 else None
+
+
+def _as_text(value: Any) -> str | None:
+    return str(value)[:200] if value not in (None, "") else None
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""Customer cards, contact records and tiers."""

@@ -1,0 +1,1 @@
+"""Deploying models: checks, versions, Camunda translation, migration of running cases."""

@@ -1,0 +1,1 @@
+"""SpiffWorkflow glue: parser, serializer, sandbox, the one clock and hardened XML."""

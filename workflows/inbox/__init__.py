@@ -1,0 +1,1 @@
+"""The inbox: indexed queries over work items, one task read, saved filters."""

@@ -1,0 +1,110 @@
+"""Inbox queries: indexed SQL over ``work_item``, never a workflow deserialised.
+
+Paging is by cursor (the last row's sort key), so a page costs the same at 100 or 100,000 open
+tasks; badges use a separate count query.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, or_, select, tuple_, union_all
+from sqlalchemy.orm import Session
+
+from workflows.errors import Invalid
+from workflows.models import WorkItem
+from workflows.permissions import Actor
+
+SCOPES = ("mine", "group")
+
+
+def _scope_filter(scope: str, actor: Actor, lane: str | None) -> object:
+    if scope == "mine":
+        return or_(
+            and_(WorkItem.claimed_by == actor.username, WorkItem.status == "claimed"),
+            and_(WorkItem.assignee == actor.username, WorkItem.status == "ready"),
+        )
+    if scope != "group":
+        raise Invalid("unknown scope", [{"field": "scope", "message": "must be mine or group"}])
+    lanes = sorted(actor.roles) if lane is None else ([lane] if lane in actor.roles else [])
+    return and_(WorkItem.status == "ready", WorkItem.assignee.is_(None), WorkItem.lane.in_(lanes))
+
+
+def encode_cursor(item: WorkItem) -> str:
+    raw = json.dumps([item.priority, item.sort_due.isoformat(), item.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[int, datetime, int]:
+    try:
+        priority, due, item_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return int(priority), datetime.fromisoformat(due), int(item_id)
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise Invalid(
+            "bad cursor", [{"field": "cursor", "message": "is not a cursor this server gave"}]
+        ) from exc
+
+
+def list_tasks(
+    session: Session,
+    actor: Actor,
+    scope: str,
+    *,
+    lane: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[WorkItem], str | None]:
+    """One page of the inbox, tier A first, then by due date; returns the items and the next cursor."""
+    after = _decode_cursor(cursor) if cursor else None
+    lanes = sorted(actor.roles) if scope == "group" and lane is None else []
+    if len(lanes) > 1:
+        query = _merged_lanes(lanes, after, limit)
+    else:
+        query = select(WorkItem).where(_scope_filter(scope, actor, lane))
+        if after is not None:
+            query = query.where(tuple_(*PAGE_ORDER) > after)
+        query = query.order_by(*PAGE_ORDER).limit(limit + 1)
+    items = list(session.scalars(query))
+    next_cursor = encode_cursor(items[limit - 1]) if len(items) > limit else None
+    return items[:limit], next_cursor
+
+
+PAGE_ORDER = (WorkItem.priority, WorkItem.sort_due, WorkItem.id)
+
+
+def _merged_lanes(
+    lanes: list[str], after: tuple[int, datetime, int] | None, limit: int
+) -> Select[tuple[WorkItem]]:
+    """A page over several lanes: each lane's first rows in index order, then merged.
+
+    One query with ``lane IN (...)`` cannot read the (status, lane, priority, due) index in page order
+    across lanes, so PostgreSQL would fetch and sort every ready task of those lanes: a cost growing
+    with the number of open cases. Here each lane reads at most one page from the index.
+    """
+    parts = []
+    for one in lanes:
+        part = select(WorkItem.id).where(
+            WorkItem.status == "ready", WorkItem.assignee.is_(None), WorkItem.lane == one
+        )
+        if after is not None:
+            part = part.where(tuple_(*PAGE_ORDER) > after)
+        parts.append(part.order_by(*PAGE_ORDER).limit(limit + 1).subquery().select())
+    first_rows = union_all(*parts).subquery()
+    query = select(WorkItem).where(WorkItem.id.in_(select(first_rows.c.id)))
+    return query.order_by(*PAGE_ORDER).limit(limit + 1)
+
+
+def count_tasks(
+    session: Session, actor: Actor, scope: str, lane: str | None = None, *, cap: int | None = None
+) -> int:
+    """How many tasks a scope holds, for badges.
+
+    An exact count reads every matching row, so it grows with the number of open tasks; with ``cap``
+    counting stops there (a badge then shows e.g. "999+") and costs the same at any size.
+    """
+    matching = select(WorkItem.id).where(_scope_filter(scope, actor, lane))
+    if cap is not None:
+        matching = matching.limit(cap)
+    return int(session.scalar(select(func.count()).select_from(matching.subquery())) or 0)

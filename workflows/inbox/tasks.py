@@ -1,0 +1,48 @@
+"""Reading one task: its row, its form and the case data it shows, without loading the workflow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows.errors import NotFound
+from workflows.models import Case, Event, WorkItem
+from workflows.runtime import Runtime
+from workflows.views import event_view, task_view
+
+
+def get_work_item(session: Session, task_id: int) -> WorkItem:
+    item = session.get(WorkItem, task_id)
+    if item is None:
+        raise NotFound(f"task {task_id} does not exist")
+    return item
+
+
+def task_form(session: Session, rt: Runtime, item: WorkItem) -> dict[str, Any]:
+    case = session.get(Case, item.case_id)
+    assert case is not None
+    bundle = rt.specs.get(session, case.version)
+    info = bundle.user_tasks.get(item.bpmn_id)
+    schema = bundle.form(info.form_file if info else None) or {"type": "object", "properties": {}}
+    ui_schema = bundle.form(info.ui_file if info else None) or {}
+    return {"schema": schema, "ui_schema": ui_schema}
+
+
+def task_detail(session: Session, rt: Runtime, task_id: int) -> dict[str, Any]:
+    item = get_work_item(session, task_id)
+    case = session.get(Case, item.case_id)
+    assert case is not None
+    comments = session.scalars(
+        select(Event)
+        .where(Event.case_id == item.case_id, Event.kind == "comment", Event.work_item_id == item.id)
+        .order_by(Event.id)
+    )
+    return {
+        **task_view(item),
+        "case_status": case.status,
+        "form": task_form(session, rt, item),
+        "data": case.data or {},
+        "comments": [event_view(e) for e in comments],
+    }

@@ -1,0 +1,1 @@
+"""People: users, roles, passwords, tokens, out of office."""

@@ -144,6 +144,8 @@ class Step:
 
     def count_run(self, task: Task) -> None:
         """Counts each BPMN element that ran, for the diagram overlay and loop counts."""
+        if self.rt.task_observer is not None:
+            self.rt.task_observer(task)
         bpmn_id = getattr(task.task_spec, "bpmn_id", None)
         if bpmn_id:
             self.ran[bpmn_id] = self.ran.get(bpmn_id, 0) + 1

@@ -398,7 +398,7 @@ class _Play:
         return actor_of(user)
 
     def _actor_for(self, item: WorkItem, step: Step) -> Actor:
-        """The user named by ``as``, else who holds the task, its assignee, or the user named after its lane."""
+        """The user named by ``as``, else who holds the task, its assignee, or the user named as its lane."""
         username = (
             step.options.get("as") or item.claimed_by or item.assignee or item.lane or "service_supervisor"
         )

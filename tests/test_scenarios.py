@@ -18,4 +18,5 @@ FILES = scenario_files(SCENARIOS)
 @pytest.mark.parametrize("file", FILES, ids=[f.relative_to(SCENARIOS).as_posix() for f in FILES])
 def test_scenario(file: Path, session, rt):
     result = run_scenario(session, rt, load_file(file, SCENARIOS), SCENARIOS)
-    assert result.passed, str(result.failure)
+    if not result.passed:
+        pytest.fail(str(result.failure), pytrace=False)

@@ -40,6 +40,7 @@ STEP_KEYS = {
     "check": {"expect", "note"},
 }
 EXPECT_KEYS = {
+    "note",
     "case",
     "tasks",
     "status",
@@ -155,6 +156,8 @@ def _step(path: str, number: int, raw: Any) -> Step:
     if not isinstance(raw, dict):
         raise ScenarioError(path, "a step is a mapping such as {complete: task_id, answers: {...}}", number)
     actions = [key for key in raw if key in ACTIONS]
+    if "move_clock" in actions and "fire_timers" in actions:
+        actions.remove("fire_timers")  # here an option of move_clock: move, then fire what is due
     if len(actions) != 1:
         found = ", ".join(actions) or "none"
         raise ScenarioError(

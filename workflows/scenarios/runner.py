@@ -118,7 +118,15 @@ class _Play:
         observer, self.rt.task_observer = self.rt.task_observer, self.result.taken.observe
         try:
             self._fixtures(self.scenario)
-            for step in self._expanded(self.scenario, set()):
+            steps = self._expanded(self.scenario, set())
+        except ScenarioError as exc:
+            self.rt.task_observer = observer
+            self.session.rollback()
+            number = exc.step or 0
+            self.result.failure = Failure(number, "load", exc.path, "file", None, None, exc.message)
+            return self.result
+        try:
+            for step in steps:
                 self.result.steps_run += 1
                 try:
                     self._do(step)

@@ -212,7 +212,8 @@ def _texts() -> dict[str, str]:
         "scenariosPassed": _("Every scenario passes."),
         "scenariosFailed": _("%(n)s scenario(s) fail.", n="{n}"),
         "scenariosFailDeploy": _(
-            "Scenarios of this model fail (see the Scenarios tab). Click Save and deploy again to deploy anyway."
+            "Scenarios of this model fail (see the Scenarios tab). "
+            "Click Save and deploy again to deploy anyway."
         ),
         "passed": _("passed"),
         "failedVerdict": _("failed"),

@@ -207,7 +207,10 @@ class _Play:
             actual = _error_view(exc)
             if wanted_error is None:
                 raise _StepFailed("refused", None, actual, _error_text(exc)) from None
-            if not checks.matches(_error_pattern(wanted_error), actual):
+            message = wanted_error.get("message") if isinstance(wanted_error, dict) else None
+            if not checks.matches(_error_pattern(wanted_error), actual) or (
+                message is not None and str(message) not in actual["message"]
+            ):
                 raise _StepFailed(
                     "expect_error", wanted_error, actual, "refused, but not as expected"
                 ) from None
@@ -374,14 +377,22 @@ class _Play:
             case = self.session.get(Case, self.main_case)
             assert case is not None
             return case
-        labels = self._labels()
         wanted = str(selector)
-        for case_id, label in labels.items():
-            if label == wanted or (label.split("#")[0] == wanted and wanted + "#1" == label):
-                case = self.session.get(Case, case_id)
-                assert case is not None
-                return case
-        raise _StepFailed("case", wanted, sorted(labels.values()), f"no case '{wanted}'")
+        key, _, number = wanted.partition("#")
+        ids = list(self.session.scalars(select(Case.id).where(Case.process_key == key).order_by(Case.id)))
+        if number.isdigit() and 1 <= int(number) <= len(ids):
+            case_id = ids[int(number) - 1]
+        elif not number and len(ids) == 1:
+            case_id = ids[0]
+        else:
+            labels = sorted(self._labels().values())
+            why = (
+                f"{len(ids)} cases of {key}: name one as {key}#<n>" if len(ids) > 1 else f"no case '{wanted}'"
+            )
+            raise _StepFailed("case", wanted, labels, why)
+        case = self.session.get(Case, case_id)
+        assert case is not None
+        return case
 
     def _open_item(self, step: Step, task: str | None = None) -> WorkItem:
         task = task or step.value

@@ -26,7 +26,11 @@ COMPLETE = {
     "itinerary_confirmation",
     "itinerary_planning",
     "quarterly_review",
+    "trip",
+    "trip_feedback",
 }
+# change_request is not complete: outcome_refused (flows flow_change_refused, flow_refused_to_merge) cannot
+# be reached, since submit_change_request's hook refuses the same late change in the same step
 
 TAKEN: dict[str, Taken] = {}  # what each scenario played in this run took, by scenario key
 

@@ -151,12 +151,13 @@ class _Play:
             if self.root is None:
                 raise ScenarioError(step.source, "include needs the scenario folder", step.number)
             name = step.value if step.value.endswith(".yaml") else step.value + ".yaml"
-            file = (self.root / name).resolve()
-            if not file.is_relative_to(self.root.resolve()) or not file.is_file():
+            root = self.root.resolve()
+            file = (root / name).resolve()
+            if not file.is_relative_to(root) or not file.is_file():
                 raise ScenarioError(step.source, f"no scenario file {name} to include", step.number)
             if name in seen:
                 raise ScenarioError(step.source, f"{name} includes itself", step.number)
-            included = load_file(file, self.root)
+            included = load_file(file, root)
             self._fixtures(included)
             steps.extend(self._expanded(included, seen | {name}))
         return steps

@@ -128,3 +128,18 @@ def test_flows_are_inferred_from_the_token_path_boundary_timers_included():
     assert coverage.flows_taken == {"flow_overdue_to_escalate"}
     assert {"resolution_overdue", "escalate_complaint"} == set(coverage.nodes_taken)
     assert "flow_escalated_to_end" in coverage.flows_missed
+
+
+def test_claim_unclaim_and_cancel_go_through_the_case_service(session, rt):
+    text = GREETING + (
+        "  - claim: send_birthday_greeting\n    as: account_manager\n"
+        "    expect: {tasks: [{task: send_birthday_greeting, claimed_by: account_manager}]}\n"
+        "  - claim: send_birthday_greeting\n    as: travel_advisor\n    expect_error: forbidden\n"
+        "  - unclaim: send_birthday_greeting\n    as: account_manager\n"
+        "    expect: {tasks: [{task: send_birthday_greeting, claimed_by: null}]}\n"
+        "  - cancel: birthday_reminder\n    reason: customer asked for no calls\n"
+        "    expect:\n      case: birthday_reminder\n      status: cancelled\n      tasks: []\n"
+        "      history: [{kind: case_cancelled, user: service_supervisor, text: no calls}]\n"
+    )
+    result = run_scenario(session, rt, load_text(text, "birthday_reminder/g.yaml"))
+    assert result.passed, str(result.failure)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
 from workflows.deploy import operations as deploy_service
 from workflows.deploy.migration import migrate_cases
+from workflows.deploy.publish import deploy_models, validate_models
 from workflows.deploy.queries import process_bpmn, process_detail, process_file, process_list
 from workflows.errors import Invalid
-from workflows.permissions import DEPLOY
 
 from ..extensions import db
-from ..setup import deploy_uploads
 from . import actor, api, runtime
 from .doc import documented
 
@@ -89,9 +88,7 @@ def _uploads() -> list[tuple[str, bytes]]:
     responses={201: "new versions", 413: "a file is too large", 422: "invalid models"},
 )
 def deploy_processes() -> Any:
-    who = actor()
-    who.require(DEPLOY, "deploying")
-    results = deploy_uploads(current_app, _uploads(), author=who.username)
+    results = deploy_models(db.session, runtime(), _uploads(), actor())
     created = any(r.created for r in results)
     first = results[0].__dict__ if results else {}
     return jsonify(
@@ -106,20 +103,7 @@ def deploy_processes() -> Any:
     responses={413: "a file is too large", 422: "invalid models"},
 )
 def validate_processes(key: str) -> Any:
-    who = actor()
-    who.require(DEPLOY, "validating")
-    rt = runtime()
-    try:
-        results = deploy_service.deploy(
-            db.session,
-            _uploads(),
-            author=who.username,
-            now=rt.clock.now(),
-            handler_names=rt.handler_names,
-            dry_run=True,
-        )
-    finally:
-        db.session.rollback()
+    results = validate_models(db.session, runtime(), _uploads(), actor())
     return jsonify({"valid": True, "items": [r.__dict__ for r in results], "notes": results.notes})
 
 

@@ -7,9 +7,8 @@ from sqlalchemy.orm import Session
 
 from workflows.errors import Invalid, NotFound
 from workflows.models import Case, Document, Event, WorkItem
+from workflows.permissions import OPEN
 from workflows.runtime import Runtime
-
-OPEN = ("ready", "claimed")
 
 
 def _cursor_id(cursor: str | None) -> int | None:

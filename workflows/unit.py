@@ -9,16 +9,19 @@ completed) joins that transaction, and only the outermost unit commits. Views ne
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows.errors import Conflict
 
 _DEPTH = "tripflow_unit_depth"
+T = TypeVar("T")
 
 
 def _plain(session: Session) -> Session:
@@ -65,3 +68,15 @@ def unit_of_work(session: Session, *, advisory_lock: int | None = None) -> Itera
         raise
     finally:
         plain.info[_DEPTH] = 0
+
+
+def read_or_none(session: Session, read: Callable[[], T]) -> T | None:
+    """A read whose answer is optional (a badge): None when the database fails, the session usable again.
+
+    So that the error page of a database failure still renders its top bar.
+    """
+    try:
+        return read()
+    except SQLAlchemyError:
+        session.rollback()
+        return None

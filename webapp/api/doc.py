@@ -30,11 +30,13 @@ def documented(
     tag: str = "tripflow",
     responses: dict[int, str] | None = None,
     public: bool = False,
+    who: str | None = None,
 ) -> Callable[[ApiView], ApiView]:
     """Declare an API view: its summary, its JSON body schema and query parameters.
 
     A body that is not JSON, or does not match ``body``, is refused with 400 before the view runs;
-    the view receives the parsed body as ``body=``.
+    the view receives the parsed body as ``body=``. ``who`` says which roles may call it, where
+    that is not every employee (the document's description of the operation).
     """
 
     def wrap(view: ApiView) -> ApiView:
@@ -53,6 +55,7 @@ def documented(
             "tag": tag,  # type: ignore[attr-defined]
             "responses": responses or {},
             "public": public,
+            "who": who,
         }
         return run
 
@@ -220,6 +223,8 @@ def openapi_document(app: Flask) -> dict[str, Any]:
                     "404": _error_response("not found"),
                 },
             }
+            if doc.get("who"):
+                operation["description"] = f"Who may call it: {doc['who']}."
             if doc["public"]:
                 operation["security"] = []
                 operation["responses"].pop("403")

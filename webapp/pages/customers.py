@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from workflows.cases.queries import list_cases
 from workflows.customers import operations as customer_service
 from workflows.customers import profiles
-from workflows.customers.queries import advisors
 from workflows.errors import Invalid
+from workflows.people.directory import active_users
 from workflows.permissions import EDIT_CUSTOMERS
 
 from ..extensions import db
@@ -80,7 +80,7 @@ def _form(customer: Any, values: dict[str, Any], errors: dict[str, str], status:
         customer=customer,
         values=values,
         errors=errors,
-        advisors=advisors(db.session),
+        advisors=active_users(db.session, "travel_advisor"),
         segments=customer_service.SEGMENTS,
     ), status
 

@@ -310,9 +310,10 @@ def submit_task(
     """Complete a task from its page, in one unit: lock, authorise, store the files, validate, run, save.
 
     The files chosen in the form (``uploads``: field name -> file) become case documents in the same
-    transaction, and their fields hold the documents' ids. When the form has errors (a field, or a
-    file refused) nothing ran yet: the files that were accepted stay attached, so the form shown again
-    does not ask for them twice, and ``Invalid`` is raised. Any other failure keeps nothing.
+    transaction, and their fields hold the documents' ids. When the form has errors (a field, a file
+    refused, or the task's hook refusing the values) ``Invalid`` is raised and only the files that
+    were accepted stay attached, so the form shown again does not ask for them twice. Any other
+    failure (not allowed, the task or case no longer open) keeps nothing, files included.
     """
     problem: Invalid | None = None
     with unit_of_work(session):
@@ -330,10 +331,11 @@ def submit_task(
                 raise Invalid("a file was refused", refused)
             values = validate_submission(form, submitted)
             _check_attachments(session, step.case.id, form, values)
+            with session.begin_nested():  # a hook that refuses the values undoes its writes, not the files
+                step.complete(item, values)
         except Invalid as exc:
-            problem = exc  # nothing but the accepted files was written: they are kept
+            problem = exc  # nothing but the accepted files is kept
         else:
-            step.complete(item, values)
             deliver_outbox(session, rt, step)
             done = Completed(step.case.id, [task_view(i) for i in open_items_of(session, step.case.id)])
     if problem is not None:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows.models import Case, Trip, User, UserRole
+from workflows.models import Case, Trip
 
 
 def trips_of(session: Session, customer_id: int) -> list[Trip]:
@@ -38,14 +38,3 @@ def last_trips(session: Session, customer_ids: list[int]) -> dict[int, Any]:
         .group_by(Trip.customer_id)
     )
     return {customer_id: start for customer_id, start in rows}
-
-
-def advisors(session: Session) -> list[tuple[str, str]]:
-    """Active travel advisors (user name, display name): who can be a dedicated advisor."""
-    rows = session.execute(
-        select(User.username, User.display_name)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "travel_advisor", User.active.is_(True))
-        .order_by(User.username)
-    )
-    return [(r.username, r.display_name or r.username) for r in rows]

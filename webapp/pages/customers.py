@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import make_response, redirect, render_template, request, url_for
@@ -25,16 +24,10 @@ PAGE_SIZE = 30
 FIELDS = tuple(customer_service.CUSTOMER_SCHEMA["properties"])
 
 
-_MISSING = re.compile(r"^'(\w+)' is a required property$")
-
-
 def _errors(exc: Invalid) -> dict[str, str]:
-    """Field name -> sentence; a schema's "'x' is a required property" is put on field x."""
+    """Field name -> sentence, the first error of each field."""
     found: dict[str, str] = {}
     for detail in exc.details:
-        missing = _MISSING.match(str(detail.get("message", "")))
-        if missing:
-            detail = {"field": missing.group(1), "code": "required"}
         found.setdefault(str(detail.get("field", "")), error_text(detail))
     return found
 

@@ -20,7 +20,7 @@ from workflows.errors import Conflict, Invalid, NotFound
 from workflows.inbox.saved_filters import delete_filter as delete_named_filter
 from workflows.inbox.saved_filters import list_filters as list_saved_filters
 from workflows.inbox.saved_filters import save_filter as save_named_filter
-from workflows.permissions import FIX_CASES, SUPERVISE, may_start, may_work_on
+from workflows.permissions import FIX_CASES, SUPERVISE, may_complete, may_start
 from workflows.views import case_view
 
 from ..extensions import db
@@ -159,7 +159,7 @@ def start() -> Any:
         case = case_service.start_case(db.session, runtime(), key, data, actor())
         flash_success(_("Case #%(id)s started.", id=case.id))
         for item in case_service.open_tasks_of_case(db.session, case.id):
-            if may_work_on(actor(), item.lane, item.assignee) and item.claimed_by in (None, actor().username):
+            if may_complete(actor(), item.lane, item.assignee, item.claimed_by):
                 return redirect(url_for("tasks.show", task_id=item.id))
         return redirect(url_for("cases.show", case_id=case.id))
     preselected = request.args.get("customer_id", "")

@@ -17,25 +17,14 @@ from workflows.inbox.tasks import get_work_item
 from workflows.models import Document, Event
 from workflows.unit import unit_of_work
 
-from .conftest import ITINERARY, NEEDS, actor
+from .conftest import actor
 from .security_world import PNG, fingerprint
 from .test_pages import EN, NEEDS_FORM, NEW_CUSTOMER, login, start_planning
-
-
-def _confirmed_trip(start_case: Any, work: Any) -> Any:
-    """A trip waiting for its departure: the state in which it catches ``itinerary_changed``."""
-    trip = start_case("trip")
-    trip = work(trip, "collect_needs", new_customer={"name": "Zhou Xun"}, **NEEDS)
-    trip = work(trip, "design_itinerary", **ITINERARY)
-    trip = work(trip, "review_itinerary", approved=True)
-    trip = work(trip, "present_to_customer", customer_accepts=True)
-    trip = work(trip, "sign_contract", contract_number="HT-1", signed_on="2026-11-24", total_price=34000)
-    trip = work(trip, "arrange_bookings", bookings=[{"kind": "hotel", "supplier": "S", "reference": "R"}])
-    return work(trip, "send_confirmation_letter", sent_via="wechat", sent_on="2026-11-25")
+from .test_trip import _plan_and_confirm as plan_and_confirm
 
 
 def test_a_message_needs_a_role_that_may_change_the_case(api, session, start_case, work) -> None:
-    trip = _confirmed_trip(start_case, work)
+    trip = plan_and_confirm(start_case, work)  # waiting for departure: it catches itinerary_changed
     url = f"/api/v1/cases/{trip.id}/messages/itinerary_changed"
     moved = {"data": {"start_date": "2026-12-27", "end_date": "2027-01-03"}}
     for role in ("travel_advisor", "data_analyst", "admin"):

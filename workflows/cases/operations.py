@@ -41,7 +41,6 @@ from workflows.permissions import (
     Actor,
     may_deliver_message,
     may_start,
-    may_work_on,
     require_complete,
 )
 from workflows.runtime import Runtime
@@ -192,11 +191,8 @@ def _open_item_and_siblings(session: Session, work_item_id: int) -> tuple[WorkIt
 def claim_task(session: Session, rt: Runtime, work_item_id: int, actor: Actor) -> WorkItem:
     """Take a task from the group; 409 when someone else holds it, 403 outside its lane."""
     with unit_of_work(session):
-        item, case = _open_item(session, work_item_id)
-        if not may_work_on(actor, item.lane, item.assignee):
-            raise Forbidden("the task is not in a lane of your roles")
-        if item.claimed_by and item.claimed_by != actor.username:
-            raise Conflict(f"the task is claimed by {item.claimed_by}")
+        item, _case = _open_item(session, work_item_id)
+        require_complete(actor, item.lane, item.assignee, item.claimed_by)  # who may complete it may take it
         if item.claimed_by != actor.username:
             claim_item(session, rt, item, actor)
     return item

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from workflows.audit import record
+from workflows.engine.spiff import ProcessBundle
 from workflows.errors import Forbidden, Invalid, NotFound, TooLarge
 from workflows.models import Case, Document
 from workflows.permissions import Actor, may_attach
@@ -50,11 +51,15 @@ def attach_file(
         case = session.get(Case, case_id)
         if case is None:
             raise NotFound(f"case {case_id} does not exist")
-        bundle = rt.specs.get(session, case.version)
-        lanes = frozenset(info.lane for info in bundle.user_tasks.values() if info.lane)
-        if not may_attach(actor, lanes):
-            raise Forbidden("attaching a file to this case needs a role of its process, or a supervisor")
+        require_attach(actor, rt.specs.get(session, case.version))
         return store_file(session, rt, case_id, name, content, actor)
+
+
+def require_attach(actor: Actor, bundle: ProcessBundle) -> None:
+    """``Forbidden`` unless ``may_attach``: a role with a lane in the case's process, or a supervisor."""
+    lanes = frozenset(info.lane for info in bundle.user_tasks.values() if info.lane)
+    if not may_attach(actor, lanes):
+        raise Forbidden("attaching a file to this case needs a role of its process, or a supervisor")
 
 
 def store_file(

@@ -1,8 +1,9 @@
 """The case service: start, claim, unclaim, assign, complete, message, timers.
 
-Each public function is one transaction: it locks the case row, runs the engine through a
-``Step``, writes state, inbox rows, timers and audit events, and commits once. On any refusal it
-rolls back, so a refused call changes nothing.
+Each public function is one unit of work (``workflows.unit``): it locks the case row, checks the
+rule (``workflows.permissions``), runs the engine through a ``Step``, writes state, inbox rows,
+timers and audit events, and commits once. On any refusal it rolls back, so a refused call
+changes nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from workflows.audit import record
 from workflows.cases.context import OutgoingMessage
-from workflows.cases.documents import MAX_ATTACHMENT_BYTES, store_file
+from workflows.cases.documents import MAX_ATTACHMENT_BYTES, require_attach, store_file
 from workflows.cases.forms import validate_submission
 from workflows.cases.step import (
     Step,
@@ -320,7 +321,10 @@ def submit_task(
             form or {"type": "object", "properties": {}},
             step.bundle.form(info.ui_file if info else None) or {},
         )
-        attached, refused = _store_uploads(session, rt, step.case.id, shown, uploads, actor)
+        uploads = {name: upload for name, upload in uploads.items() if _is_file_field(shown, name)}
+        if uploads:
+            require_attach(actor, step.bundle)
+        attached, refused = _store_uploads(session, rt, step.case.id, uploads, actor)
         submitted = read_form(shown, attached)
         try:
             if refused:
@@ -340,13 +344,13 @@ def submit_task(
 
 
 def _store_uploads(
-    session: Session, rt: Runtime, case_id: int, form: TaskForm, uploads: dict[str, Upload], actor: Actor
+    session: Session, rt: Runtime, case_id: int, uploads: dict[str, Upload], actor: Actor
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
     """The form's files stored as documents of the case: field -> document id, and one error per refusal."""
     attached: dict[str, int] = {}
     refused: list[dict[str, Any]] = []
     for name, upload in uploads.items():
-        if not _is_file_field(form, name) or not upload.filename:
+        if not upload.filename:
             continue
         try:
             attached[name] = store_file(session, rt, case_id, upload.filename, upload.content, actor).id
@@ -364,7 +368,10 @@ def _is_file_field(form: TaskForm, name: str) -> bool:
     """A top-level field that holds the id of a case document (``x-attachment`` or a file widget)."""
     prop = (form.schema.get("properties") or {}).get(name)
     ui = form.ui_schema.get(name) or {}
-    return isinstance(prop, dict) and (bool(prop.get("x-attachment")) or ui.get("ui:widget") == "file")
+    widget = ui.get("ui:widget")
+    if not isinstance(prop, dict) or widget in ("hidden", "customer_picker") or ui.get("ui:readonly"):
+        return False  # shown as another widget (as the page renders it): no file input
+    return widget == "file" or bool(prop.get("x-attachment"))
 
 
 def _check_attachments(

@@ -65,6 +65,7 @@ test-fast: setup
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: setup postgres
 	$(BIN)/python -m bench.run

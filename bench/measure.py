@@ -362,6 +362,7 @@ def breakdown(workdir: Path, count: int = 300, kind: str = "sqlite") -> dict[str
 
     import webapp.api as api_module
     import webapp.api.tasks as tasks_view
+    from workflows import unit as unit_module
     from workflows.cases import operations as case_module
     from workflows.cases.step import Step
     from workflows.engine.spiff import ProcessEngine
@@ -391,7 +392,7 @@ def breakdown(workdir: Path, count: int = 300, kind: str = "sqlite") -> dict[str
         (Task, "run", "engine: complete the task"),
         (BpmnWorkflow, "do_engine_steps", "engine: run to the next wait"),
         (ProcessEngine, "dump", "engine: serialize and compress"),
-        (case_module, "begin_write", "begin the write transaction"),
+        (unit_module, "begin_write", "begin the write transaction"),
         (Step, "save", "write state, inbox rows, timers (ORM flush)"),
         (tasks_view, "case_view", "answer: the case as JSON (reloaded after commit)"),
     ]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from workflows.cases.context import HandlerContext
 from workflows.errors import Invalid
 
-from .confirmation import _date
+from .confirmation import parse_date
 from .documents import render
 from .registry import HandlerRegistry
 
@@ -26,9 +26,9 @@ def affected_service_start(ctx: HandlerContext, data: dict[str, Any]) -> datetim
             instant = None
         if instant is not None:
             return instant if instant.tzinfo else instant.replace(tzinfo=ZoneInfo(ctx.timezone))
-        day = _date(explicit)
+        day = parse_date(explicit)
     else:
-        day = _date(data.get("start_date"))
+        day = parse_date(data.get("start_date"))
     if day is None:
         return None
     return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(ctx.timezone))
@@ -73,7 +73,7 @@ def apply_change(ctx: HandlerContext) -> dict[str, Any]:
     price = float(data.get("total_price") or 0) + float(data.get("cost_delta") or 0)
     trip = ctx.trip_of_case(trip_case_id)
     if trip is not None:
-        trip.start_date, trip.end_date = _date(new_start), _date(new_end)
+        trip.start_date, trip.end_date = parse_date(new_start), parse_date(new_end)
         trip.total_price = price
         trip.updated_at = ctx.now
     ctx.add_document(

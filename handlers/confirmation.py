@@ -11,7 +11,8 @@ from .documents import render
 from .registry import HandlerRegistry
 
 
-def _date(value: Any) -> date | None:
+def parse_date(value: Any) -> date | None:
+    """A date from case data (ISO text), or None when there is none or it is not a date."""
     try:
         return date.fromisoformat(str(value)) if value else None
     except ValueError:
@@ -23,12 +24,12 @@ def save_trip_record(ctx: HandlerContext, data: dict[str, Any]) -> int:
     trip = ctx.save_trip(
         customer_id=data.get("customer_id"),
         destination=data.get("destination"),
-        start_date=_date(data.get("start_date")),
-        end_date=_date(data.get("end_date")),
+        start_date=parse_date(data.get("start_date")),
+        end_date=parse_date(data.get("end_date")),
         travellers=data.get("travellers"),
         total_price=data.get("total_price"),
         contract_number=data.get("contract_number"),
-        signed_on=_date(data.get("signed_on")),
+        signed_on=parse_date(data.get("signed_on")),
         itinerary=data.get("itinerary") or [],
     )
     return trip.id

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, select
 
-from workflows.cases.step import begin_write
 from workflows.deploy import operations as deploy_service
+from workflows.deploy.publish import deploy_models
 from workflows.models import User
 from workflows.people.users import add_user
+from workflows.permissions import SYSTEM, Actor
 
 from .extensions import db
 
@@ -48,20 +49,7 @@ def deploy_directory(app: Flask, path: Path, author: str = "system") -> list[dep
 def deploy_uploads(
     app: Flask, uploads: list[tuple[str, bytes]], author: str = "system"
 ) -> list[deploy_service.DeployResult]:
-    rt = app.extensions["tripflow"]
-    begin_write(db.session)
-    if db.engine.dialect.name == "postgresql":
-        # several servers starting at once deploy one after the other
-        db.session.execute(text("SELECT pg_advisory_xact_lock(7461)"))
-    try:
-        results = deploy_service.deploy(
-            db.session, uploads, author=author, now=rt.clock.now(), handler_names=rt.handler_names
-        )
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return results
+    return deploy_models(db.session, app.extensions["tripflow"], uploads, Actor(author, SYSTEM.roles))
 
 
 def add_demo_users(app: Flask) -> list[tuple[str, str, list[str]]]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflows.errors import Forbidden
+from workflows.errors import Conflict, Forbidden
+
+OPEN = ("ready", "claimed")  # the statuses of a work item someone can still act on
 
 ROLES = (
     "account_manager",
@@ -34,6 +36,8 @@ FIX_CASES = frozenset({"service_supervisor", "process_owner"})
 DEPLOY = frozenset({"process_owner"})
 EDIT_CUSTOMERS = frozenset({"account_manager", "customer_service", "service_supervisor"})
 READ_METRICS = frozenset({"service_supervisor", "data_analyst", "process_owner"})
+DELIVER_MESSAGES = frozenset({"account_manager", "customer_service", "service_supervisor", "process_owner"})
+ATTACH_ANY = SUPERVISE  # besides the roles with a lane in the case's process
 MANAGE_USERS = frozenset({"admin"})
 
 
@@ -71,3 +75,26 @@ def may_work_on(actor: Actor, lane: str | None, assignee: str | None) -> bool:
     if lane is None:
         return actor.is_employee
     return lane in actor.roles
+
+
+def may_complete(actor: Actor, lane: str | None, assignee: str | None, claimed_by: str | None) -> bool:
+    """Someone who may work on the task, while nobody else holds it."""
+    return may_work_on(actor, lane, assignee) and claimed_by in (None, actor.username)
+
+
+def require_complete(actor: Actor, lane: str | None, assignee: str | None, claimed_by: str | None) -> None:
+    """403 outside the task's lane, 409 when someone else holds it (``may_complete`` as errors)."""
+    if not may_work_on(actor, lane, assignee):
+        raise Forbidden("the task is not in a lane of your roles")
+    if claimed_by and claimed_by != actor.username:
+        raise Conflict(f"the task is claimed by {claimed_by}")
+
+
+def may_attach(actor: Actor, process_lanes: frozenset[str]) -> bool:
+    """A role with a lane in the case's process, or a supervisor (API.md, "attach a file to a case")."""
+    return actor.has_any(ATTACH_ANY | process_lanes)
+
+
+def may_deliver_message(actor: Actor) -> bool:
+    """The roles that may change a case from outside by a BPMN message (API.md)."""
+    return actor.has_any(DELIVER_MESSAGES)

@@ -9,8 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflows.models import Case, Document, Event, WorkItem
-
-OPEN = ("ready", "claimed")
+from workflows.permissions import OPEN
 
 
 def _iso(value: datetime | date | None) -> str | None:

@@ -9,6 +9,7 @@ from flask import Response, jsonify, request, url_for
 from workflows.cases import operations as case_service
 from workflows.cases.export import count_cases, current_steps, export_rows, stamp, to_csv, to_xlsx
 from workflows.cases.queries import case_documents, case_history, get_document, list_cases
+from workflows.permissions import ATTACH_ANY, DELIVER_MESSAGES
 from workflows.views import case_summary, case_view, document_view, event_view
 
 from ..extensions import db, talisman
@@ -177,6 +178,7 @@ def _quote(name: str) -> str:
     body={"type": "object", "properties": {"data": {"type": "object"}}},
     tag="cases",
     responses={409: "the case is not waiting for that message"},
+    who=", ".join(sorted(DELIVER_MESSAGES)),
 )
 def deliver_message(case_id: int, name: str, body: dict[str, Any]) -> Any:
     case = case_service.deliver_message(db.session, runtime(), case_id, name, body.get("data", {}), actor())
@@ -205,6 +207,7 @@ def comment_case(case_id: int, body: dict[str, Any]) -> Any:
     "Attach a file (multipart 'file': PDF or image, up to 10 MB) to a case; returns its document id",
     tag="cases",
     responses={201: "attached", 413: "too large"},
+    who="a role with a lane in the case's process, or " + ", ".join(sorted(ATTACH_ANY)),
 )
 def attach_document(case_id: int) -> Any:
     from workflows.cases.documents import MAX_ATTACHMENT_BYTES, attach_file

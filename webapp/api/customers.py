@@ -7,8 +7,7 @@ from typing import Any
 from flask import jsonify, request
 
 from workflows.customers import operations as customer_service
-from workflows.engine.today import local_today
-from workflows.permissions import EDIT_CUSTOMERS
+from workflows.customers import profiles
 
 from ..extensions import db
 from . import PAGE_QUERY, actor, api, page, page_limit, runtime
@@ -23,8 +22,7 @@ LIST_QUERY = {
 
 
 def _card(customer: Any) -> dict[str, Any]:
-    rt = runtime()
-    return customer_service.customer_card(db.session, customer, local_today(rt.clock, rt.timezone))
+    return profiles.card(db.session, runtime(), customer.id)
 
 
 @api.get("/customers")
@@ -54,10 +52,7 @@ def customers_index() -> Any:
 @api.post("/customers")
 @documented("Create a customer (tier C)", body=CUSTOMER_BODY, tag="customers", responses={201: "created"})
 def create_customer(body: dict[str, Any]) -> Any:
-    actor().require(EDIT_CUSTOMERS, "creating customers")
-    customer = customer_service.create_customer(db.session, body, now=runtime().clock.now())
-    db.session.commit()
-    return jsonify(_card(customer)), 201
+    return jsonify(profiles.create(db.session, runtime(), body, actor())), 201
 
 
 REVEAL_QUERY = {
@@ -75,12 +70,9 @@ def get_customer(customer_id: int) -> Any:
     from workflows.customers.queries import cases_of, trips_of
     from workflows.views import case_summary
 
-    card = _card(customer_service.get_customer(db.session, customer_id))
+    card = profiles.card(db.session, runtime(), customer_id)
     if request.args.get("reveal") == "id_number":
-        card["id_number"] = customer_service.reveal_id_number(
-            db.session, customer_id, actor(), now=runtime().clock.now(), via="api"
-        )
-        db.session.commit()
+        card["id_number"] = profiles.reveal_id_number(db.session, runtime(), customer_id, actor(), via="api")
     card["trips"] = [
         {
             "id": t.id,
@@ -104,21 +96,7 @@ def get_customer(customer_id: int) -> Any:
 @api.patch("/customers/<int:customer_id>")
 @documented("Change fields of a profile card", body=CUSTOMER_BODY, tag="customers")
 def update_customer(customer_id: int, body: dict[str, Any]) -> Any:
-    actor().require(EDIT_CUSTOMERS, "editing customers")
-    customer = customer_service.update_customer(db.session, customer_id, body, now=runtime().clock.now())
-    db.session.commit()
-    return jsonify(_card(customer))
-
-
-def _contact_view(c: Any) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "at": c.at.isoformat(),
-        "channel": c.channel,
-        "by": c.by,
-        "summary": c.summary,
-        "case_id": c.case_id,
-    }
+    return jsonify(profiles.update(db.session, runtime(), customer_id, body, actor()))
 
 
 @api.get("/customers/<int:customer_id>/contacts")
@@ -127,7 +105,9 @@ def contacts(customer_id: int) -> Any:
     customer_service.get_customer(db.session, customer_id)
     return jsonify(
         {
-            "items": [_contact_view(c) for c in customer_service.contacts_of(db.session, customer_id)],
+            "items": [
+                profiles.contact_view(c) for c in customer_service.contacts_of(db.session, customer_id)
+            ],
             "next_cursor": None,
         }
     )
@@ -141,10 +121,4 @@ def contacts(customer_id: int) -> Any:
     responses={201: "logged"},
 )
 def add_contact(customer_id: int, body: dict[str, Any]) -> Any:
-    who = actor()
-    who.require(EDIT_CUSTOMERS, "logging contacts")
-    record = customer_service.add_contact(
-        db.session, customer_id, body, by=who.username, now=runtime().clock.now()
-    )
-    db.session.commit()
-    return jsonify(_contact_view(record)), 201
+    return jsonify(profiles.log_contact(db.session, runtime(), customer_id, body, actor())), 201

@@ -14,9 +14,8 @@ from typing import Any
 
 from flask import Flask, request
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
-from workflows.cases.forms import FORMAT_CHECKER, value_problems
+from workflows.cases.forms import FORMAT_CHECKER, field_details, value_problems
 from workflows.errors import Invalid
 
 ApiView = Callable[..., Any]
@@ -30,11 +29,13 @@ def documented(
     tag: str = "tripflow",
     responses: dict[int, str] | None = None,
     public: bool = False,
+    who: str | None = None,
 ) -> Callable[[ApiView], ApiView]:
     """Declare an API view: its summary, its JSON body schema and query parameters.
 
     A body that is not JSON, or does not match ``body``, is refused with 400 before the view runs;
-    the view receives the parsed body as ``body=``.
+    the view receives the parsed body as ``body=``. ``who`` says which roles may call it, where
+    that is not every employee (the document's description of the operation).
     """
 
     def wrap(view: ApiView) -> ApiView:
@@ -53,6 +54,7 @@ def documented(
             "tag": tag,  # type: ignore[attr-defined]
             "responses": responses or {},
             "public": public,
+            "who": who,
         }
         return run
 
@@ -94,35 +96,12 @@ def _parsed_body(schema: dict[str, Any]) -> Any:
             "the request body is not valid",
             [{"field": p["field"], "message": p["message"]} for p in problems],
         )
-    errors = []
-    for found in Draft202012Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(data):
-        for error in _leaves(found):
-            path = ".".join(str(p) for p in error.absolute_path)
-            if error.validator == "required":
-                missing = [
-                    n
-                    for n in error.validator_value
-                    if isinstance(error.instance, dict) and n not in error.instance
-                ]
-                path = ".".join(filter(None, [path, missing[0] if missing else ""]))
-            errors.append({"field": path or "body", "message": error.message[:300]})
+    errors = field_details(
+        Draft202012Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(data), "body"
+    )
     if errors:
         raise Invalid("the request body is not valid", errors)
     return data
-
-
-def _leaves(error: ValidationError) -> list[ValidationError]:
-    """For ``anyOf``/``oneOf``: the errors of the alternatives whose type fits, so that a bad date
-    in an object-or-null body is reported on its field, not as "not valid under any schema"."""
-    if error.validator in ("anyOf", "oneOf") and error.context:
-        fitting = [
-            e
-            for e in error.context
-            if not (e.validator == "type" and list(e.absolute_path) == list(error.absolute_path))
-        ]
-        if fitting:
-            return [leaf for e in fitting for leaf in _leaves(e)]
-    return [error]
 
 
 def _check_query(params: dict[str, Any]) -> None:
@@ -220,6 +199,8 @@ def openapi_document(app: Flask) -> dict[str, Any]:
                     "404": _error_response("not found"),
                 },
             }
+            if doc.get("who"):
+                operation["description"] = f"Who may call it: {doc['who']}."
             if doc["public"]:
                 operation["security"] = []
                 operation["responses"].pop("403")

@@ -9,13 +9,12 @@ from flask import Response, current_app, jsonify, request
 
 from workflows.deploy import operations as deploy_service
 from workflows.deploy.migration import migrate_cases
+from workflows.deploy.publish import deploy_models, validate_models
 from workflows.deploy.queries import process_bpmn, process_detail, process_file, process_list
 from workflows.errors import Invalid
-from workflows.permissions import DEPLOY
-from workflows.scenarios.service import refuse_failing_scenarios, run_scenarios
+from workflows.scenarios.service import run_scenarios
 
 from ..extensions import db
-from ..setup import deploy_uploads
 from . import actor, api, runtime
 from .doc import documented
 
@@ -97,12 +96,14 @@ def _uploads() -> list[tuple[str, bytes]]:
     },
 )
 def deploy_processes() -> Any:
-    who = actor()
-    who.require(DEPLOY, "deploying")
-    uploads = _uploads()
-    if request.args.get("force") != "true":
-        refuse_failing_scenarios(db.session, runtime(), uploads, _scenario_root(), who)
-    results = deploy_uploads(current_app, uploads, author=who.username)
+    results = deploy_models(
+        db.session,
+        runtime(),
+        _uploads(),
+        actor(),
+        scenario_root=_scenario_root(),
+        force=request.args.get("force") == "true",
+    )
     created = any(r.created for r in results)
     first = results[0].__dict__ if results else {}
     return jsonify(
@@ -117,20 +118,7 @@ def deploy_processes() -> Any:
     responses={413: "a file is too large", 422: "invalid models"},
 )
 def validate_processes(key: str) -> Any:
-    who = actor()
-    who.require(DEPLOY, "validating")
-    rt = runtime()
-    try:
-        results = deploy_service.deploy(
-            db.session,
-            _uploads(),
-            author=who.username,
-            now=rt.clock.now(),
-            handler_names=rt.handler_names,
-            dry_run=True,
-        )
-    finally:
-        db.session.rollback()
+    results = validate_models(db.session, runtime(), _uploads(), actor())
     return jsonify({"valid": True, "items": [r.__dict__ for r in results], "notes": results.notes})
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy.exc import SQLAlchemyError
 
 from workflows.cases.export import count_cases
 from workflows.inbox import queries as inbox_queries
@@ -19,6 +18,7 @@ from workflows.permissions import (
     Actor,
     may_start,
 )
+from workflows.unit import read_or_none
 
 from ..auth import current_actor
 from ..extensions import db
@@ -26,7 +26,7 @@ from .common import TEMPLATE_FILTERS
 from .labels import TEMPLATE_GLOBALS
 from .values import FIELD_INDEX_KEY
 
-BADGE_CAP = 1000  # counting stops here, so a badge costs the same at any inbox size ("999+")
+BADGE_CAP = inbox_queries.BADGE_CAP
 
 
 def badge(count: int) -> str:
@@ -38,23 +38,18 @@ def _inbox_counts() -> dict[str, int] | None:
     who = current_actor()
     if who is None:
         return None
-    try:
-        return {
+    return read_or_none(
+        db.session,
+        lambda: {
             scope: inbox_queries.count_tasks(db.session, who, scope, cap=BADGE_CAP)
             for scope in ("mine", "group")
-        }
-    except SQLAlchemyError:  # the error page of a database failure still renders
-        db.session.rollback()
-        return None
+        },
+    )
 
 
 def _incident_count() -> int | None:
     """Cases in error, for the badge beside "Incidents" (one indexed count)."""
-    try:
-        return count_cases(db.session, "error")
-    except SQLAlchemyError:
-        db.session.rollback()
-        return None
+    return read_or_none(db.session, lambda: count_cases(db.session, "error"))
 
 
 def _has_page(endpoint: str) -> bool:

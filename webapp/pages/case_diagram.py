@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 
 from workflows.cases.diagram import case_diagram
-from workflows.models import Case
 
 from ..extensions import db
 from .common import runtime
@@ -44,7 +43,7 @@ def calls_holding(bundle: Any, element_ids: set[str]) -> set[str]:
     return {call for call, key in _calls(bundle.spec).items() if holds(key, frozenset())}
 
 
-def element_names(case: Case) -> dict[str, str]:
+def element_names(case: Any) -> dict[str, str]:
     """Every element id of the case's version (called processes too) -> its name in the model."""
     bundle = runtime().specs.get(db.session, case.version)
     names: dict[str, str] = {}
@@ -56,14 +55,14 @@ def element_names(case: Case) -> dict[str, str]:
     return names
 
 
-def element_label(case: Case, names: dict[str, str] | None = None) -> str:
+def element_label(case: Any, names: dict[str, str] | None = None) -> str:
     """The failed element's name in words: the translated task name, else the name in the model."""
     element = case.error_element or ""
     found = (names if names is not None else element_names(case)).get(element)
     return task_label(element, found or element)
 
 
-def diagram_state(case: Case) -> dict[str, Any]:
+def diagram_state(case: Any) -> dict[str, Any]:
     """The BPMN of the case's version and the element ids to colour, for diagram.js (a JSON block)."""
     found = case_diagram(db.session, case)
     bundle = runtime().specs.get(db.session, case.version)

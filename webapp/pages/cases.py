@@ -9,20 +9,18 @@ from typing import Any
 
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from workflows.cases import operations as case_service
 from workflows.cases.comments import comment_on_case
 from workflows.cases.export import count_cases, current_steps
-from workflows.cases.queries import case_documents, case_history, list_cases
+from workflows.cases.queries import case_documents, case_history, cases_by_id, list_cases
 from workflows.customers.operations import TIERS, get_customer, list_customers
 from workflows.deploy.queries import process_list
 from workflows.errors import Conflict, Invalid, NotFound
 from workflows.inbox.saved_filters import delete_filter as delete_named_filter
 from workflows.inbox.saved_filters import list_filters as list_saved_filters
 from workflows.inbox.saved_filters import save_filter as save_named_filter
-from workflows.models import Case
-from workflows.permissions import FIX_CASES, SUPERVISE, may_start, may_work_on
+from workflows.permissions import FIX_CASES, SUPERVISE, may_complete, may_start
 from workflows.views import case_view
 
 from ..extensions import db
@@ -161,7 +159,7 @@ def start() -> Any:
         case = case_service.start_case(db.session, runtime(), key, data, actor())
         flash_success(_("Case #%(id)s started.", id=case.id))
         for item in case_service.open_tasks_of_case(db.session, case.id):
-            if may_work_on(actor(), item.lane, item.assignee) and item.claimed_by in (None, actor().username):
+            if may_complete(actor(), item.lane, item.assignee, item.claimed_by):
                 return redirect(url_for("tasks.show", task_id=item.id))
         return redirect(url_for("cases.show", case_id=case.id))
     preselected = request.args.get("customer_id", "")
@@ -189,7 +187,7 @@ def _related(view: dict[str, Any]) -> list[dict[str, Any]]:
     ids = ([view["parent"]] if view["parent"] else []) + list(view["children"])
     if not ids:
         return []
-    rows = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+    rows = {c.id: c for c in cases_by_id(db.session, ids)}
     return [
         {
             "id": i,

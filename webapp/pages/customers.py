@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from workflows.cases.queries import list_cases
 from workflows.customers import operations as customer_service
-from workflows.engine.today import local_today
+from workflows.customers import profiles
 from workflows.errors import Invalid
-from workflows.models import User, UserRole
+from workflows.people.directory import active_users
 from workflows.permissions import EDIT_CUSTOMERS
 
 from ..extensions import db
@@ -26,27 +24,10 @@ PAGE_SIZE = 30
 FIELDS = tuple(customer_service.CUSTOMER_SCHEMA["properties"])
 
 
-def _advisors() -> list[tuple[str, str]]:
-    """Active travel advisors (user name, display name): who can be a dedicated advisor."""
-    rows = db.session.execute(
-        select(User.username, User.display_name)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "travel_advisor", User.active.is_(True))
-        .order_by(User.username)
-    )
-    return [(r.username, r.display_name or r.username) for r in rows]
-
-
-_MISSING = re.compile(r"^'(\w+)' is a required property$")
-
-
 def _errors(exc: Invalid) -> dict[str, str]:
-    """Field name -> sentence; a schema's "'x' is a required property" is put on field x."""
+    """Field name -> sentence, the first error of each field."""
     found: dict[str, str] = {}
     for detail in exc.details:
-        missing = _MISSING.match(str(detail.get("message", "")))
-        if missing:
-            detail = {"field": missing.group(1), "code": "required"}
         found.setdefault(str(detail.get("field", "")), error_text(detail))
     return found
 
@@ -92,7 +73,7 @@ def _form(customer: Any, values: dict[str, Any], errors: dict[str, str], status:
         customer=customer,
         values=values,
         errors=errors,
-        advisors=_advisors(),
+        advisors=active_users(db.session, "travel_advisor"),
         segments=customer_service.SEGMENTS,
     ), status
 
@@ -104,30 +85,23 @@ def new() -> Any:
         return _form(None, {}, {})
     values = _submitted(editing=False)
     try:
-        customer = customer_service.create_customer(db.session, values, now=runtime().clock.now())
-        db.session.commit()
+        customer = profiles.create(db.session, runtime(), values, actor())
     except Invalid as exc:
-        db.session.rollback()
         return _form(None, values, _errors(exc), 400)
-    flash_success(_("Customer %(name)s created.", name=customer.name))
-    return redirect(url_for("customers.show", customer_id=customer.id))
+    flash_success(_("Customer %(name)s created.", name=customer["name"]))
+    return redirect(url_for("customers.show", customer_id=customer["id"]))
 
 
 @bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
 def edit(customer_id: int) -> Any:
     actor().require(EDIT_CUSTOMERS, "editing customers")
-    customer = customer_service.get_customer(db.session, customer_id)
-    card = customer_service.customer_card(
-        db.session, customer, local_today(runtime().clock, runtime().timezone)
-    )
+    card = profiles.card(db.session, runtime(), customer_id)
     if request.method == "GET":
         return _form(card, {**card, "id_number": ""}, {})
     values = _submitted(editing=True)
     try:
-        customer_service.update_customer(db.session, customer_id, values, now=runtime().clock.now())
-        db.session.commit()
+        profiles.update(db.session, runtime(), customer_id, values, actor())
     except Invalid as exc:
-        db.session.rollback()
         return _form(card, values, _errors(exc), 400)
     flash_success(_("Changes saved."))
     return redirect(url_for("customers.show", customer_id=customer_id))
@@ -141,8 +115,7 @@ def _profile(
     full_id_number: str | None = None,
 ) -> Any:
     rt = runtime()
-    customer = customer_service.get_customer(db.session, customer_id)
-    card = customer_service.customer_card(db.session, customer, local_today(rt.clock, rt.timezone))
+    card = profiles.card(db.session, rt, customer_id)
     if full_id_number is not None:
         card["id_number"] = full_id_number
     cases, _cursor = list_cases(db.session, rt, customer_id=customer_id, limit=20)
@@ -165,10 +138,7 @@ def show(customer_id: int) -> Any:
     """The profile card; ``?reveal=id_number`` shows an admin the full identity number, recorded."""
     if request.args.get("reveal") != "id_number":
         return _profile(customer_id)
-    full = customer_service.reveal_id_number(
-        db.session, customer_id, actor(), now=runtime().clock.now(), via="page"
-    )
-    db.session.commit()
+    full = profiles.reveal_id_number(db.session, runtime(), customer_id, actor(), via="page")
     page, status = _profile(customer_id, full_id_number=full or "")
     response = make_response(page, status)
     response.headers["Cache-Control"] = "no-store"
@@ -177,17 +147,11 @@ def show(customer_id: int) -> Any:
 
 @bp.post("/customers/<int:customer_id>/contacts")
 def add_contact(customer_id: int) -> Any:
-    who = actor()
-    who.require(EDIT_CUSTOMERS, "logging contacts")
     typed = {"channel": request.form.get("channel", ""), "summary": request.form.get("summary", "").strip()}
     fields = {k: v for k, v in typed.items() if v}
     try:
-        customer_service.add_contact(
-            db.session, customer_id, fields, by=who.username, now=runtime().clock.now()
-        )
-        db.session.commit()
+        profiles.log_contact(db.session, runtime(), customer_id, fields, actor())
     except Invalid as exc:
-        db.session.rollback()
         return _profile(customer_id, typed, _errors(exc), 400)
     flash_success(_("Contact logged."))
     return redirect(url_for("customers.show", customer_id=customer_id, _anchor="contacts"))

@@ -3,19 +3,16 @@ one task or several at once (a supervisor may also hand several to one person)."
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, tuple_
 
 from workflows.cases import operations as case_service
 from workflows.errors import Conflict, Forbidden, NotFound, TripflowError
 from workflows.inbox import queries as inbox
-from workflows.models import WorkItem
+from workflows.inbox.tasks import find_task
 from workflows.people.out_of_office import get_out_of_office
 from workflows.permissions import LANE_ROLES, SUPERVISE
 
@@ -28,38 +25,6 @@ from .manage import active_users
 bp = page_blueprint("inbox", __name__)
 PAGE_SIZE = 25
 MAX_BULK = 100
-OPEN = ("ready", "claimed")
-
-
-def _team_filter(lane: str | None) -> Any:
-    query = WorkItem.status.in_(OPEN)
-    return and_(query, WorkItem.lane == lane) if lane else query
-
-
-def _team_tasks(lane: str | None, cursor: str | None) -> tuple[list[WorkItem], str | None]:
-    """Every open task of every lane, held or not, in inbox order: what a supervisor hands around."""
-    query = select(WorkItem).where(_team_filter(lane))
-    after = _cursor_key(cursor)
-    if after is not None:
-        query = query.where(tuple_(WorkItem.priority, WorkItem.sort_due, WorkItem.id) > after)
-    items = list(
-        db.session.scalars(
-            query.order_by(WorkItem.priority, WorkItem.sort_due, WorkItem.id).limit(PAGE_SIZE + 1)
-        )
-    )
-    next_cursor = inbox.encode_cursor(items[PAGE_SIZE - 1]) if len(items) > PAGE_SIZE else None
-    return items[:PAGE_SIZE], next_cursor
-
-
-def _cursor_key(cursor: str | None) -> tuple[int, datetime, int] | None:
-    """The sort key inside a cursor from ``inbox.encode_cursor``; one this server did not give is ignored."""
-    if not cursor:
-        return None
-    try:
-        priority, due, item_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return int(priority), datetime.fromisoformat(due), int(item_id)
-    except (ValueError, TypeError, UnicodeDecodeError):
-        return None
 
 
 @bp.get("/inbox")
@@ -73,16 +38,16 @@ def index() -> Any:
     lane = request.args.get("lane") or None
     lane = lane if scope in ("group", "team") and lane in lanes else None
     if scope == "team":
-        items, next_cursor = _team_tasks(lane, request.args.get("cursor"))
+        items, next_cursor = inbox.team_tasks(
+            db.session, who, lane=lane, cursor=request.args.get("cursor"), limit=PAGE_SIZE
+        )
     else:
         items, next_cursor = inbox.list_tasks(
             db.session, who, scope, lane=lane, cursor=request.args.get("cursor"), limit=PAGE_SIZE
         )
     counts = {s: inbox.count_tasks(db.session, who, s, cap=badge_cap()) for s in inbox.SCOPES}
     if supervise:
-        counts["team"] = int(
-            db.session.scalar(select(func.count()).select_from(WorkItem).where(_team_filter(None))) or 0
-        )
+        counts["team"] = inbox.count_team_tasks(db.session, who, cap=badge_cap())
     away = get_out_of_office(db.session, who)
     if away is not None and datetime.fromisoformat(away["to"]) < runtime().clock.now():
         away = None  # a period that has ended is no news
@@ -122,14 +87,14 @@ BULK_ACTIONS = ("claim", "assign")
 
 def _bulk_failure(task_id: int, exc: TripflowError) -> str:
     """One sentence per refused task, in the reader's language."""
-    item = db.session.get(WorkItem, task_id)
-    name = task_label(item.bpmn_id, item.name) if item is not None else f"#{task_id}"
+    item = find_task(db.session, task_id)
+    name = task_label(item["task_id"], item["name"]) if item is not None else f"#{task_id}"
     if isinstance(exc, NotFound):
         return _("Task #%(id)s does not exist.", id=task_id)
     if isinstance(exc, Forbidden):
         return _("%(task)s (#%(id)s): not in a lane of your roles.", task=name, id=task_id)
     if isinstance(exc, Conflict):
-        holder = item.claimed_by if item is not None and item.status == "claimed" else None
+        holder = item["claimed_by"] if item is not None and item["status"] == "claimed" else None
         if holder:
             return _("%(task)s (#%(id)s): %(user)s holds it already.", task=name, id=task_id, user=holder)
         return _("%(task)s (#%(id)s): no longer open.", task=name, id=task_id)
@@ -178,6 +143,4 @@ def bulk() -> Any:
 
 
 def badge_cap() -> int:
-    from . import BADGE_CAP
-
-    return BADGE_CAP
+    return inbox.BADGE_CAP

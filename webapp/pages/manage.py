@@ -12,12 +12,11 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from workflows.cases import interventions
 from workflows.cases import operations as case_service
 from workflows.errors import Conflict, Invalid
-from workflows.models import User, UserRole
+from workflows.people import directory
 from workflows.people.out_of_office import get_out_of_office, set_out_of_office
 from workflows.permissions import FIX_CASES, SUPERVISE
 
@@ -34,10 +33,7 @@ LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and s
 
 def active_users(role: str | None = None) -> list[tuple[str, str]]:
     """Active users (user name, display name), only those holding ``role`` when one is given."""
-    query = select(User.username, User.display_name).where(User.active.is_(True)).order_by(User.username)
-    if role:
-        query = query.join(UserRole, UserRole.user_id == User.id).where(UserRole.role == role)
-    return [(row.username, row.display_name or row.username) for row in db.session.execute(query)]
+    return directory.active_users(db.session, role)
 
 
 def _back_to_case(case_id: int, anchor: str | None = None) -> Any:

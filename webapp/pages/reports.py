@@ -9,13 +9,12 @@ from typing import Any
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
+from workflows.cases.queries import cases_by_id
 from workflows.deploy.queries import process_list
 from workflows.engine.today import local_today
 from workflows.errors import Invalid, NotFound
 from workflows.metrics import service as metric_service
-from workflows.models import Case
 from workflows.permissions import READ_METRICS
 
 from ..extensions import db
@@ -309,7 +308,7 @@ def cases_behind() -> Any:
             _("Choose a metric."), [{"field": "metric", "message": ", ".join(metric_service.METRICS)}]
         )
     ids = metric_service.cases_behind(db.session, metric, period, rt.clock.now())
-    shown = list(db.session.scalars(select(Case).where(Case.id.in_(ids[:CASES_SHOWN])).order_by(Case.id)))
+    shown = cases_by_id(db.session, ids[:CASES_SHOWN])
     return render_template(
         "reports/cases.html",
         period=period,

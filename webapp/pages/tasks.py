@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 
 from workflows.cases import operations as case_service
 from workflows.cases.comments import comment_on_task
-from workflows.cases.documents import MAX_ATTACHMENT_BYTES, attach_file
+from workflows.cases.documents import MAX_ATTACHMENT_BYTES
 from workflows.cases.queries import case_documents
-from workflows.customers.operations import CHANNELS, add_contact, contacts_of, get_customer, list_customers
-from workflows.errors import Invalid, NotFound, TooLarge
-from workflows.inbox.tasks import get_work_item, task_detail, task_form
-from workflows.permissions import EDIT_CUSTOMERS, may_work_on
+from workflows.customers.operations import CHANNELS, contacts_of, get_customer, list_customers
+from workflows.customers.profiles import log_task_contact
+from workflows.errors import Invalid, NotFound
+from workflows.inbox.tasks import task_detail
+from workflows.permissions import EDIT_CUSTOMERS, OPEN, may_complete
 
 from ..extensions import db
 from ..form_data import FILE_SUFFIX, coerce, file_fields, normalise, raw_from_data
@@ -46,12 +47,10 @@ def _customer_options(selected: str) -> list[Option]:
 
 
 def _may_complete(task: dict[str, Any]) -> bool:
-    who = actor()
     return (
-        task["status"] in ("ready", "claimed")
+        task["status"] in OPEN
         and task["case_status"] == "running"
-        and may_work_on(who, task["lane"], task["assignee"])
-        and task["claimed_by"] in (None, who.username)
+        and may_complete(actor(), task["lane"], task["assignee"], task["claimed_by"])
     )
 
 
@@ -106,68 +105,45 @@ def show(task_id: int) -> Any:
     return _render(task_id)
 
 
-def _attach_uploads(item: Any, form: dict[str, Any], raw: dict[str, str]) -> list[dict[str, Any]]:
-    """Files chosen in the form become case documents first; the field then holds the document id.
-
-    A file that is refused (type, size) becomes that field's error; what was attached stays attached,
-    so a form shown again with errors does not ask for the file twice.
-    """
-    errors: list[dict[str, Any]] = []
-    if not may_work_on(actor(), item.lane, item.assignee):
-        return errors
-    for name in file_fields(form["schema"], form["ui_schema"]):
-        upload = request.files.get(name + FILE_SUFFIX)
-        if upload is None or not upload.filename:
-            continue
-        try:
-            document = attach_file(
-                db.session,
-                runtime(),
-                item.case_id,
-                upload.filename,
-                upload.read(MAX_ATTACHMENT_BYTES + 1),
-                actor(),
-            )
-        except TooLarge:
-            errors.append(
-                {"field": name, "code": "file_size", "params": {"limit": MAX_ATTACHMENT_BYTES // 2**20}}
-            )
-        except Invalid as exc:
-            errors.append(
-                {
-                    "field": name,
-                    "code": "file_type",
-                    "message": exc.details[0].get("message", "") if exc.details else exc.message,
-                }
-            )
-        else:
-            raw[name] = str(document.id)
-    return errors
+def _uploads() -> dict[str, case_service.Upload]:
+    """The files chosen in the form, by the field whose hidden input will hold the document id."""
+    return {
+        key.removesuffix(FILE_SUFFIX): case_service.Upload(
+            upload.filename, upload.read(MAX_ATTACHMENT_BYTES + 1)
+        )
+        for key, upload in request.files.items()
+        if key.endswith(FILE_SUFFIX) and upload.filename
+    }
 
 
 @bp.post("/tasks/<int:task_id>")
 def submit(task_id: int) -> Any:
+    """One call completes the task: files attached, form checked, step run, all in one transaction.
+
+    When the form has errors it is shown again with them; the files that were accepted stay
+    attached, so the form does not ask for them twice.
+    """
     rt = runtime()
-    item = get_work_item(db.session, task_id)
-    form = task_form(db.session, rt, item)
-    raw = normalise(form["schema"], request.form)
-    upload_errors = _attach_uploads(item, form, raw)
-    if upload_errors:
-        return _render(task_id, raw=raw, errors=upload_errors, status=400)
-    data = coerce(form["schema"], form["ui_schema"], raw, rt.timezone)
+    raw: dict[str, str] = {}
+
+    def read_form(form: case_service.TaskForm, attached: dict[str, int]) -> dict[str, Any]:
+        raw.update(normalise(form.schema, request.form))
+        raw.update({name: str(document_id) for name, document_id in attached.items()})
+        return coerce(form.schema, form.ui_schema, raw, rt.timezone)
+
     try:
-        case = case_service.complete_task(db.session, rt, task_id, data, actor())
+        done = case_service.submit_task(db.session, rt, task_id, read_form, _uploads(), actor())
     except Invalid as exc:
         return _render(
             task_id, raw=raw, errors=exc.details or [{"field": "", "message": exc.message}], status=400
         )
     flash_success(_("Task completed"))
-    for item in case_service.open_tasks_of_case(db.session, case.id):
+    for item in done.next_tasks:
         flash_info(
             _(
                 "Next step: %(task)s — %(lane)s",
-                task=task_label(item.bpmn_id, item.name),
-                lane=item.assignee or role_label(item.lane),
+                task=task_label(item["task_id"], item["name"]),
+                lane=item["assignee"] or role_label(item["lane"]),
             )
         )
     return redirect(url_for("inbox.index"))
@@ -186,23 +162,14 @@ def comment(task_id: int) -> Any:
 @bp.post("/tasks/<int:task_id>/contacts")
 def log_contact(task_id: int) -> Any:
     """A call or message with the task's customer, logged on their profile and linked to this case."""
-    who = actor()
-    who.require(EDIT_CUSTOMERS, "logging contacts")
-    item = get_work_item(db.session, task_id)
-    if item.customer_id is None:
-        flash_error(_("This task has no customer yet."))
-        return redirect(url_for("tasks.show", task_id=task_id))
-    fields = {
-        "channel": request.form.get("channel", ""),
-        "summary": request.form.get("summary", "").strip(),
-        "case_id": item.case_id,
-    }
+    fields = {"channel": request.form.get("channel", ""), "summary": request.form.get("summary", "").strip()}
     try:
-        add_contact(db.session, item.customer_id, fields, by=who.username, now=runtime().clock.now())
-        db.session.commit()
+        logged = log_task_contact(db.session, runtime(), task_id, fields, actor())
     except Invalid:
-        db.session.rollback()
         flash_error(_("Choose a channel and say what was discussed."))
         return redirect(url_for("tasks.show", task_id=task_id, _anchor="contact"))
+    if logged is None:
+        flash_error(_("This task has no customer yet."))
+        return redirect(url_for("tasks.show", task_id=task_id))
     flash_success(_("Contact logged."))
     return redirect(url_for("tasks.show", task_id=task_id, _anchor="contact"))

@@ -13,8 +13,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from workflows.models import Event
-
 from .common import local_datetime
 from .labels import case_status_label, event_label, message_label, task_label
 from .values import HIDDEN, Shown, label, scalar_text, show
@@ -69,7 +67,7 @@ def changes_of(data_changes: dict[str, Any] | None, index: dict[str, dict[str, A
     return shown
 
 
-def _text(event: Event, names: dict[str, str]) -> str:
+def _text(event: Any, names: dict[str, str]) -> str:
     """The event's note in the reader's language where the services write a known pattern."""
     text = (event.text or "").strip()
     kind = event.kind
@@ -96,7 +94,7 @@ def _text(event: Event, names: dict[str, str]) -> str:
     return text
 
 
-def _title(event: Event, names: dict[str, str]) -> str:
+def _title(event: Any, names: dict[str, str]) -> str:
     title = event_label(event.kind)
     if event.kind == "message_received" and event.text:
         return f"{title}: {message_label(event.text)}"
@@ -106,7 +104,7 @@ def _title(event: Event, names: dict[str, str]) -> str:
 
 
 def timeline(
-    events: list[Event], index: dict[str, dict[str, Any]], names: dict[str, str] | None = None
+    events: list[Any], index: dict[str, dict[str, Any]], names: dict[str, str] | None = None
 ) -> list[Entry]:
     """``names``: element ids -> names in the model, for elements the label catalogue does not know."""
     return [

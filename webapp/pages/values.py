@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import g
 from flask_babel import get_locale, gettext
-from sqlalchemy.orm import Session
 
 from workflows.deploy.queries import process_detail
 from workflows.errors import TripflowError
@@ -37,7 +36,7 @@ class Shown:
     items: list[Shown] = field(default_factory=list)
 
 
-def field_index(session: Session, rt: Runtime, process_key: str) -> dict[str, dict[str, Any]]:
+def field_index(session: Any, rt: Runtime, process_key: str) -> dict[str, dict[str, Any]]:
     """Every property the process's forms define (nested ones too), by name; first definition wins."""
     cache = g.setdefault(FIELD_INDEX_KEY, {})
     if process_key not in cache:

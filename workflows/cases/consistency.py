@@ -6,9 +6,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows.cases.step import OPEN, Step
+from workflows.cases.step import Step
 from workflows.models import Case, Timer, WorkItem
-from workflows.permissions import SYSTEM
+from workflows.permissions import OPEN, SYSTEM
 from workflows.runtime import Runtime
 
 LIVE = ("running", "suspended", "error")

@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from workflows.customers import operations as customer_service
+from workflows.engine.today import local_date
 from workflows.models import Customer, Document, Improvement, Trip
 from workflows.permissions import Actor
 
@@ -36,7 +36,7 @@ class HandlerContext:
 
     @property
     def today(self) -> date:
-        return self.now.astimezone(ZoneInfo(self.timezone)).date()
+        return local_date(self.now, self.timezone)
 
     # customers
     def customer(self, customer_id: int) -> Customer:

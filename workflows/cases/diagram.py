@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 
 from workflows.deploy.queries import process_bpmn
 from workflows.models import Case, Timer, WorkItem
-
-OPEN = ("ready", "claimed")
+from workflows.permissions import OPEN
 
 
 def case_diagram(session: Session, case: Case) -> dict[str, Any]:

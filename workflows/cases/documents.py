@@ -9,10 +9,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from workflows.audit import record
-from workflows.errors import Invalid, NotFound, TooLarge
+from workflows.engine.spiff import ProcessBundle
+from workflows.errors import Forbidden, Invalid, NotFound, TooLarge
 from workflows.models import Case, Document
-from workflows.permissions import Actor
+from workflows.permissions import Actor, may_attach
 from workflows.runtime import Runtime
+from workflows.unit import unit_of_work
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # what the file starts with -> its content type
@@ -38,16 +40,32 @@ def sniff(content: bytes) -> str | None:
 
 
 def attach_file(
-    session: Session,
-    rt: Runtime,
-    case_id: int,
-    name: str,
-    content: bytes,
-    actor: Actor,
-    *,
-    kind: str = "attachment",
+    session: Session, rt: Runtime, case_id: int, name: str, content: bytes, actor: Actor
 ) -> Document:
-    """Store an uploaded file on a case; raises ``TooLarge`` (413) or ``Invalid`` (400). Commits."""
+    """Attach an uploaded file to a case, in its own unit of work.
+
+    Raises ``Forbidden`` (403) unless ``actor`` may attach to this case (``may_attach``: a role with
+    a lane in the case's process, or a supervisor), ``TooLarge`` (413) or ``Invalid`` (400).
+    """
+    with unit_of_work(session):
+        case = session.get(Case, case_id)
+        if case is None:
+            raise NotFound(f"case {case_id} does not exist")
+        require_attach(actor, rt.specs.get(session, case.version))
+        return store_file(session, rt, case_id, name, content, actor)
+
+
+def require_attach(actor: Actor, bundle: ProcessBundle) -> None:
+    """``Forbidden`` unless ``may_attach``: a role with a lane in the case's process, or a supervisor."""
+    lanes = frozenset(info.lane for info in bundle.user_tasks.values() if info.lane)
+    if not may_attach(actor, lanes):
+        raise Forbidden("attaching a file to this case needs a role of its process, or a supervisor")
+
+
+def store_file(
+    session: Session, rt: Runtime, case_id: int, name: str, content: bytes, actor: Actor
+) -> Document:
+    """Check and store a file on a case inside the caller's unit of work (which authorised ``actor``)."""
     if session.get(Case, case_id) is None:
         raise NotFound(f"case {case_id} does not exist")
     if len(content) > MAX_ATTACHMENT_BYTES:
@@ -66,7 +84,7 @@ def attach_file(
     document = Document(
         case_id=case_id,
         name=safe_name,
-        kind=kind,
+        kind="attachment",
         content_type=content_type,
         content=content,
         size=len(content),
@@ -83,7 +101,6 @@ def attach_file(
         user=actor.username,
         text=f"attached {safe_name} ({len(content) // 1024 + 1} kB)",
     )
-    session.commit()
     return document
 
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from workflows.cases.queries import list_cases
 from workflows.models import Case, WorkItem
+from workflows.permissions import OPEN
 from workflows.runtime import Runtime
 
-OPEN = ("ready", "claimed")
 MAX_EXPORT_ROWS = 50_000
 COLUMNS = (
     "id",

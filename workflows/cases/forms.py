@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,7 +20,6 @@ from workflows.errors import Invalid
 
 FORMAT_CHECKER = FormatChecker()
 """jsonschema's checker plus ``date-time``, which jsonschema checks only with an extra package installed."""
-_FORMAT_CHECKER = FORMAT_CHECKER
 
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
 
@@ -179,23 +179,58 @@ def validate_submission(schema: dict[str, Any] | None, submitted: Any) -> dict[s
 
 
 def _schema_errors(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
-    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    return field_details(Draft202012Validator(schema, format_checker=FORMAT_CHECKER).iter_errors(data))
+
+
+def field_details(errors: Iterable[ValidationError], root: str = "data") -> list[dict[str, Any]]:
+    """jsonschema's errors as field details ``{field, message, code, params}``, one per field.
+
+    The one translator for forms, API bodies and customer records: the field is the dotted path (a
+    missing property is named on its own field, ``root`` when the error is about the whole value),
+    the code is the keyword that failed and the message a short sentence; the first error of a
+    field wins. Of ``anyOf``/``oneOf`` alternatives only those whose type fits are reported (a bad
+    date in an object-or-null value is reported on its field), and of "one of these is required"
+    only the first.
+    """
     details: dict[str, dict[str, Any]] = {}
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+    for error in sorted(errors, key=lambda e: [(isinstance(p, str), p) for p in e.absolute_path]):
         for leaf in _leaves(error):
-            detail = _detail(leaf)
-            details.setdefault(detail["field"], detail)
+            for detail in _details(leaf, root):
+                details.setdefault(detail["field"], detail)
     return list(details.values())
 
 
 def _leaves(error: ValidationError) -> list[ValidationError]:
-    if error.validator in ("anyOf", "oneOf", "allOf") and error.context:
-        best = [e for e in error.context if e.validator == "required"] or list(error.context)
-        return [best[0]]
-    return [error]
+    if error.validator not in ("anyOf", "oneOf", "allOf") or not error.context:
+        return [error]
+    fitting = [
+        e
+        for e in error.context
+        if not (e.validator == "type" and list(e.absolute_path) == list(error.absolute_path))
+    ] or list(error.context)
+    required = [e for e in fitting if e.validator == "required"]
+    if required:
+        return [required[0]]
+    return [leaf for e in fitting for leaf in _leaves(e)]
 
 
-def _detail(error: ValidationError) -> dict[str, Any]:
+def _details(error: ValidationError, root: str) -> list[dict[str, Any]]:
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = set((error.schema or {}).get("properties") or {})
+        return [
+            {
+                "field": ".".join([*path, str(name)]),
+                "message": "is not a field of this record",
+                "code": "unknown",
+                "params": {},
+            }
+            for name in sorted(set(error.instance) - known, key=str)
+        ]
+    return [_detail(error, root)]
+
+
+def _detail(error: ValidationError, root: str) -> dict[str, Any]:
     path = [str(p) for p in error.absolute_path]
     params: dict[str, Any] = {}
     if error.validator == "required":
@@ -218,7 +253,8 @@ def _detail(error: ValidationError) -> dict[str, Any]:
         params["format"] = error.validator_value
     else:
         code, message = error.validator, error.message
-    return {"field": ".".join(path) or "data", "message": message, "code": code, "params": params}
+    # a message may quote the value, which can be long: a detail stays short
+    return {"field": ".".join(path) or root, "message": message[:300], "code": code, "params": params}
 
 
 def _missing_property(error: ValidationError) -> str:

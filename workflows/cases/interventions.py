@@ -11,12 +11,13 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select, update
 
 from workflows.audit import changes_between, record
-from workflows.cases.operations import _deliver_outbox, _transaction
-from workflows.cases.step import OPEN, Step, require_case
+from workflows.cases.operations import deliver_outbox
+from workflows.cases.step import Step, require_case
 from workflows.errors import Conflict, Invalid
 from workflows.models import Case, Timer, WorkItem
-from workflows.permissions import FIX_CASES, SUPERVISE, Actor
+from workflows.permissions import FIX_CASES, OPEN, SUPERVISE, Actor
 from workflows.runtime import Runtime
+from workflows.unit import unit_of_work
 
 FINISHED = ("completed", "cancelled", "lost")
 
@@ -33,7 +34,7 @@ def cancel_case(session: Any, rt: Runtime, case_id: int, reason: Any, actor: Act
     """Ends the case; its tasks leave every inbox and its timers stop."""
     actor.require(SUPERVISE, "cancelling a case")
     text = _reason(reason)
-    with _transaction(session):
+    with unit_of_work(session):
         case = require_case(session, case_id)
         if case.status in FINISHED:
             raise Conflict(f"the case is already {case.status}")
@@ -53,7 +54,7 @@ def suspend_case(session: Any, rt: Runtime, case_id: int, reason: Any, actor: Ac
     """Holds the case: its tasks cannot be worked and its timers do not fire until resumed."""
     actor.require(SUPERVISE, "suspending a case")
     text = _reason(reason, required=False)
-    with _transaction(session):
+    with unit_of_work(session):
         case = require_case(session, case_id)
         if case.status not in ("running", "error"):
             raise Conflict(f"a {case.status} case cannot be suspended")
@@ -66,7 +67,7 @@ def suspend_case(session: Any, rt: Runtime, case_id: int, reason: Any, actor: Ac
 def resume_case(session: Any, rt: Runtime, case_id: int, actor: Actor) -> Case:
     """Back to work; timers that fell due while suspended fire on the next timer round."""
     actor.require(SUPERVISE, "resuming a case")
-    with _transaction(session):
+    with unit_of_work(session):
         case = require_case(session, case_id)
         if case.status != "suspended":
             raise Conflict(f"the case is {case.status}, not suspended")
@@ -90,7 +91,7 @@ def update_case_data(
         raise Invalid(
             "bad variable names", [{"field": f"set.{k}", "message": "not a valid variable name"} for k in bad]
         )
-    with _transaction(session):
+    with unit_of_work(session):
         case = require_case(session, case_id)
         if case.status in FINISHED:
             raise Conflict(f"the case is {case.status}")
@@ -120,7 +121,7 @@ def update_case_data(
 def retry_case(session: Any, rt: Runtime, case_id: int, actor: Actor) -> Case:
     """Re-runs the failed step of a case in error; a new failure answers 409 with the new error."""
     actor.require(FIX_CASES, "retrying a case")
-    with _transaction(session):
+    with unit_of_work(session):
         case = require_case(session, case_id)
         if case.status != "error":
             raise Conflict(f"the case is {case.status}, not in error")
@@ -141,7 +142,7 @@ def retry_case(session: Any, rt: Runtime, case_id: int, actor: Actor) -> Case:
         if step.error is None:
             case.error_element = case.error_message = None
             case.error_at = None
-        _deliver_outbox(session, rt, step)
+        deliver_outbox(session, rt, step)
     if case.status == "error":
         raise Conflict(
             f"the step failed again: {case.error_message}",

@@ -1,14 +1,15 @@
 """The case service: start, claim, unclaim, assign, complete, message, timers.
 
-Each public function is one transaction: it locks the case row, runs the engine through a
-``Step``, writes state, inbox rows, timers and audit events, and commits once. On any refusal it
-rolls back, so a refused call changes nothing.
+Each public function is one unit of work (``workflows.unit``): it locks the case row, checks the
+rule (``workflows.permissions``), runs the engine through a ``Step``, writes state, inbox rows,
+timers and audit events, and commits once. On any refusal it rolls back, so a refused call
+changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,16 +18,14 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from workflows.audit import record, submitted_values
+from workflows.audit import record
 from workflows.cases.context import OutgoingMessage
+from workflows.cases.documents import MAX_ATTACHMENT_BYTES, require_attach, store_file
 from workflows.cases.forms import validate_submission
 from workflows.cases.step import (
-    OPEN,
     Step,
-    begin_write,
-    find_ready_task,
+    claim_item,
     lock_case,
     lock_case_of_item,
     open_items_of,
@@ -35,25 +34,19 @@ from workflows.cases.step import (
 )
 from workflows.deploy.operations import latest_version
 from workflows.engine.clock import use_clock
-from workflows.errors import Conflict, Forbidden, Invalid, NotFound
+from workflows.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from workflows.models import Case, Timer, WorkItem
-from workflows.permissions import SUPERVISE, Actor, may_start, may_work_on
+from workflows.permissions import (
+    OPEN,
+    SUPERVISE,
+    Actor,
+    may_deliver_message,
+    may_start,
+    require_complete,
+)
 from workflows.runtime import Runtime
-
-
-@contextmanager
-def _transaction(session: Session) -> Iterator[None]:
-    begin_write(session)
-    try:
-        yield
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise Conflict("the case was changed by someone else at the same time; try again") from None
-    except BaseException:
-        session.rollback()
-        raise
-
+from workflows.unit import unit_of_work
+from workflows.views import task_view
 
 # --- starting -----------------------------------------------------------------------------------
 
@@ -64,7 +57,7 @@ def start_case(
     """Start the newest version of ``process_key`` with ``data`` and run it to its first wait state."""
     if not isinstance(data, dict):
         raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object"}])
-    with _transaction(session):
+    with unit_of_work(session):
         case = _start(session, rt, process_key, data, actor, parent_id)
     return case
 
@@ -115,7 +108,7 @@ def _start(
         text=process_key,
     )
     step.advance(workflow)
-    _deliver_outbox(session, rt, step)
+    deliver_outbox(session, rt, step)
     return case
 
 
@@ -198,27 +191,17 @@ def _open_item_and_siblings(session: Session, work_item_id: int) -> tuple[WorkIt
 
 def claim_task(session: Session, rt: Runtime, work_item_id: int, actor: Actor) -> WorkItem:
     """Take a task from the group; 409 when someone else holds it, 403 outside its lane."""
-    with _transaction(session):
-        item, case = _open_item(session, work_item_id)
-        if not may_work_on(actor, item.lane, item.assignee):
-            raise Forbidden("the task is not in a lane of your roles")
-        if item.claimed_by and item.claimed_by != actor.username:
-            raise Conflict(f"the task is claimed by {item.claimed_by}")
+    with unit_of_work(session):
+        item, _case = _open_item(session, work_item_id)
+        require_complete(actor, item.lane, item.assignee, item.claimed_by)  # who may complete it may take it
         if item.claimed_by != actor.username:
-            _claim(session, rt, item, actor)
+            claim_item(session, rt, item, actor)
     return item
-
-
-def _claim(session: Session, rt: Runtime, item: WorkItem, actor: Actor) -> None:
-    item.claimed_by = actor.username
-    item.claimed_at = rt.clock.now()
-    item.status = "claimed"
-    record(session, "task_claimed", item.claimed_at, case_id=item.case_id, item=item, user=actor.username)
 
 
 def unclaim_task(session: Session, rt: Runtime, work_item_id: int, actor: Actor) -> WorkItem:
     """Give a claimed task back to its group (the holder or a supervisor)."""
-    with _transaction(session):
+    with unit_of_work(session):
         item, _case = _open_item(session, work_item_id)
         if item.claimed_by is None:
             return item
@@ -240,7 +223,7 @@ def assign_task(session: Session, rt: Runtime, work_item_id: int, username: Any,
     actor.require(SUPERVISE, "assigning a task")
     if not isinstance(username, str) or not username:
         raise Invalid("name the user", [{"field": "user", "message": "must be a user name"}])
-    with _transaction(session):
+    with unit_of_work(session):
         item, _case = _open_item(session, work_item_id)
         if find_user(session, username) is None:
             raise Invalid("no such user", [{"field": "user", "message": f"user '{username}' does not exist"}])
@@ -260,52 +243,135 @@ def assign_task(session: Session, rt: Runtime, work_item_id: int, username: Any,
     return item
 
 
+def _task_step(session: Session, rt: Runtime, work_item_id: int, actor: Actor) -> tuple[Step, WorkItem]:
+    """Lock the task's case and check ``actor`` may complete the task: the ``Step`` that will run it."""
+    item, case, open_items = _open_item_and_siblings(session, work_item_id)
+    require_complete(actor, item.lane, item.assignee, item.claimed_by)
+    step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
+    step.open_items = open_items
+    step.timers = timers_of(session, case.id)  # read before anything changes: no flush before the read
+    return step, item
+
+
+def _form_of(step: Step, item: WorkItem) -> dict[str, Any] | None:
+    info = step.bundle.user_tasks.get(item.bpmn_id)
+    return step.bundle.form(info.form_file if info else None)
+
+
 def complete_task(session: Session, rt: Runtime, work_item_id: int, submitted: Any, actor: Actor) -> Case:
     """Validate the form, run the task's hook, complete it and run the case on, all or nothing."""
-    with _transaction(session):
-        item, case, open_items = _open_item_and_siblings(session, work_item_id)
-        if not may_work_on(actor, item.lane, item.assignee):
-            raise Forbidden("the task is not in a lane of your roles")
-        if item.claimed_by and item.claimed_by != actor.username:
-            raise Conflict(f"the task is claimed by {item.claimed_by}")
-        step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
-        step.open_items = open_items
-        step.timers = timers_of(session, case.id)  # read before anything changes: no flush before the read
-        info = step.bundle.user_tasks.get(item.bpmn_id)
-        form = step.bundle.form(info.form_file if info else None)
+    with unit_of_work(session):
+        step, item = _task_step(session, rt, work_item_id, actor)
+        form = _form_of(step, item)
         values = validate_submission(form, submitted)
-        _check_attachments(session, case.id, form, values)
-        workflow = step.load()
-        task = find_ready_task(workflow, item.spiff_task_id)
-        before = dict(task.data)
-        values.update(step.run_hook(item.bpmn_id, values, before))
-        task.data.update(values)
-        if item.claimed_by is None:
-            _claim(session, rt, item, actor)
-        item.status = "completed"
-        item.completed_at = step.now
-        item.completed_by = actor.username
-        record(
-            session,
-            "task_completed",
-            step.now,
-            case_id=case.id,
-            item=item,
-            user=actor.username,
-            data_changes=submitted_values(before, values),
-        )
-        step.recorded_keys.update(values)
-        with use_clock(rt.clock):
-            try:
-                task.run()
-                step.count_run(task)
-            except Exception as exc:  # noqa: BLE001 - a failing post-script is an incident like any other
-                from workflows.engine.spiff import describe_error
+        _check_attachments(session, step.case.id, form, values)
+        step.complete(item, values)
+        deliver_outbox(session, rt, step)
+    return step.case
 
-                step.error = describe_error(exc)
-        step.advance(workflow)
-        _deliver_outbox(session, rt, step)
-    return case
+
+@dataclass(frozen=True)
+class Upload:
+    """A file chosen in a task's form: what its name says and the bytes (read up to one byte too many)."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class TaskForm:
+    schema: dict[str, Any]
+    ui_schema: dict[str, Any]
+
+
+@dataclass
+class Completed:
+    """What completing a task from its page answers: the case and its open tasks now."""
+
+    case_id: int
+    next_tasks: list[dict[str, Any]] = field(default_factory=list)
+
+
+# Turns the posted form into submitted values; gets the form and the ids of the files just attached.
+FormReader = Callable[[TaskForm, dict[str, int]], dict[str, Any]]
+
+
+def submit_task(
+    session: Session,
+    rt: Runtime,
+    work_item_id: int,
+    read_form: FormReader,
+    uploads: dict[str, Upload],
+    actor: Actor,
+) -> Completed:
+    """Complete a task from its page, in one unit: lock, authorise, store the files, validate, run, save.
+
+    The files chosen in the form (``uploads``: field name -> file) become case documents in the same
+    transaction, and their fields hold the documents' ids. When the form has errors (a field, a file
+    refused, or the task's hook refusing the values) ``Invalid`` is raised and only the files that
+    were accepted stay attached, so the form shown again does not ask for them twice. Any other
+    failure (not allowed, the task or case no longer open) keeps nothing, files included.
+    """
+    problem: Invalid | None = None
+    with unit_of_work(session):
+        step, item = _task_step(session, rt, work_item_id, actor)
+        form = _form_of(step, item)
+        info = step.bundle.user_tasks.get(item.bpmn_id)
+        shown = TaskForm(
+            form or {"type": "object", "properties": {}},
+            step.bundle.form(info.ui_file if info else None) or {},
+        )
+        uploads = {name: upload for name, upload in uploads.items() if _is_file_field(shown, name)}
+        if uploads:
+            require_attach(actor, step.bundle)
+        attached, refused = _store_uploads(session, rt, step.case.id, uploads, actor)
+        submitted = read_form(shown, attached)
+        try:
+            if refused:
+                raise Invalid("a file was refused", refused)
+            values = validate_submission(form, submitted)
+            _check_attachments(session, step.case.id, form, values)
+            with session.begin_nested():  # a hook that refuses the values undoes its writes, not the files
+                step.complete(item, values)
+        except Invalid as exc:
+            problem = exc  # nothing but the accepted files is kept
+        else:
+            deliver_outbox(session, rt, step)
+            done = Completed(step.case.id, [task_view(i) for i in open_items_of(session, step.case.id)])
+    if problem is not None:
+        raise problem
+    return done
+
+
+def _store_uploads(
+    session: Session, rt: Runtime, case_id: int, uploads: dict[str, Upload], actor: Actor
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """The form's files stored as documents of the case: field -> document id, and one error per refusal."""
+    attached: dict[str, int] = {}
+    refused: list[dict[str, Any]] = []
+    for name, upload in uploads.items():
+        if not upload.filename:
+            continue
+        try:
+            attached[name] = store_file(session, rt, case_id, upload.filename, upload.content, actor).id
+        except TooLarge:
+            refused.append(
+                {"field": name, "code": "file_size", "params": {"limit": MAX_ATTACHMENT_BYTES // 2**20}}
+            )
+        except Invalid as exc:
+            message = exc.details[0].get("message", "") if exc.details else exc.message
+            refused.append({"field": name, "code": "file_type", "message": message})
+    return attached, refused
+
+
+def _is_file_field(form: TaskForm, name: str) -> bool:
+    """A top-level field that holds the id of a case document (``x-attachment`` or a file widget)."""
+    prop = (form.schema.get("properties") or {}).get(name)
+    ui = form.ui_schema.get(name) or {}
+    widget = ui.get("ui:widget")
+    if not isinstance(prop, dict) or widget in ("hidden", "customer_picker") or ui.get("ui:readonly"):
+        return False  # shown as another widget (as the page renders it): no file input
+    return widget == "file" or bool(prop.get("x-attachment"))
 
 
 def _check_attachments(
@@ -341,9 +407,11 @@ def deliver_message(
     session: Session, rt: Runtime, case_id: int, name: str, payload: Any, actor: Actor
 ) -> Case:
     """Deliver BPMN message ``name`` to one case; 409 when the case is not waiting for it."""
+    if not may_deliver_message(actor):
+        raise Forbidden("delivering a message to a case needs another role")
     if payload is not None and not isinstance(payload, dict):
         raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object"}])
-    with _transaction(session):
+    with unit_of_work(session):
         case = _deliver(session, rt, case_id, name, payload or {}, actor)
     return case
 
@@ -374,11 +442,12 @@ def _deliver(
     with use_clock(rt.clock):
         workflow.catch(event)
     step.advance(workflow)
-    _deliver_outbox(session, rt, step)
+    deliver_outbox(session, rt, step)
     return case
 
 
-def _deliver_outbox(session: Session, rt: Runtime, step: Step) -> None:
+def deliver_outbox(session: Session, rt: Runtime, step: Step) -> None:
+    """Deliver the messages the step's handlers sent to other cases (inside the caller's unit)."""
     outbox: list[OutgoingMessage] = list(step.context.outbox)
     step.context.outbox.clear()
     for message in outbox:
@@ -416,7 +485,7 @@ def fire_due_timers(session: Session, rt: Runtime, actor: Actor, limit: int = 20
     """
     fired = []
     for case_id in due_timer_cases(session, rt.clock.now(), limit):
-        with _transaction(session):
+        with unit_of_work(session):
             if _fire_case(session, rt, case_id, actor):
                 fired.append(case_id)
     return fired
@@ -445,7 +514,7 @@ def _fire_case(session: Session, rt: Runtime, case_id: int, actor: Actor) -> boo
             text=f"due {timer.due_at.isoformat()}",
         )
     step.advance(workflow)
-    _deliver_outbox(session, rt, step)
+    deliver_outbox(session, rt, step)
     return True
 
 

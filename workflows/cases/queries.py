@@ -7,9 +7,8 @@ from sqlalchemy.orm import Session
 
 from workflows.errors import Invalid, NotFound
 from workflows.models import Case, Document, Event, WorkItem
+from workflows.permissions import OPEN
 from workflows.runtime import Runtime
-
-OPEN = ("ready", "claimed")
 
 
 def _cursor_id(cursor: str | None) -> int | None:
@@ -87,3 +86,10 @@ def get_document(session: Session, case_id: int, document_id: int) -> Document:
     if document is None or document.case_id != case_id:
         raise NotFound(f"document {document_id} of case {case_id} does not exist")
     return document
+
+
+def cases_by_id(session: Session, case_ids: list[int]) -> list[Case]:
+    """The cases with these ids that exist, by id."""
+    if not case_ids:
+        return []
+    return list(session.scalars(select(Case).where(Case.id.in_(case_ids)).order_by(Case.id)))

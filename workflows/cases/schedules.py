@@ -22,6 +22,7 @@ from workflows.engine.today import local_today
 from workflows.models import Case, Customer, ScheduleRun
 from workflows.permissions import SYSTEM
 from workflows.runtime import Runtime
+from workflows.unit import unit_of_work
 
 GRACE_DAYS = 7
 BIRTHDAY_NOTICE_DAYS = 7
@@ -94,10 +95,10 @@ def run_schedules(session: Session, rt: Runtime) -> list[int]:
         if session.get(ScheduleRun, start.key) is not None:
             continue
         try:
-            with cases._transaction(session):
+            with unit_of_work(session):
                 session.add(ScheduleRun(key=start.key, started_at=rt.clock.now()))
                 session.flush()
-                case = cases._start(session, rt, start.process, start.data, SYSTEM, None)
+                case = cases.start_case(session, rt, start.process, start.data, SYSTEM)
                 session.get(ScheduleRun, start.key).case_id = case.id  # type: ignore[union-attr]
             started.append(case.id)
         except IntegrityError:

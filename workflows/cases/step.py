@@ -1,8 +1,8 @@
 """One step of one case: load its workflow under a lock, run the engine, write everything back.
 
 Every mutation of a case goes through ``Step``: it owns the rules that keep the stored state, the
-inbox rows, the timers and the audit trail in agreement. The service functions in ``cases.py``
-open the transaction, make one ``Step`` and commit once.
+inbox rows, the timers and the audit trail in agreement. The operations in ``cases/operations.py``
+open the unit of work (``workflows.unit``), make one ``Step`` and commit once.
 """
 
 from __future__ import annotations
@@ -20,21 +20,20 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
-from workflows.audit import record
+from workflows.audit import record, submitted_values
 from workflows.cases.context import HandlerContext
 from workflows.customers.operations import priority_of
 from workflows.engine.clock import use_clock
 from workflows.engine.spiff import SERIALIZER_VERSION, ProcessBundle, describe_error
 from workflows.errors import Conflict, NotFound
 from workflows.models import Case, Timer, User, WorkItem
-from workflows.permissions import Actor
+from workflows.permissions import OPEN, Actor
 from workflows.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-OPEN = ("ready", "claimed")
 NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
 SUMMARY_FIELDS = ("customer_id", "customer_name", "customer_tier", "destination", "start_date", "end_date")
 
@@ -76,14 +75,6 @@ def configure_engine(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
-
-
-def begin_write(session: Session) -> None:
-    """Start the one write transaction of a service call (ending any read the caller left open)."""
-    plain = session() if isinstance(session, scoped_session) else session
-    if plain.in_transaction():
-        plain.commit()
-    session.connection(execution_options={"tripflow_write": True})
 
 
 def lock_case(session: Session, case_id: int, *, skip_locked: bool = False) -> Case | None:
@@ -173,6 +164,39 @@ class Step:
             return {}
         self.context.data = dict(data)
         return dict(hook(self.context, data) or {})
+
+    def complete(self, item: WorkItem, values: dict[str, Any]) -> None:
+        """Complete the open task ``item`` with checked ``values``: its hook, the task, the case run on.
+
+        Inside the caller's unit of work, after the case is locked and the actor authorised.
+        """
+        workflow = self.load()
+        task = find_ready_task(workflow, item.spiff_task_id)
+        before = dict(task.data)
+        values.update(self.run_hook(item.bpmn_id, values, before))
+        task.data.update(values)
+        if item.claimed_by is None:
+            claim_item(self.session, self.rt, item, self.actor)
+        item.status = "completed"
+        item.completed_at = self.now
+        item.completed_by = self.actor.username
+        record(
+            self.session,
+            "task_completed",
+            self.now,
+            case_id=self.case.id,
+            item=item,
+            user=self.actor.username,
+            data_changes=submitted_values(before, values),
+        )
+        self.recorded_keys.update(values)
+        with use_clock(self.rt.clock):
+            try:
+                task.run()
+                self.count_run(task)
+            except Exception as exc:  # noqa: BLE001 - a failing post-script is an incident like any other
+                self.error = describe_error(exc)
+        self.advance(workflow)
 
     def new_workflow(self) -> BpmnWorkflow:
         return self.rt.engine.new_workflow(self.bundle, self.script_engine)
@@ -386,6 +410,14 @@ class _OneMicrosecondLater:
 
     def now(self) -> datetime:
         return self._clock.now() + timedelta(microseconds=1)
+
+
+def claim_item(session: Session, rt: Runtime, item: WorkItem, actor: Actor) -> None:
+    """``actor`` takes the open task ``item`` (the caller checked they may)."""
+    item.claimed_by = actor.username
+    item.claimed_at = rt.clock.now()
+    item.status = "claimed"
+    record(session, "task_claimed", item.claimed_at, case_id=item.case_id, item=item, user=actor.username)
 
 
 def find_ready_task(workflow: BpmnWorkflow, spiff_task_id: str) -> Task:

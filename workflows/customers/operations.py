@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from workflows.cases.forms import FORMAT_CHECKER
+from workflows.cases.forms import FORMAT_CHECKER, field_details
 from workflows.errors import Invalid, NotFound
 from workflows.models import ContactRecord, Customer, IdentityNumberView, TierChange, Trip, WorkItem
 from workflows.permissions import MANAGE_USERS, Actor
@@ -75,31 +75,12 @@ def _check(schema: dict[str, Any], data: Any, required: tuple[str, ...] = ()) ->
                 {"field": name, "message": "this field is required", "code": "required", "params": {}}
             )
     validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
-    for error in validator.iter_errors(data):
-        if error.validator == "additionalProperties":
-            for name in sorted(set(data) - set(schema["properties"])):
-                errors.append(
-                    {
-                        "field": name,
-                        "message": "is not a field of this record",
-                        "code": "unknown",
-                        "params": {},
-                    }
-                )
-        elif error.validator == "required":
-            continue  # reported above, one entry per field
-        else:
-            field = ".".join(str(p) for p in error.absolute_path) or "body"
-            if any(e["field"] == field for e in errors):
-                continue
-            params: dict[str, Any] = {}
-            if error.validator in ("minLength", "maxLength"):
-                params = {"limit": error.validator_value}
-            elif error.validator == "format":
-                params = {"format": error.validator_value}
-            errors.append(
-                {"field": field, "message": error.message, "code": error.validator, "params": params}
-            )
+    reported = {e["field"] for e in errors}  # a blank required field is missing, reported above
+    errors += [
+        detail
+        for detail in field_details(validator.iter_errors(data), root="body")
+        if detail["field"] not in reported and detail["code"] != "required"
+    ]
     if errors:
         raise Invalid("the record has errors", errors)
     return data

@@ -21,15 +21,15 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from workflows.audit import record
-from workflows.cases.operations import _transaction
-from workflows.cases.step import OPEN, Step, lock_case
+from workflows.cases.step import Step, lock_case
 from workflows.deploy.operations import latest_version
 from workflows.engine.clock import use_clock
 from workflows.engine.spiff import ProcessBundle
 from workflows.errors import Invalid
 from workflows.models import Case, ProcessVersion, WorkItem
-from workflows.permissions import DEPLOY, Actor
+from workflows.permissions import DEPLOY, OPEN, Actor
 from workflows.runtime import Runtime
+from workflows.unit import unit_of_work
 
 MIGRATABLE = ("running", "suspended", "error")
 MAX_CASES = 1000
@@ -124,7 +124,7 @@ def _selected(session: Any, key: str, newest: ProcessVersion, cases: Any) -> lis
 def _migrate_one(
     session: Any, rt: Runtime, key: str, newest_id: int, case_id: int, *, dry_run: bool, actor: Actor
 ) -> MigrationOutcome:
-    with _transaction(session):
+    with unit_of_work(session):
         newest = session.get(ProcessVersion, newest_id)
         case = lock_case(session, case_id)
         if case is None:

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from workflows.errors import Invalid
 from workflows.models import WorkItem
-from workflows.permissions import Actor
+from workflows.permissions import OPEN, SUPERVISE, Actor
 
 SCOPES = ("mine", "group")
+BADGE_CAP = 1000  # counting stops here, so a badge costs the same at any inbox size ("999+")
 
 
 def _scope_filter(scope: str, actor: Actor, lane: str | None) -> object:
@@ -105,6 +106,37 @@ def count_tasks(
     counting stops there (a badge then shows e.g. "999+") and costs the same at any size.
     """
     matching = select(WorkItem.id).where(_scope_filter(scope, actor, lane))
+    if cap is not None:
+        matching = matching.limit(cap)
+    return int(session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
+
+
+# --- the team: every open task, for a supervisor ----------------------------------------------------
+
+
+def _team_filter(lane: str | None) -> object:
+    query = WorkItem.status.in_(OPEN)
+    return and_(query, WorkItem.lane == lane) if lane else query
+
+
+def team_tasks(
+    session: Session, actor: Actor, *, lane: str | None = None, cursor: str | None = None, limit: int = 50
+) -> tuple[list[WorkItem], str | None]:
+    """Every open task of every lane (or of ``lane``), held or not, in inbox order: what a supervisor
+    hands around. ``Forbidden`` for anyone else; ``Invalid`` for a cursor this server did not give."""
+    actor.require(SUPERVISE, "seeing the team's tasks")
+    query = select(WorkItem).where(_team_filter(lane))
+    if cursor:
+        query = query.where(tuple_(*PAGE_ORDER) > _decode_cursor(cursor))
+    items = list(session.scalars(query.order_by(*PAGE_ORDER).limit(limit + 1)))
+    next_cursor = encode_cursor(items[limit - 1]) if len(items) > limit else None
+    return items[:limit], next_cursor
+
+
+def count_team_tasks(session: Session, actor: Actor, *, cap: int | None = BADGE_CAP) -> int:
+    """How many tasks are open in every lane, counted up to ``cap`` like the other badges."""
+    actor.require(SUPERVISE, "counting the team's tasks")
+    matching = select(WorkItem.id).where(_team_filter(None))
     if cap is not None:
         matching = matching.limit(cap)
     return int(session.scalar(select(func.count()).select_from(matching.subquery())) or 0)

@@ -12,6 +12,7 @@ from workflows.errors import Conflict, Invalid, NotFound
 from workflows.models import SavedFilter
 from workflows.permissions import Actor
 from workflows.runtime import Runtime
+from workflows.unit import unit_of_work
 
 FILTER_KEYS = ("process", "status", "customer_id", "tier", "overdue", "q")
 
@@ -31,21 +32,21 @@ def save_filter(session: Session, rt: Runtime, actor: Actor, name: Any, query: A
         raise Invalid(
             "unknown filter", [{"field": "query", "message": "keys must be among " + ", ".join(FILTER_KEYS)}]
         )
-    row = SavedFilter(
-        username=actor.username, name=name.strip()[:120], query=query, created_at=rt.clock.now()
-    )
-    session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(f"you already have a filter named '{name}'") from None
+    with unit_of_work(session):
+        row = SavedFilter(
+            username=actor.username, name=name.strip()[:120], query=query, created_at=rt.clock.now()
+        )
+        session.add(row)
+        try:
+            session.flush()
+        except IntegrityError:
+            raise Conflict(f"you already have a filter named '{name}'") from None
     return row
 
 
 def delete_filter(session: Session, actor: Actor, filter_id: int) -> None:
-    row = session.get(SavedFilter, filter_id)
-    if row is None or row.username != actor.username:
-        raise NotFound(f"filter {filter_id} does not exist")
-    session.delete(row)
-    session.commit()
+    with unit_of_work(session):
+        row = session.get(SavedFilter, filter_id)
+        if row is None or row.username != actor.username:
+            raise NotFound(f"filter {filter_id} does not exist")
+        session.delete(row)

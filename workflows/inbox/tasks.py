@@ -20,6 +20,12 @@ def get_work_item(session: Session, task_id: int) -> WorkItem:
     return item
 
 
+def find_task(session: Session, task_id: int) -> dict[str, Any] | None:
+    """The task as a view, or None when there is no such task."""
+    item = session.get(WorkItem, task_id)
+    return task_view(item) if item is not None else None
+
+
 def task_form(session: Session, rt: Runtime, item: WorkItem) -> dict[str, Any]:
     case = session.get(Case, item.case_id)
     assert case is not None

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from workflows.models import Case, Document, Event, Timer, WorkItem
 from workflows.scenarios.timing import parse_instant
 
-OPEN = ("ready", "claimed")
 ANY = "$any"  # matches any value that is there
 ABSENT = "$absent"  # matches a key that is not there (or null)
 

@@ -24,7 +24,7 @@ from workflows.engine.clock import FixedClock
 from workflows.errors import TripflowError
 from workflows.models import Case, Event, Timer, WorkItem
 from workflows.people.users import actor_of, add_user, find_user
-from workflows.permissions import ROLES, SYSTEM, Actor
+from workflows.permissions import OPEN, ROLES, SYSTEM, Actor
 from workflows.runtime import Runtime
 from workflows.scenarios import expect as checks
 from workflows.scenarios.coverage import Taken
@@ -297,7 +297,7 @@ class _Play:
         block = {k: (v if k == "case" else self._resolve(v)) for k, v in block.items()}
         labels = self._labels()
         if "tasks" in block:
-            query = select(WorkItem).where(WorkItem.status.in_(checks.OPEN)).order_by(WorkItem.id)
+            query = select(WorkItem).where(WorkItem.status.in_(OPEN)).order_by(WorkItem.id)
             if selector is not None:
                 query = query.where(WorkItem.case_id == self._case(selector).id)
             self._fail_on(checks.check_tasks(block["tasks"], list(self.session.scalars(query)), labels))
@@ -398,7 +398,7 @@ class _Play:
 
     def _open_item(self, step: Step, task: str | None = None) -> WorkItem:
         task = task or step.value
-        query = select(WorkItem).where(WorkItem.bpmn_id == task, WorkItem.status.in_(checks.OPEN))
+        query = select(WorkItem).where(WorkItem.bpmn_id == task, WorkItem.status.in_(OPEN))
         if step.options.get("case") is not None:
             query = query.where(WorkItem.case_id == self._case(step.options["case"]).id)
         items = list(self.session.scalars(query.order_by(WorkItem.id)))
@@ -406,7 +406,7 @@ class _Play:
             labels = self._labels()
             open_now = [
                 checks.task_view(i, labels.get(i.case_id, "?"))
-                for i in self.session.scalars(select(WorkItem).where(WorkItem.status.in_(checks.OPEN)))
+                for i in self.session.scalars(select(WorkItem).where(WorkItem.status.in_(OPEN)))
             ]
             why = "not open" if not items else f"open in {len(items)} cases: name the case"
             raise _StepFailed(f"task {task}", "one open task", open_now, why)

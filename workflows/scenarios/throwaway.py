@@ -18,13 +18,14 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from workflows import models  # noqa: F401 - registers every table on Base.metadata
-from workflows.cases.step import begin_write, configure_engine
+from workflows.cases.step import configure_engine
 from workflows.db import Base
 from workflows.deploy.operations import deploy
 from workflows.engine.clock import FixedClock
 from workflows.runtime import Runtime
 from workflows.scenarios.loader import Scenario
 from workflows.scenarios.runner import ScenarioResult, run_scenario
+from workflows.unit import unit_of_work
 
 DEPLOYED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -39,15 +40,14 @@ def _template(path: Path, files: dict[str, bytes], rt: Runtime) -> None:
     session, engine = _session(path)
     try:
         Base.metadata.create_all(engine)
-        begin_write(session)
-        deploy(
-            session,
-            sorted(files.items()),
-            author="scenarios",
-            now=DEPLOYED_AT,
-            handler_names=rt.handler_names,
-        )
-        session.commit()
+        with unit_of_work(session):
+            deploy(
+                session,
+                sorted(files.items()),
+                author="scenarios",
+                now=DEPLOYED_AT,
+                handler_names=rt.handler_names,
+            )
     finally:
         session.close()
         engine.dispose()  # type: ignore[attr-defined]

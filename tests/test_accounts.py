@@ -241,7 +241,7 @@ def test_admin_page_adds_a_user_sets_password_roles_disables_and_enables(app, cl
     admin.post("/admin/users/mei/disable")
     assert not signed_in(mei)
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
-    assert "Disabled" in admin.get("/admin/users/mei").get_data(as_text=True)
+    assert 'data-active="false"' in admin.get("/admin/users/mei").get_data(as_text=True)
     admin.post("/admin/users/mei/enable")
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
     assert signed_in(sign_in(app, "mei", "second-password"))

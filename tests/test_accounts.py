@@ -179,6 +179,15 @@ def test_the_password_rule_names_the_minimum_length(app):
     assert "a password needs at least 8 characters" in page.get_data(as_text=True)
 
 
+def test_a_user_name_that_no_page_could_address_is_refused(app):
+    runner = app.test_cli_runner()
+    for name in ("a/b", "two words", "x" * 65):
+        result = runner.invoke(
+            args=["users", "add", name, "--role", "travel_advisor", "--password", PASSWORD]
+        )
+        assert result.exit_code != 0 and "a user name has 1 to 64 characters" in result.output, name
+
+
 def test_passwords_are_hashed_with_scrypt(app, session):
     hashes = session.scalars(select(User.password_hash)).all()
     assert hashes and all(h.startswith("scrypt:") for h in hashes)

@@ -4,6 +4,10 @@ More than 10 failures for one account, or 30 from one address, within 15 minutes
 account or address until the oldest of those failures is 15 minutes old. Successes are never
 counted. The database is the default store, so a new install needs nothing more; Redis serves
 when ``RATELIMIT_STORAGE_URI`` names it.
+
+An attempt is checked before the password and counted after it, so attempts already in flight
+when the limit is reached still get their answer: at most one extra failure per busy worker
+(a sync worker handles one request at a time), never a multiple of the limit.
 """
 
 from __future__ import annotations

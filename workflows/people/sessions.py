@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from workflows.cases.step import begin_write
@@ -21,6 +21,9 @@ from workflows.people.users import authenticate, find_user
 
 TOUCH_EVERY = timedelta(minutes=1)
 """``last_seen_at`` is written at most this often per session: idle time is measured to the minute."""
+
+KEEP_ENDED = timedelta(days=30)
+"""Ended sessions are kept this long (who was signed in when), then deleted at the user's next sign-in."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,13 @@ def sign_in(session: Session, username: str, password: str, *, now: datetime) ->
     user = find_user(session, username)
     assert user is not None
     key = secrets.token_urlsafe(32)
+    session.execute(  # the user's sessions that ended a while ago are of no further use
+        delete(LoginSession).where(
+            LoginSession.user_id == user.id,
+            LoginSession.ended_at.is_not(None),
+            LoginSession.ended_at < now - KEEP_ENDED,
+        )
+    )
     session.add(LoginSession(user_id=user.id, key_hash=_digest(key), created_at=now, last_seen_at=now))
     signed_in = SignedIn(key, user.username, user.locale)
     session.commit()

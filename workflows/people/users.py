@@ -62,8 +62,9 @@ def add_user(
 ) -> User:
     """Create a user (scrypt-hashed password). Does not commit."""
     check_roles(roles)
-    if not username or len(username) > 64:
-        raise Invalid("bad user name", [{"field": "username", "message": "1 to 64 characters"}])
+    if not username or len(username) > 64 or any(c == "/" or c.isspace() or ord(c) < 32 for c in username):
+        message = "a user name has 1 to 64 characters, without spaces or '/'"
+        raise Invalid(message, [{"field": "username", "message": message}])
     check_password_rule(password)
     if find_user(session, username) is not None:
         raise Conflict(f"user '{username}' exists already")

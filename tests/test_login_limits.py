@@ -123,6 +123,18 @@ def test_a_bad_limiter_store_stops_the_start(database_url, clock):
         create_app({**app_config(database_url), "RATELIMIT_STORAGE_URI": "memory://"}, clock=clock)
 
 
+def test_an_unreachable_redis_refuses_sign_ins_with_503_not_500(database_url, clock):
+    for app in _limited_app(database_url, clock, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0"):
+        client = app.test_client()
+        api = _token(client, "travel_advisor", PASSWORD)
+        assert api.status_code == 503 and api.get_json()["error"] == "unavailable"
+        assert (
+            client.post("/login", data={"username": "travel_advisor", "password": PASSWORD}).status_code
+            == 503
+        )
+        assert client.get("/login").status_code == 200
+
+
 def _redis_available() -> bool:
     try:
         import redis

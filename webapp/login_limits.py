@@ -8,6 +8,7 @@ the database, or Redis when ``RATELIMIT_STORAGE_URI`` says so. ``RATELIMIT_ENABL
 from __future__ import annotations
 
 import functools
+import logging
 import math
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,7 @@ from .errors import api_error, is_api_request
 from .extensions import db
 
 STORE_KEY = "tripflow.login_failures"
+log = logging.getLogger("tripflow")
 
 
 def init_login_limits(app: Flask) -> None:
@@ -49,6 +51,16 @@ def _too_many(retry_after: int) -> Any:
     return response
 
 
+def _store_unavailable(exc: Exception) -> Any:
+    log.error("login limiter store unavailable: %s", exc)
+    if is_api_request():
+        return api_error(503, "unavailable", "sign-in is not possible right now; try again shortly")
+    html = render_template(
+        "error.html", status=503, message=_("The service is busy. Please try again."), details=[]
+    )
+    return current_app.make_response((html, 503))
+
+
 def failed_login_limits(view: Callable[..., Any]) -> Callable[..., Any]:
     """Past 10 failures for one account or 30 from one address in 15 minutes: 429 until the window passes.
 
@@ -64,12 +76,15 @@ def failed_login_limits(view: Callable[..., Any]) -> Callable[..., Any]:
         clock = current_app.extensions["tripflow"].clock
         keys = login_failures.login_keys(_username(), request.remote_addr or "unknown")
         now = clock.now()
-        until = login_failures.locked_until(store, keys, now=now)
-        if until is not None:
-            return _too_many(max(1, math.ceil((until - now).total_seconds())))
-        response = current_app.make_response(view(*args, **kwargs))
-        if _failed(response):
-            login_failures.record_failure(store, keys, now=now)
+        try:
+            until = login_failures.locked_until(store, keys, now=now)
+            if until is not None:
+                return _too_many(max(1, math.ceil((until - now).total_seconds())))
+            response = current_app.make_response(view(*args, **kwargs))
+            if _failed(response):
+                login_failures.record_failure(store, keys, now=now)
+        except login_failures.StoreUnavailable as exc:
+            return _store_unavailable(exc)  # uncounted guesses are not allowed: nobody signs in
         return response
 
     return guarded

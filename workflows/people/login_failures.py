@@ -28,6 +28,10 @@ ACCOUNT_LIMIT = 10
 ADDRESS_LIMIT = 30
 
 
+class StoreUnavailable(Exception):
+    """The shared store does not answer: sign-ins wait (503) rather than go uncounted."""
+
+
 class FailureStore(Protocol):
     def recent(self, key: str, since: datetime, limit: int) -> list[datetime]:
         """Up to ``limit`` failure instants of ``key`` after ``since``, newest first."""
@@ -72,23 +76,30 @@ class RedisFailures:
     def __init__(self, url: str) -> None:
         import redis
 
-        self.redis = redis.Redis.from_url(url)
+        self.redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        self.errors = redis.RedisError
 
     def recent(self, key: str, since: datetime, limit: int) -> list[datetime]:
-        found = self.redis.zrevrangebyscore(
-            self.PREFIX + key, "+inf", f"({since.timestamp()}", start=0, num=limit, withscores=True
-        )
+        try:
+            found = self.redis.zrevrangebyscore(
+                self.PREFIX + key, "+inf", f"({since.timestamp()}", start=0, num=limit, withscores=True
+            )
+        except self.errors as exc:
+            raise StoreUnavailable(f"Redis does not answer: {exc}") from exc
         return [datetime.fromtimestamp(score, UTC) for _member, score in found]  # type: ignore[union-attr]
 
     def add(self, keys: list[str], at: datetime) -> None:
         stamp = at.timestamp()
-        with self.redis.pipeline() as pipe:
-            for key in keys:
-                name = self.PREFIX + key
-                pipe.zremrangebyscore(name, "-inf", stamp - WINDOW.total_seconds())
-                pipe.zadd(name, {f"{stamp}:{uuid.uuid4().hex}": stamp})
-                pipe.expire(name, int(WINDOW.total_seconds()) + 1)
-            pipe.execute()
+        try:
+            with self.redis.pipeline() as pipe:
+                for key in keys:
+                    name = self.PREFIX + key
+                    pipe.zremrangebyscore(name, "-inf", stamp - WINDOW.total_seconds())
+                    pipe.zadd(name, {f"{stamp}:{uuid.uuid4().hex}": stamp})
+                    pipe.expire(name, int(WINDOW.total_seconds()) + 1)
+                pipe.execute()
+        except self.errors as exc:
+            raise StoreUnavailable(f"Redis does not answer: {exc}") from exc
 
 
 def login_keys(username: str, address: str) -> list[tuple[str, int]]:

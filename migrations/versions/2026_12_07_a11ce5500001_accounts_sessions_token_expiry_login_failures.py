@@ -48,16 +48,19 @@ def upgrade():
 
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.add_column(sa.Column('expires_at', sa.DateTime(), nullable=True))
-    api_token = sa.table('api_token', sa.column('created_at', sa.DateTime()), sa.column('expires_at', sa.DateTime()))
+    api_token = sa.table(
+        'api_token',
+        sa.column('id', sa.Integer()),
+        sa.column('created_at', sa.DateTime()),
+        sa.column('expires_at', sa.DateTime()),
+    )
     bind = op.get_bind()
-    rows = bind.execute(sa.select(api_token.c.created_at).distinct()).scalars().all()
-    for created in rows:
+    for token_id, created in bind.execute(sa.select(api_token.c.id, api_token.c.created_at)).all():
         bind.execute(
             api_token.update()
-            .where(api_token.c.created_at == created)
+            .where(api_token.c.id == token_id)
             .values(expires_at=created + timedelta(days=TOKEN_LIFETIME_DAYS))
         )
-
 
 def downgrade():
     with op.batch_alter_table('api_token', schema=None) as batch_op:

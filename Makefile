@@ -29,18 +29,18 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d webapp/translations 2>&1 | tail -n 2
 
 run: setup
-	@echo "Tripflow on http://127.0.0.1:$(PORT) (timer worker beside it; Ctrl-C stops both)"
+	@echo "Tripflow on http://127.0.0.1:$(PORT) (timer worker beside it; Ctrl-C stops both; demo users, for trying it out)"
 	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/flask --app webapp init-db; \
+	TRIPFLOW_DEMO_USERS=1 $(BIN)/flask --app webapp init-db; \
 	TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp worker --interval 5 & \
 	TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp run --host 127.0.0.1 --port $(PORT)
 
-# init-db builds the app once with setup on start (schema, models in bpmn/, demo users on a new database);
+# init-db builds the app once with setup on start (schema, models in bpmn/; no users: see README for the first admin);
 # the workers then start without repeating it. Ctrl-C stops gunicorn and the timer workers together.
 serve: setup
 	@echo "Tripflow on http://127.0.0.1:$(PORT): gunicorn with $(WORKERS) workers, $(TIMER_WORKERS) timer workers"
 	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/flask --app webapp init-db || exit 1; \
+	TRIPFLOW_DEMO_USERS=0 $(BIN)/flask --app webapp init-db || exit 1; \
 	for i in $$(seq $(TIMER_WORKERS)); do TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp worker & done; \
 	TRIPFLOW_SETUP_ON_START=0 $(BIN)/gunicorn --config webapp/gunicorn.conf.py --workers $(WORKERS) \
 	  --bind 127.0.0.1:$(PORT) "webapp:create_app()"

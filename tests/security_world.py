@@ -18,7 +18,8 @@ from workflows.cases import interventions
 from workflows.cases import operations as cases
 from workflows.customers.operations import create_customer
 from workflows.models import Document, SavedFilter, WorkItem
-from workflows.people.users import find_user, issue_token
+from workflows.people.tokens import issue_token
+from workflows.people.users import find_user
 from workflows.permissions import SYSTEM, Actor
 from workflows.runtime import Runtime
 

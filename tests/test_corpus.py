@@ -27,7 +27,8 @@ from webapp import create_app
 from webapp.extensions import db
 from workflows.deploy.operations import file_kind
 from workflows.engine.xml import parse_model_xml
-from workflows.people.users import find_user, issue_token
+from workflows.people.tokens import issue_token
+from workflows.people.users import find_user
 
 from .conftest import ROOT, SHARED_SPECS, TEMPLATE_CLOCK, app_config, prepare_database
 

@@ -82,8 +82,8 @@ def test_case_list_filters_show_current_steps_and_link_exports(client: FlaskClie
 
 def test_overdue_cases_are_flagged_and_filtered(client: FlaskClient, api: Any, clock: Any) -> None:
     case_id, _task = _planning(api)
-    login(client, "service_supervisor")
     clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=SHANGHAI))  # long after every due date
+    login(client, "service_supervisor")
     html = page(client, "/cases?overdue=true")
     assert f'data-case="{case_id}"' in html and 'class="is-overdue"' in html
 

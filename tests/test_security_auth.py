@@ -42,7 +42,7 @@ def _secure_app(database_url: str, clock: Any, **config: Any) -> Iterator[Flask]
 
 @pytest.fixture
 def limited(database_url: str, clock: Any) -> Iterator[Flask]:
-    """Login throttling on (a fresh limiter storage: every app's ``init_app`` starts one)."""
+    """Login throttling on, counting in this test's own database (a fresh one per test)."""
     yield from _secure_app(database_url, clock, RATELIMIT_ENABLED=True)
 
 

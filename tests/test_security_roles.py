@@ -25,6 +25,7 @@ from workflows.permissions import (
     DEPLOY,
     EDIT_CUSTOMERS,
     FIX_CASES,
+    MANAGE_USERS,
     READ_METRICS,
     ROLES,
     START_ANY,
@@ -106,6 +107,29 @@ def _page_bulk_verdict(response: Any, role: str, may: bool) -> str | None:
 
 NEEDS_FORM = {**NEEDS, "new_customer": {"name": "Walk Test"}}
 
+
+def _walker(w: World, role: str) -> dict[str, Any]:
+    """A user that only the accounts routes act on, so that disabling it spoils no other call."""
+    from workflows.people.users import add_user, find_user
+
+    if find_user(w.session, "walker") is None:
+        add_user(w.session, "walker", PASSWORD, ["travel_advisor"], now=w.rt.clock.now())
+        w.session.commit()
+    return {"username": "walker"}
+
+
+def _token_id(w: World, username: str) -> int:
+    """The id of a fresh token of ``username`` (revoking it spoils no other call)."""
+    from workflows.models import ApiToken
+
+    w.token(username)
+    return int(w.session.scalar(select(func.max(ApiToken.id))))
+
+
+def _walker_token(w: World, role: str) -> dict[str, Any]:
+    return {**_walker(w, role), "token_id": _token_id(w, "walker")}
+
+
 ROUTES: dict[tuple[str, str], Call] = {
     # --- API: public
     ("api.openapi", "GET"): Call(PUBLIC),
@@ -114,6 +138,13 @@ ROUTES: dict[tuple[str, str], Call] = {
         EVERYONE, headers=lambda w, role: {"Authorization": f"Bearer {w.token(role)}"}
     ),
     ("api.me", "GET"): Call(EVERYONE),
+    ("api.my_tokens", "GET"): Call(EVERYONE),
+    ("api.revoke_my_token", "DELETE"): Call(
+        EVERYONE, values=lambda w, role: {"token_id": _token_id(w, role)}
+    ),
+    ("api.users", "GET"): Call(MANAGE_USERS),
+    ("api.user_tokens", "GET"): Call(MANAGE_USERS, values=_walker),
+    ("api.revoke_user_token", "DELETE"): Call(MANAGE_USERS, values=_walker_token),
     # --- API: processes
     ("api.processes_index", "GET"): Call(EVERYONE),
     ("api.process_view", "GET"): Call(EVERYONE, values=lambda w, r: {"key": "trip"}),
@@ -245,6 +276,22 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("customers.add_contact", "POST"): Call(
         EDIT_CUSTOMERS, values=_customer, data=lambda w, r: {"channel": "phone", "summary": "hi"}
     ),
+    # --- pages: accounts (admin)
+    ("accounts.index", "GET"): Call(MANAGE_USERS),
+    ("accounts.add", "POST"): Call(
+        MANAGE_USERS,
+        data=lambda w, r: {"username": f"walk-{r}", "password": PASSWORD, "role": ["data_analyst"]},
+    ),
+    ("accounts.show", "GET"): Call(MANAGE_USERS, values=_walker),
+    ("accounts.password", "POST"): Call(
+        MANAGE_USERS, values=_walker, data=lambda w, r: {"password": PASSWORD}
+    ),
+    ("accounts.roles", "POST"): Call(
+        MANAGE_USERS, values=_walker, data=lambda w, r: {"role": ["travel_advisor"]}
+    ),
+    ("accounts.disable", "POST"): Call(MANAGE_USERS, values=_walker),
+    ("accounts.enable", "POST"): Call(MANAGE_USERS, values=_walker),
+    ("accounts.revoke_token", "POST"): Call(MANAGE_USERS, values=_walker_token),
 }
 
 

@@ -17,7 +17,7 @@ from workflows.runtime import Runtime
 
 from .config import load_config
 from .converters import IdConverter
-from .extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+from .extensions import babel, csrf, db, login_manager, migrate, talisman
 
 LOCALES = ("zh_Hans", "en")
 
@@ -64,7 +64,6 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    limiter.init_app(app)
     talisman.init_app(
         app,
         force_https=False,
@@ -88,17 +87,20 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
         configure_engine(db.engine)
 
     from .api import api, register_api_modules
-    from .auth import forget_earlier_requests, protect_browser_writes
+    from .auth import check_signed_in_session, forget_earlier_requests, protect_browser_writes
     from .errors import register_error_handlers
     from .input_guard import refuse_nul_characters
+    from .login_limits import init_login_limits
     from .pages import register_pages
 
+    init_login_limits(app)
     register_api_modules()
     app.register_blueprint(api)
     register_pages(app)
     register_error_handlers(app)
     app.before_request(forget_earlier_requests)
     app.before_request(refuse_nul_characters)
+    app.before_request(check_signed_in_session)
     app.before_request(protect_browser_writes)
 
     @app.context_processor

@@ -36,16 +36,21 @@ def init_db_command() -> None:
 @click.option("--users-only", is_flag=True, help="only the demo users, no case history")
 @with_appcontext
 def demo_command(users_only: bool) -> None:
-    """Load demo users (one per role) and, unless --users-only, demo customers and case history."""
+    """Load demo users (one per role, well-known passwords) and, unless --users-only, demo history.
+
+    Never on a server others can reach: anyone can sign in as these users.
+    """
     from .setup import add_demo_users, demo_password
 
     created = add_demo_users(current_app)
+    if created:
+        click.echo("Created demo users with well-known passwords (to try Tripflow out, not for real use):")
     for username, password, roles in created:
-        click.echo(f"{username:20s} {password:28s} {', '.join(roles)}")
+        click.echo(f"  {username:20s} {password:28s} {', '.join(roles)}")
     if not created:
         click.echo(
-            "demo users exist already; their passwords are <user name>-demo, e.g. "
-            + demo_password("account_manager")
+            "the database has users already, so no demo users were added "
+            "(demo users' passwords are <user name>-demo, e.g. " + demo_password("account_manager") + ")"
         )
     if not users_only:
         from .demo_data import load_demo_history
@@ -55,28 +60,102 @@ def demo_command(users_only: bool) -> None:
 
 @click.group("users")
 def users_group() -> None:
-    """Manage users."""
+    """Manage users (the command line acts with every right, as the system)."""
+
+
+def _account_operation(run):  # type: ignore[no-untyped-def]
+    """Run one accounts operation; its refusal becomes a command-line error, not a traceback."""
+    try:
+        return run()
+    except TripflowError as exc:
+        db.session.rollback()
+        details = "; ".join(str(d.get("message", d)) for d in exc.details)
+        message = exc.message if not details or details == exc.message else f"{exc.message} ({details})"
+        raise click.ClickException(message) from None
 
 
 @users_group.command("add")
 @click.argument("name")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
-@click.option("--password", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--display-name", default="")
 @with_appcontext
 def users_add(name: str, roles: tuple[str, ...], password: str, display_name: str) -> None:
-    """Add user NAME with one or more roles."""
-    from workflows.people.users import add_user
+    """Add user NAME with one or more roles (asks for the password unless --password is given)."""
+    from workflows.people.accounts import create_account
 
-    try:
-        add_user(
-            db.session, name, password, list(roles), now=_runtime().clock.now(), display_name=display_name
+    _account_operation(
+        lambda: create_account(
+            db.session,
+            SYSTEM,
+            name,
+            password,
+            list(roles),
+            now=_runtime().clock.now(),
+            display_name=display_name,
         )
-        db.session.commit()
-    except TripflowError as exc:
-        db.session.rollback()
-        raise click.ClickException(f"{exc.message}: {exc.details}") from None
+    )
     click.echo(f"added {name} ({', '.join(roles)})")
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list() -> None:
+    """Every user: name, active or disabled, roles."""
+    from workflows.people.accounts import list_accounts
+
+    for account in _account_operation(lambda: list_accounts(db.session, SYSTEM)):
+        state = "active" if account.active else "disabled"
+        click.echo(f"{account.username:24s} {state:9s} {', '.join(account.roles)}")
+
+
+@users_group.command("passwd")
+@click.argument("name")
+@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def users_passwd(name: str, password: str) -> None:
+    """Give NAME a new password: their sessions end and their API tokens are revoked."""
+    from workflows.people.accounts import change_password
+
+    now = _runtime().clock.now()
+    _account_operation(lambda: change_password(db.session, SYSTEM, name, password, now=now))
+    click.echo(f"new password for {name}; their sessions ended and their tokens were revoked")
+
+
+@users_group.command("disable")
+@click.argument("name")
+@with_appcontext
+def users_disable(name: str) -> None:
+    """Disable NAME: their sessions and tokens stop working at once."""
+    from workflows.people.accounts import set_active
+
+    _account_operation(lambda: set_active(db.session, SYSTEM, name, False, now=_runtime().clock.now()))
+    click.echo(f"disabled {name}")
+
+
+@users_group.command("enable")
+@click.argument("name")
+@with_appcontext
+def users_enable(name: str) -> None:
+    """Enable NAME again (they sign in anew; revoked tokens stay revoked)."""
+    from workflows.people.accounts import set_active
+
+    _account_operation(lambda: set_active(db.session, SYSTEM, name, True, now=_runtime().clock.now()))
+    click.echo(f"enabled {name}")
+
+
+@users_group.command("roles")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+@with_appcontext
+def users_roles(name: str, roles: tuple[str, ...]) -> None:
+    """Set NAME's roles to exactly those given; losing a role ends their sessions."""
+    from workflows.people.accounts import set_roles
+
+    account = _account_operation(
+        lambda: set_roles(db.session, SYSTEM, name, list(roles), now=_runtime().clock.now())
+    )
+    click.echo(f"{name} now has: {', '.join(account.roles)}")
 
 
 @click.command("deploy")

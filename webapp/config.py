@@ -18,11 +18,23 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
     "SETUP_ON_START": (
         "TRIPFLOW_SETUP_ON_START",
         True,
-        "migrate the schema, deploy bpmn/ and add demo users at start",
+        "migrate the schema and deploy bpmn/ at start",
     ),
-    "DEMO_USERS": ("TRIPFLOW_DEMO_USERS", True, "create one demo user per role when there are no users"),
+    "DEMO_USERS": (
+        "TRIPFLOW_DEMO_USERS",
+        False,
+        "create one demo user per role (password <name>-demo) on an empty database: `make run` only",
+    ),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", False, "set true behind HTTPS"),
-    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", "memory://", "where login failures are counted"),
+    "RATELIMIT_ENABLED": ("TRIPFLOW_LOGIN_LIMITS", True, "refuse sign-ins after too many failures (429)"),
+    "RATELIMIT_STORAGE_URI": (
+        "RATELIMIT_STORAGE_URI",
+        "database",
+        "where login failures are counted: 'database' (shared by every worker), or redis://host:port/db",
+    ),
+    "SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", 8 * 60, "a browser session unused this long ends"),
+    "SESSION_MAX_DAYS": ("SESSION_MAX_DAYS", 7, "a browser session ends this long after sign-in"),
+    "TOKEN_LIFETIME_DAYS": ("TOKEN_LIFETIME_DAYS", 30, "an API token expires this long after it is issued"),
     "MAX_CONTENT_LENGTH": (
         "MAX_CONTENT_LENGTH",
         12 * 1024 * 1024,

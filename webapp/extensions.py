@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import Babel
-from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -18,12 +17,3 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 talisman = Talisman()
-
-
-def _client_address() -> str:
-    from flask import request
-
-    return request.remote_addr or "unknown"
-
-
-limiter = Limiter(key_func=_client_address, default_limits=[])

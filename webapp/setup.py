@@ -1,4 +1,8 @@
-"""Getting a database ready: schema, the models in bpmn/, and demo users on a fresh install."""
+"""Getting a database ready: schema, the models in bpmn/; demo users only where asked for.
+
+Demo users have well-known passwords, so only ``make run`` (``TRIPFLOW_DEMO_USERS=1``) and
+``flask demo`` create them; ``make serve``, ``flask init-db`` and every other start create no user.
+"""
 
 from __future__ import annotations
 
@@ -66,11 +70,12 @@ def add_demo_users(app: Flask) -> list[tuple[str, str, list[str]]]:
 
 
 def prepare(app: Flask) -> None:
-    """What the server does at start: schema, models, demo users (printed once)."""
+    """What the server does at start: schema, models; demo users only with ``DEMO_USERS`` (``make run``)."""
     init_schema(app)
     deploy_directory(app, Path(app.config["BPMN_DIR"]))
     if app.config["DEMO_USERS"]:
-        add_demo_users(app)
+        if add_demo_users(app):
+            print("Created demo users with well-known passwords (TRIPFLOW_DEMO_USERS=1, as make run sets):")
         print_demo_users()
 
 
@@ -79,7 +84,7 @@ def print_demo_users() -> None:
     demo_names = [username for username, _display, _roles in DEMO_USERS]
     names = set(db.session.scalars(select(User.username).where(User.username.in_(demo_names))))
     if names:
-        print("Demo users (user name / password):", flush=True)
+        print("Demo users (user name / password), for trying Tripflow out only:", flush=True)
         for username, _display, roles in DEMO_USERS:
             if username in names:
                 print(f"  {username:20s} {demo_password(username):28s} {', '.join(roles)}", flush=True)

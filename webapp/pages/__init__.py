@@ -12,6 +12,7 @@ from workflows.permissions import (
     DEPLOY,
     EDIT_CUSTOMERS,
     FIX_CASES,
+    MANAGE_USERS,
     READ_METRICS,
     START_ROLES,
     SUPERVISE,
@@ -72,6 +73,7 @@ def _page_globals() -> dict[str, Any]:
         "READ_METRICS": READ_METRICS,
         "MANAGE_CASES": SUPERVISE | FIX_CASES,
         "DEPLOY": DEPLOY,
+        "MANAGE_USERS": MANAGE_USERS,
     }
 
 
@@ -83,6 +85,7 @@ def _fresh_request_state() -> None:
 
 
 def register_pages(app: Flask) -> None:
+    from .accounts import bp as accounts
     from .auth import bp as auth
     from .cases import bp as cases
     from .customers import bp as customers
@@ -93,7 +96,8 @@ def register_pages(app: Flask) -> None:
     from .reports import bp as reports
     from .tasks import bp as tasks
 
-    for blueprint in (auth, inbox_pages, tasks, cases, customers, processes, reports, manage, models):
+    pages = (auth, inbox_pages, tasks, cases, customers, processes, reports, manage, models, accounts)
+    for blueprint in pages:
         app.register_blueprint(blueprint)
     app.add_template_filter(badge, "badge")
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)

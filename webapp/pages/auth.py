@@ -9,12 +9,13 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from workflows.people.users import authenticate, set_locale
+from workflows.people.sessions import sign_in, sign_out
+from workflows.people.users import set_locale
 
-from ..auth import _SessionUser, current_actor
+from ..auth import SessionUser, current_actor
 from ..extensions import db
 from ..login_limits import failed_login_limits
-from .common import safe_next
+from .common import runtime, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -31,11 +32,16 @@ def login() -> Any:
     if request.method == "GET" and current_actor() is not None:
         return redirect(_safe_next(request.args.get("next")))
     if request.method == "POST":
-        user = authenticate(db.session, request.form.get("username", ""), request.form.get("password", ""))
-        if user is not None:
-            login_user(_SessionUser(user))
-            if user.locale:
-                session["locale"] = user.locale
+        signed_in = sign_in(
+            db.session,
+            request.form.get("username", ""),
+            request.form.get("password", ""),
+            now=runtime().clock.now(),
+        )
+        if signed_in is not None:
+            login_user(SessionUser(signed_in.key, signed_in.username))
+            if signed_in.locale:
+                session["locale"] = signed_in.locale
             return redirect(_safe_next(request.args.get("next")))
         error = _("Wrong user name or password.")
         response = current_app.make_response(
@@ -48,6 +54,9 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
+    """Ends the session server-side too: a copy of the cookie taken before no longer works."""
+    if current_user.is_authenticated:
+        sign_out(db.session, current_user.session_key, now=runtime().clock.now())
     logout_user()
     return redirect(url_for("auth.login"))
 

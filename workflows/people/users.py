@@ -1,22 +1,53 @@
-"""Users, their roles, passwords and API tokens."""
+"""Users, their roles and passwords: creating one, checking a password, the language they chose."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflows.errors import Conflict, Invalid
-from workflows.models import ApiToken, User, UserRole
+from workflows.models import User, UserRole
 from workflows.permissions import ROLES, Actor
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+PASSWORD_METHOD = "scrypt"  # werkzeug's scrypt (n=2**15, r=8, p=1): memory-hard, in the standard library
 
 
 def find_user(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
+
+
+def password_problem(password: str) -> str | None:
+    """Why ``password`` may not be used, in a sentence that names the rule, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"a password needs at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"a password may have at most {MAX_PASSWORD_LENGTH} characters"
+    return None
+
+
+def check_password_rule(password: str) -> None:
+    """Raises ``Invalid`` (field ``password``) with the minimum length in its message."""
+    problem = password_problem(password)
+    if problem is not None:
+        raise Invalid(problem, [{"field": "password", "message": problem}])
+
+
+def check_roles(roles: list[str]) -> None:
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise Invalid(
+            "unknown role", [{"field": "role", "message": f"unknown role(s): {', '.join(unknown)}"}]
+        )
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def add_user(
@@ -30,13 +61,11 @@ def add_user(
     locale: str | None = None,
 ) -> User:
     """Create a user (scrypt-hashed password). Does not commit."""
-    unknown = [r for r in roles if r not in ROLES]
-    if unknown:
-        raise Invalid(
-            "unknown role", [{"field": "role", "message": f"unknown role(s): {', '.join(unknown)}"}]
-        )
-    if not username or len(password) < 8:
-        raise Invalid("bad user", [{"field": "password", "message": "at least 8 characters"}])
+    check_roles(roles)
+    if not username or len(username) > 64 or any(c == "/" or c.isspace() or ord(c) < 32 for c in username):
+        message = "a user name has 1 to 64 characters, without spaces or '/'"
+        raise Invalid(message, [{"field": "username", "message": message}])
+    check_password_rule(password)
     if find_user(session, username) is not None:
         raise Conflict(f"user '{username}' exists already")
     user = User(
@@ -44,7 +73,7 @@ def add_user(
         display_name=display_name or username,
         created_at=now,
         locale=locale,
-        password_hash=generate_password_hash(password, method="scrypt"),
+        password_hash=hash_password(password),
     )
     user.role_rows = [UserRole(role=r) for r in dict.fromkeys(roles)]
     session.add(user)
@@ -52,7 +81,7 @@ def add_user(
     return user
 
 
-_NOBODY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
+_NOBODY_HASH = generate_password_hash(secrets.token_hex(16), method=PASSWORD_METHOD)
 """Checked against when the user name is unknown, so that the answer takes as long as for a known one."""
 
 
@@ -69,42 +98,6 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 def actor_of(user: User) -> Actor:
     return Actor(user.username, user.roles)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(session: Session, user: User, *, now: datetime) -> str:
-    """A new bearer token; only its hash is stored."""
-    token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), created_at=now))
-    session.flush()
-    return token
-
-
-def user_for_token(session: Session, token: str) -> User | None:
-    """The token's user with their roles, in one statement (every API request asks)."""
-    row = (
-        session.scalars(
-            select(ApiToken)
-            .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
-            .options(joinedload(ApiToken.user).joinedload(User.role_rows))
-        )
-        .unique()
-        .first()
-    )
-    if row is None or not row.user.active:
-        return None
-    return row.user
-
-
-def revoke_token(session: Session, token: str, *, now: datetime) -> bool:
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-    if row is None:
-        return False
-    row.revoked_at = now
-    return True
 
 
 def set_locale(session: Session, username: str, locale: str) -> None:

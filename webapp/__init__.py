@@ -90,7 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     from .api import api, register_api_modules
     from .auth import forget_earlier_requests, protect_browser_writes
     from .errors import register_error_handlers
-    from .input_guard import refuse_nul_characters
+    from .input_guard import refuse_control_characters
     from .pages import register_pages
 
     register_api_modules()
@@ -98,7 +98,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     register_pages(app)
     register_error_handlers(app)
     app.before_request(forget_earlier_requests)
-    app.before_request(refuse_nul_characters)
+    app.before_request(refuse_control_characters)
     app.before_request(protect_browser_writes)
 
     @app.context_processor

@@ -3,8 +3,6 @@ one task or several at once (a supervisor may also hand several to one person)."
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, tuple_
 
 from workflows.cases import operations as case_service
-from workflows.errors import Conflict, Forbidden, NotFound, TripflowError
+from workflows.cursors import decode_sort_cursor
+from workflows.errors import Conflict, Forbidden, Invalid, NotFound, TripflowError
 from workflows.inbox import queries as inbox
 from workflows.models import WorkItem
 from workflows.people.out_of_office import get_out_of_office
@@ -53,12 +52,9 @@ def _team_tasks(lane: str | None, cursor: str | None) -> tuple[list[WorkItem], s
 
 def _cursor_key(cursor: str | None) -> tuple[int, datetime, int] | None:
     """The sort key inside a cursor from ``inbox.encode_cursor``; one this server did not give is ignored."""
-    if not cursor:
-        return None
     try:
-        priority, due, item_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return int(priority), datetime.fromisoformat(due), int(item_id)
-    except (ValueError, TypeError, UnicodeDecodeError):
+        return decode_sort_cursor(cursor)
+    except Invalid:
         return None
 
 

@@ -131,3 +131,11 @@ def test_the_history_says_why_in_the_readers_language(app, session, rt):
     assert "travel_advisor does not hold the role" in page and "group inbox" in page
     page = client.get(f"/cases/{case.id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "任务留在小组收件箱" in page
+
+
+@pytest.mark.parametrize("named", ["x" * 500, "account_manager\n", "account_manager "])
+def test_a_name_no_user_has_leaves_the_task_with_the_group(session, rt, named):
+    case = _feedback_case(session, rt, named)
+    assert case.status == "running"
+    _in_group_inbox(session, case.id, "revisit_call", "account_manager")
+    assert _refusals(session, case.id) == [f"not assigned to {named[:64]}: no such user"]

@@ -360,6 +360,8 @@ class Step:
         )
 
     def _user(self, username: str) -> User | None:
+        if len(username) > 64 or "\x00" in username:  # no user has such a name; PostgreSQL refuses NUL
+            return None
         return self.session.scalars(select(User).where(User.username == username)).first()
 
     def _due_at(self, props: dict[str, str], data: dict[str, Any]) -> datetime | None:

@@ -133,10 +133,17 @@ def to_xlsx(rows: list[dict[str, Any]]) -> bytes:
     sheet = book.create_sheet("cases")
     sheet.append(list(COLUMNS))
     for row in rows:
-        sheet.append([spreadsheet_text(row[c]) for c in COLUMNS])
+        sheet.append([_xlsx_text(spreadsheet_text(row[c])) for c in COLUMNS])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_text(value: Any) -> Any:
+    """XLSX cannot hold most control characters (openpyxl raises); case data may: shown as U+FFFD."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def count_cases(session: Session, status: str | None = None, process: str | None = None) -> int:

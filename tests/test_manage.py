@@ -7,7 +7,7 @@ from datetime import datetime
 from workflows.cases import operations as cases
 from workflows.permissions import SYSTEM
 
-from .conftest import NEEDS, SHANGHAI, open_task
+from .conftest import NEEDS, PASSWORD, SHANGHAI, open_task
 
 
 def _planning(api):
@@ -94,26 +94,29 @@ def test_diagram_overlay(api, session):
 
 def test_out_of_office_hands_tasks_to_stand_in(api, session, rt, clock):
     from workflows.customers.operations import create_customer
+    from workflows.people.users import add_user
 
     customer = create_customer(
         session, {"name": "VIP", "dedicated_advisor": "travel_advisor"}, now=clock.now()
     )
+    # the stand-in works in the task's lane: one outside it would leave the task with the group
+    add_user(session, "second_advisor", PASSWORD, ["travel_advisor"], now=clock.now())
     session.commit()
     away = api.as_("travel_advisor").put(
         "/api/v1/me/out-of-office",
         json={
             "from": "2026-11-20T00:00:00+08:00",
             "to": "2026-11-30T00:00:00+08:00",
-            "stand_in": "service_supervisor",
+            "stand_in": "second_advisor",
         },
     )
-    assert away.status_code == 200 and away.get_json()["stand_in"] == "service_supervisor"
+    assert away.status_code == 200 and away.get_json()["stand_in"] == "second_advisor"
     case_id, task_id = _planning(api)
     api.as_("account_manager").post(
         f"/api/v1/tasks/{task_id}/complete", json={"data": {"customer_id": customer.id, **NEEDS}}
     )
     design = open_task(session, case_id, "design_itinerary")
-    assert design.assignee == "service_supervisor"
+    assert design.assignee == "second_advisor"
     history = api.get(f"/api/v1/cases/{case_id}/history").get_json()["items"]
     assert any(e["kind"] == "task_assigned" and "away" in (e["text"] or "") for e in history)
     cleared = api.as_("travel_advisor").put(

@@ -397,3 +397,185 @@ def test_bad_query_parameters_are_400(api, query):
         if response.status_code == 400:
             assert response.get_json()["details"], (path, query)
     assert api.get(f"/api/v1/cases?{query}").status_code == 400, query
+
+
+# --------------------------------------------------------------------------- control characters
+
+
+CONTROL_PATHS = [
+    "/api/v1/processes/%00",
+    "/api/v1/processes/a%01b",
+    "/api/v1/processes/%00/bpmn",
+    "/api/v1/processes/trip/files/a%00.bpmn",
+    "/api/v1/processes/%1b%5b2J/validate",
+]
+
+
+@pytest.mark.parametrize("path", CONTROL_PATHS)
+def test_control_characters_in_api_paths_are_400(api, session, path):
+    api.as_("process_owner")
+    method = "POST" if path.endswith("/validate") else "GET"
+    answer = refused(api, session, method, path, b"", field="path")
+    assert "NUL" in answer["details"][0]["message"] or "control" in answer["details"][0]["message"]
+
+
+def test_control_characters_in_page_paths_are_400(app, session):
+    client = app.test_client()
+    client.post("/login", data={"username": "process_owner", "password": PASSWORD})
+    for path in ("/models/%00", "/models/a%07", "/processes/%00", "/customers/%00"):
+        response = client.get(path)
+        assert response.status_code == 400, (path, response.status_code)
+
+
+def _upload(api: Any, path: str, name: str, content: bytes) -> Any:
+    import io
+
+    return api.client.post(
+        path,
+        data={"file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+        headers=api._headers(),
+    )
+
+
+@pytest.mark.parametrize("name", ["a\x00.png", "a\x1b.png", "a\nb.png"])
+def test_control_characters_in_attachment_names_are_400(api, session, world, name):
+    from .security_world import PNG
+
+    case_id, _ = world.planning_case()
+    api.as_("service_supervisor")
+    before = fingerprint(session)
+    response = _upload(api, f"/api/v1/cases/{case_id}/documents", name, PNG)
+    assert response.status_code == 400, (name, response.status_code, response.get_data(as_text=True)[:300])
+    assert response.get_json()["details"][0]["field"] == "file"
+    assert fingerprint(session) == before
+
+
+@pytest.mark.parametrize("name", ["a\x00b.bpmn", "a\x01b.bpmn", "a\tb.dmn"])
+def test_control_characters_in_deployed_file_names_are_400(api, session, name):
+    from .test_security_xml import bpmn
+
+    api.as_("process_owner")
+    before = fingerprint(session)
+    response = _upload(api, "/api/v1/processes", name, bpmn().encode())
+    assert response.status_code == 400, (name, response.status_code, response.get_data(as_text=True)[:300])
+    assert response.get_json()["details"][0]["field"] == "file"
+    assert fingerprint(session) == before
+
+
+def test_control_characters_in_form_fields_are_400_and_text_breaks_are_not(app, session, world):
+    case_id, _ = world.planning_case()
+    client = app.test_client()
+    client.post("/login", data={"username": "account_manager", "password": PASSWORD})
+    before = fingerprint(session)
+    for text in ("a\x01b", "a\x1bb", "a\x7fb", "a\x0cb"):
+        response = client.post(f"/cases/{case_id}/comments", data={"text": text})
+        assert response.status_code == 400 and "control character" in response.get_data(as_text=True), text
+    assert client.post("/customers/new", data={"name\x02": "Lin"}).status_code == 400
+    assert fingerprint(session) == before
+    response = client.post(f"/cases/{case_id}/comments", data={"text": "line one\r\n\tline two"})
+    assert response.status_code in (200, 302, 303), response.status_code
+
+
+# --------------------------------------------------------------------------- cursors
+
+
+def _sort_cursor(*parts: Any) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(list(parts)).encode()).decode()
+
+
+OUT_OF_RANGE_CURSORS = {
+    "customers past integer": "/api/v1/customers?cursor=99999999999",
+    "customers past bigint": "/api/v1/customers?cursor=99999999999999999999",
+    "customers superscript digit": "/api/v1/customers?cursor=%C2%B2",
+    "cases past integer": "/api/v1/cases?cursor=99999999999",
+    "cases superscript digit": "/api/v1/cases?cursor=%C2%B2",
+    "history past integer": "/api/v1/cases/{case}/history?cursor=999999999999",
+    "tasks id past integer": "/api/v1/tasks?scope=group&cursor="
+    + _sort_cursor(1, "2026-01-01T00:00:00+00:00", 99999999999),
+    "tasks priority past integer": "/api/v1/tasks?scope=mine&cursor="
+    + _sort_cursor(99999999999, "2026-01-01T00:00:00+00:00", 1),
+    "tasks priority infinite": "/api/v1/tasks?scope=mine&cursor="
+    + _sort_cursor(1e400, "2026-01-01T00:00:00+00:00", 1),
+    "tasks naive due": "/api/v1/tasks?scope=mine&cursor=" + _sort_cursor(1, "2026-01-01T00:00:00", 1),
+    "tasks due before UTC": "/api/v1/tasks?scope=mine&cursor="
+    + _sort_cursor(1, "0001-01-01T00:00:00+14:00", 1),
+    "tasks not a list": "/api/v1/tasks?scope=mine&cursor=" + _sort_cursor(1, 2)[:-2],
+}
+
+
+@pytest.mark.parametrize("path", OUT_OF_RANGE_CURSORS.values(), ids=OUT_OF_RANGE_CURSORS.keys())
+def test_cursors_out_of_range_are_400(api, world, path):
+    case_id, _ = world.planning_case()
+    response = api.as_("service_supervisor").get(path.format(case=case_id))
+    assert response.status_code == 400, (path, response.status_code, response.get_data(as_text=True)[:300])
+    assert response.get_json()["details"][0]["field"] == "cursor"
+
+
+def test_pages_show_the_first_page_for_a_cursor_out_of_range(app):
+    client = app.test_client()
+    client.post("/login", data={"username": "service_supervisor", "password": PASSWORD})
+    for path in (
+        "/customers?cursor=99999999999",
+        "/inbox?scope=team&cursor=" + _sort_cursor(99999999999, "2026-01-01T00:00:00+00:00", 1),
+        "/inbox?scope=team&cursor=" + _sort_cursor(1, "2026-01-01T00:00:00", 1),
+    ):
+        assert client.get(path).status_code == 200, path
+
+
+# --------------------------------------------------------------------------- spreadsheet exports
+
+
+FORMULAS = ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1+2", "\r=1+2"]
+
+
+def test_spreadsheet_exports_guard_every_formula_start(api, session, clock):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from workflows.models import Case
+
+    from .conftest import insert_trip_case
+
+    for text in FORMULAS:
+        session.get(Case, insert_trip_case(session, clock)).destination = text
+    session.get(Case, insert_trip_case(session, clock)).customer_name = "Lin\x01Wei\x1b"
+    session.commit()
+    api.as_("service_supervisor")
+    response = api.get("/api/v1/cases/export.csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert sorted(r["destination"] for r in rows if r["destination"]) == sorted("'" + t for t in FORMULAS)
+    response = api.get("/api/v1/cases/export.xlsx")
+    assert response.status_code == 200  # control characters XLSX cannot hold are replaced, not a 500
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(r["destination"] for r in rows if r["destination"]) == sorted("'" + t for t in FORMULAS)
+    assert "Lin\ufffdWei\ufffd" in [r["customer_name"] for r in rows]
+
+
+def test_metrics_export_uses_the_same_guard():
+    from webapp.api.metrics import _cell
+
+    assert [_cell(t) for t in FORMULAS] == ["'" + t for t in FORMULAS]
+
+
+# --------------------------------------------------------------------------- contact records
+
+
+def test_a_contact_record_must_name_an_existing_case(api, session, world):
+    customer_id = world.customer()
+    case_id, _ = world.planning_case()
+    api.as_("account_manager")
+    path = f"/api/v1/customers/{customer_id}/contacts"
+    body = '{"channel": "phone", "summary": "called", "case_id": 999999}'
+    answer = refused(api, session, "POST", path, body, field="case_id")
+    assert "999999" in answer["details"][0]["message"]
+    ok = api.post(path, json={"channel": "phone", "summary": "called", "case_id": case_id})
+    assert ok.status_code == 201, ok.get_json()

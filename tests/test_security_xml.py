@@ -58,6 +58,9 @@ def deployed(session: Any) -> tuple[int, int]:
     )
 
 
+INTERNAL_ENTITY = '<!DOCTYPE d [<!ENTITY x "EXPANDED">]>\n'
+
+
 def hostile_uploads(secret: Path) -> dict[str, str | bytes]:
     laughs = '<!ENTITY lol "lol">' + "".join(
         f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
@@ -78,7 +81,19 @@ def hostile_uploads(secret: Path) -> dict[str, str | bytes]:
         "external entity in UTF-16": bpmn("&xxe;", f'<!DOCTYPE d [<!ENTITY xxe SYSTEM "file://{secret}">]>\n')
         .replace('encoding="UTF-8"', 'encoding="UTF-16"')
         .encode("utf-16"),
+        "internal entity in UTF-16": _encoded(
+            bpmn("&x;", '<!DOCTYPE d [<!ENTITY x "EXPANDED">]>\n'), "UTF-16"
+        ),
+        "internal entity in UTF-32": _encoded(
+            bpmn("&x;", '<!DOCTYPE d [<!ENTITY x "EXPANDED">]>\n'), "UTF-32"
+        ),
+        "bare DTD in UTF-16LE": _encoded(bpmn("x", "<!DOCTYPE d>\n"), "UTF-16LE"),
     }
+
+
+def _encoded(document: str, encoding: str) -> bytes:
+    """The document declared and written in ``encoding``: no ASCII ``<!DOCTYPE`` in its bytes."""
+    return document.replace('encoding="UTF-8"', f'encoding="{encoding}"').encode(encoding.lower())
 
 
 HOSTILE = list(hostile_uploads(Path("/x")))

@@ -89,7 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     from .api import api, register_api_modules
     from .auth import check_signed_in_session, forget_earlier_requests, protect_browser_writes
     from .errors import register_error_handlers
-    from .input_guard import refuse_nul_characters
+    from .input_guard import refuse_control_characters
     from .login_limits import init_login_limits
     from .pages import register_pages
 
@@ -99,7 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     register_pages(app)
     register_error_handlers(app)
     app.before_request(forget_earlier_requests)
-    app.before_request(refuse_nul_characters)
+    app.before_request(refuse_control_characters)
     app.before_request(check_signed_in_session)
     app.before_request(protect_browser_writes)
 

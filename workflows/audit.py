@@ -16,6 +16,7 @@ EVENT_KINDS = (
     "task_claimed",
     "task_unclaimed",
     "task_assigned",
+    "assignment_refused",
     "task_completed",
     "timer_fired",
     "message_received",

@@ -20,7 +20,11 @@ START_BODY = {
     "type": "object",
     "properties": {
         "process": {"type": "string", "minLength": 1, "maxLength": 128},
-        "data": {"type": "object"},
+        "data": {
+            "type": "object",
+            "description": "the case's first variables; with a customer_id, customer_name, customer_tier "
+            "and dedicated_advisor are taken from the customer record, whatever the data says",
+        },
     },
     "required": ["process"],
 }

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import jsonify, request
 
+from workflows.cursors import decode_id_cursor
 from workflows.customers import operations as customer_service
 from workflows.customers import profiles
 
@@ -29,7 +30,7 @@ def _card(customer: Any) -> dict[str, Any]:
 @documented("Customers, searchable by name, phone or email", query=LIST_QUERY, tag="customers")
 def customers_index() -> Any:
     cursor = request.args.get("cursor")
-    after = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 12 else None
+    after = decode_id_cursor(cursor)
     limit = page_limit()
     rows = customer_service.list_customers(
         db.session,

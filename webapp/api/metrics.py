@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from workflows.cases.export import spreadsheet_text
 from workflows.engine.today import local_today
 from workflows.metrics import service as metric_service
 from workflows.permissions import READ_METRICS
@@ -83,9 +84,7 @@ def _cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # a spreadsheet must not read a text as a formula
-    return value
+    return spreadsheet_text(value)  # a spreadsheet must not read a text as a formula
 
 
 @api.get("/metrics/export.csv")

@@ -8,6 +8,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from workflows.cases.queries import list_cases
+from workflows.cursors import decode_id_cursor
 from workflows.customers import operations as customer_service
 from workflows.customers import profiles
 from workflows.errors import Invalid
@@ -39,7 +40,7 @@ def index() -> Any:
     tier = tier if tier in customer_service.TIERS else None
     segment = segment if segment in customer_service.SEGMENTS else None
     cursor = args.get("cursor", "")
-    after = int(cursor) if cursor.isdigit() and len(cursor) < 12 else None
+    after = _id_cursor(cursor)
     rows = customer_service.list_customers(
         db.session, q=q or None, tier=tier, segment=segment, after_id=after, limit=PAGE_SIZE + 1
     )
@@ -155,3 +156,11 @@ def add_contact(customer_id: int) -> Any:
         return _profile(customer_id, typed, _errors(exc), 400)
     flash_success(_("Contact logged."))
     return redirect(url_for("customers.show", customer_id=customer_id, _anchor="contacts"))
+
+
+def _id_cursor(cursor: str) -> int | None:
+    """The page's id cursor; one this server did not give shows the first page."""
+    try:
+        return decode_id_cursor(cursor)
+    except Invalid:
+        return None

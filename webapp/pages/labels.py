@@ -122,6 +122,7 @@ EVENT_LABELS = {
     "task_claimed": _l("Task claimed"),
     "task_unclaimed": _l("Task given back"),
     "task_assigned": _l("Task assigned"),
+    "assignment_refused": _l("Left with the group"),
     "task_completed": _l("Task completed"),
     "timer_fired": _l("Timer fired"),
     "message_received": _l("Message received"),

@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from .common import local_datetime
-from .labels import case_status_label, event_label, message_label, task_label
+from .labels import case_status_label, event_label, message_label, role_label, task_label
 from .values import HIDDEN, Shown, label, scalar_text, show
 
 MINOR = ("task_created", "task_claimed", "task_unclaimed")
@@ -22,6 +22,9 @@ MINOR = ("task_created", "task_claimed", "task_unclaimed")
 COLLAPSED = ("task_completed", "case_started")
 _ASSIGNED = re.compile(r"^assigned to (\S+)$")
 _HANDED = re.compile(r"^(\S+) is away; handed to (\S+)$")
+_REFUSED = re.compile(
+    r"^not assigned to (.+): (no such user|the user is disabled|not an employee|not in lane (\S+))$"
+)
 _DUE = re.compile(r"^due (\S+)$")
 _RETRY = re.compile(r"^retry of (\S+): (.*)$", re.S)
 
@@ -77,6 +80,8 @@ def _text(event: Any, names: dict[str, str]) -> str:
             return _("%(away)s is away; handed to %(user)s", away=handed.group(1), user=handed.group(2))
         assigned = _ASSIGNED.match(text)
         return _("Assigned to %(user)s", user=assigned.group(1)) if assigned else text
+    if kind == "assignment_refused":
+        return _refusal_text(text)
     if kind == "timer_fired":
         due = _DUE.match(text)
         return _("Due %(at)s", at=local_datetime(due.group(1))) if due else text
@@ -92,6 +97,23 @@ def _text(event: Any, names: dict[str, str]) -> str:
     if kind in ("case_started", "message_received"):
         return ""  # the process and the message name are in the title
     return text
+
+
+def _refusal_text(text: str) -> str:
+    """Why a task named by case data went to the group inbox instead (``Step._assign`` writes it)."""
+    refused = _REFUSED.match(text)
+    if refused is None:
+        return text
+    user, reason, lane = refused.groups()
+    if lane:
+        why = _("%(user)s does not hold the role %(role)s", user=user, role=role_label(lane))
+    elif reason == "no such user":
+        why = _("%(user)s does not exist", user=user)
+    elif reason == "the user is disabled":
+        why = _("%(user)s is disabled", user=user)
+    else:
+        why = _("%(user)s is not an employee", user=user)
+    return _("%(why)s: the task waits in the group inbox", why=why)
 
 
 def _title(event: Any, names: dict[str, str]) -> str:

@@ -110,13 +110,18 @@ def to_csv(rows: list[dict[str, Any]]) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow({k: spreadsheet_text(v) for k, v in row.items()})
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens Chinese text correctly
 
 
-def _cell(value: Any) -> Any:
-    """Neutralises spreadsheet formulas in exported text (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+# what a spreadsheet may read as the start of a formula (OWASP's CSV injection list): a TAB or CR
+# before the "=" is skipped by some spreadsheets, so they are guarded as well
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """Neutralises spreadsheet formulas in exported text (CSV injection); every export uses this."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -128,10 +133,17 @@ def to_xlsx(rows: list[dict[str, Any]]) -> bytes:
     sheet = book.create_sheet("cases")
     sheet.append(list(COLUMNS))
     for row in rows:
-        sheet.append([_cell(row[c]) for c in COLUMNS])
+        sheet.append([_xlsx_text(spreadsheet_text(row[c])) for c in COLUMNS])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_text(value: Any) -> Any:
+    """XLSX cannot hold most control characters (openpyxl raises); case data may: shown as U+FFFD."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def count_cases(session: Session, status: str | None = None, process: str | None = None) -> int:

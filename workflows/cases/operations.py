@@ -72,7 +72,7 @@ def _start(
         data, parent_id = _change_request_start(session, data)
     elif parent_id is None and isinstance(data.get("trip_case_id"), int):
         parent_id = _trip_parent(session, data["trip_case_id"])
-    data = {**_customer_fields(session, data), **data}
+    data = {**data, **_customer_fields(session, data)}  # the customer record wins over start data
     now = rt.clock.now()
     case = Case(
         process_key=process_key,
@@ -132,7 +132,11 @@ def _change_request_start(session: Session, data: dict[str, Any]) -> tuple[dict[
 
 
 def _customer_fields(session: Session, data: dict[str, Any]) -> dict[str, Any]:
-    """A case started for a customer shows who it is from its first task on."""
+    """A case started for a customer shows who it is from its first task on.
+
+    These fields override what the start data says: ``dedicated_advisor`` routes tasks, so start
+    data naming a customer must not be able to pick another advisor (or tier) than the record's.
+    """
     from workflows.models import Customer
 
     customer_id = data.get("customer_id")

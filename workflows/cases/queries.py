@@ -5,18 +5,11 @@ from __future__ import annotations
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from workflows.errors import Invalid, NotFound
+from workflows.cursors import decode_id_cursor
+from workflows.errors import NotFound
 from workflows.models import Case, Document, Event, WorkItem
 from workflows.permissions import OPEN
 from workflows.runtime import Runtime
-
-
-def _cursor_id(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    if not cursor.isdigit() or len(cursor) > 12:
-        raise Invalid("bad cursor", [{"field": "cursor", "message": "is not a cursor this server gave"}])
-    return int(cursor)
 
 
 def list_cases(
@@ -53,7 +46,7 @@ def list_cases(
         query = query.where(
             or_(Case.customer_name.ilike(like), Case.destination.ilike(like), Case.process_key.ilike(like))
         )
-    after = _cursor_id(cursor)
+    after = decode_id_cursor(cursor)
     if after is not None:
         query = query.where(Case.id < after)
     cases = list(session.scalars(query))
@@ -67,7 +60,7 @@ def case_history(
     if session.get(Case, case_id) is None:
         raise NotFound(f"case {case_id} does not exist")
     query = select(Event).where(Event.case_id == case_id).order_by(Event.id).limit(limit + 1)
-    after = _cursor_id(cursor)
+    after = decode_id_cursor(cursor)
     if after is not None:
         query = query.where(Event.id > after)
     events = list(session.scalars(query))

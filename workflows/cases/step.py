@@ -343,8 +343,14 @@ class Step:
             self._assign(item, assignee)
 
     def _assign(self, item: WorkItem, assignee: str) -> None:
-        """Route a task to one user, or to their stand-in while they are away."""
-        user = self.session.scalars(select(User).where(User.username == assignee)).first()
+        """Route a task to one user, or to their stand-in while they are away.
+
+        The name comes from case data (``assigneeVariable``) or the model, and case data can be set
+        to any text: so the task goes to a person only when they may work on it, an existing, active
+        user holding the task's lane role. Otherwise it stays in the lane's group inbox, where
+        everyone of that role sees it, and the history says why.
+        """
+        user = self._user(assignee)
         text = None
         if (
             user is not None
@@ -355,6 +361,19 @@ class Step:
         ):
             text = f"{assignee} is away; handed to {user.stand_in}"
             assignee = user.stand_in
+            user = self._user(assignee)
+        refusal = assignment_refusal(user, item.lane)
+        if refusal is not None:
+            record(
+                self.session,
+                "assignment_refused",
+                self.now,
+                case_id=self.case.id,
+                item=item,
+                user=self.actor.username,
+                text=f"not assigned to {assignee[:64]}: {refusal}",
+            )
+            return
         item.assignee = assignee
         record(
             self.session,
@@ -365,6 +384,11 @@ class Step:
             user=self.actor.username,
             text=text or f"assigned to {assignee}",
         )
+
+    def _user(self, username: str) -> User | None:
+        if len(username) > 64 or "\x00" in username:  # no user has such a name; PostgreSQL refuses NUL
+            return None
+        return self.session.scalars(select(User).where(User.username == username)).first()
 
     def _due_at(self, props: dict[str, str], data: dict[str, Any]) -> datetime | None:
         variable = props.get("dueAtVariable")
@@ -402,6 +426,21 @@ class Step:
                 self.session.add(
                     Timer(case_id=self.case.id, spiff_task_id=task_id, bpmn_id=bpmn_id, due_at=due)
                 )
+
+
+def assignment_refusal(user: User | None, lane: str | None) -> str | None:
+    """Why ``user`` may not be handed a task of ``lane`` (None: they may).
+
+    The reasons are fixed phrases (the timeline translates them): "no such user", "the user is
+    disabled", "not in lane LANE" (for a task without a lane: "not an employee").
+    """
+    if user is None:
+        return "no such user"
+    if not user.active:
+        return "the user is disabled"
+    if lane is None:
+        return None if user.roles else "not an employee"
+    return None if lane in user.roles else f"not in lane {lane}"
 
 
 class _OneMicrosecondLater:

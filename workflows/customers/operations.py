@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from workflows.cases.forms import FORMAT_CHECKER, field_details
 from workflows.errors import Invalid, NotFound
-from workflows.models import ContactRecord, Customer, IdentityNumberView, TierChange, Trip, WorkItem
+from workflows.models import Case, ContactRecord, Customer, IdentityNumberView, TierChange, Trip, WorkItem
 from workflows.permissions import MANAGE_USERS, Actor
 
 SEGMENTS = ("business", "family", "experience")
@@ -209,8 +209,14 @@ def tier_history(session: Session, customer_id: int) -> list[TierChange]:
 
 
 def add_contact(session: Session, customer_id: int, fields: Any, *, by: str, now: datetime) -> ContactRecord:
+    """Records a call, mail or visit; raises ``Invalid`` naming ``case_id`` when no such case exists."""
     data = _check(CONTACT_SCHEMA, fields)
     get_customer(session, customer_id)
+    # the column has no foreign key, so nothing else would stop a record naming a case that never was
+    if data.get("case_id") is not None and session.get(Case, data["case_id"]) is None:
+        raise Invalid(
+            "no such case", [{"field": "case_id", "message": f"case {data['case_id']} does not exist"}]
+        )
     at = datetime.fromisoformat(data["at"]) if data.get("at") else now
     record = ContactRecord(
         customer_id=customer_id,

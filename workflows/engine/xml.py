@@ -23,6 +23,9 @@ DMN_NAMESPACES = (
 NS = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS}
 
 
+NO_DTD = "the file declares a DTD or entities, which Tripflow does not accept"
+
+
 @dataclass(frozen=True)
 class XmlProblem(Exception):
     message: str
@@ -48,10 +51,14 @@ def parse_model_xml(content: bytes) -> etree._ElementTree:
     if not content.strip():
         raise XmlProblem("the file is empty")
     if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
-        raise XmlProblem("the file declares a DTD or entities, which Tripflow does not accept")
+        raise XmlProblem(NO_DTD)  # the quick refusal, before any parse, for the common UTF-8 case
     try:
         root = etree.fromstring(content, parser=_hardened_parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         raise XmlProblem(f"the file is not well-formed XML: {exc.msg}", line) from None
-    return etree.ElementTree(root)
+    tree = root.getroottree()
+    # the byte check above misses a DTD in UTF-16 or UTF-32: the parsed document is what decides
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None or tree.docinfo.externalDTD is not None:
+        raise XmlProblem(NO_DTD)
+    return tree

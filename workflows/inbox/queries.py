@@ -6,13 +6,12 @@ tasks; badges use a separate count query.
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
+from workflows.cursors import decode_sort_cursor, encode_sort_cursor
 from workflows.errors import Invalid
 from workflows.models import WorkItem
 from workflows.permissions import OPEN, SUPERVISE, Actor
@@ -34,18 +33,7 @@ def _scope_filter(scope: str, actor: Actor, lane: str | None) -> object:
 
 
 def encode_cursor(item: WorkItem) -> str:
-    raw = json.dumps([item.priority, item.sort_due.isoformat(), item.id])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[int, datetime, int]:
-    try:
-        priority, due, item_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return int(priority), datetime.fromisoformat(due), int(item_id)
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise Invalid(
-            "bad cursor", [{"field": "cursor", "message": "is not a cursor this server gave"}]
-        ) from exc
+    return encode_sort_cursor(item.priority, item.sort_due, item.id)
 
 
 def list_tasks(
@@ -58,7 +46,7 @@ def list_tasks(
     limit: int = 50,
 ) -> tuple[list[WorkItem], str | None]:
     """One page of the inbox, tier A first, then by due date; returns the items and the next cursor."""
-    after = _decode_cursor(cursor) if cursor else None
+    after = decode_sort_cursor(cursor)
     lanes = sorted(actor.roles) if scope == "group" and lane is None else []
     if len(lanes) > 1:
         query = _merged_lanes(lanes, after, limit)
@@ -127,7 +115,7 @@ def team_tasks(
     actor.require(SUPERVISE, "seeing the team's tasks")
     query = select(WorkItem).where(_team_filter(lane))
     if cursor:
-        query = query.where(tuple_(*PAGE_ORDER) > _decode_cursor(cursor))
+        query = query.where(tuple_(*PAGE_ORDER) > decode_sort_cursor(cursor))
     items = list(session.scalars(query.order_by(*PAGE_ORDER).limit(limit + 1)))
     next_cursor = encode_cursor(items[limit - 1]) if len(items) > limit else None
     return items[:limit], next_cursor

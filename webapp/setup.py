@@ -14,7 +14,7 @@ from sqlalchemy import inspect, select
 from workflows.deploy import operations as deploy_service
 from workflows.deploy.publish import deploy_models
 from workflows.models import User
-from workflows.people.users import add_user
+from workflows.people.accounts import seed_first_users
 from workflows.permissions import SYSTEM, Actor
 
 from .extensions import db
@@ -58,15 +58,10 @@ def deploy_uploads(
 
 def add_demo_users(app: Flask) -> list[tuple[str, str, list[str]]]:
     """One user per role, when the database has no users yet; returns who was created."""
-    if db.session.scalar(select(User.id).limit(1)) is not None:
-        return []
     now = app.extensions["tripflow"].clock.now()
-    created = []
-    for username, display_name, roles in DEMO_USERS:
-        add_user(db.session, username, demo_password(username), roles, now=now, display_name=display_name)
-        created.append((username, demo_password(username), roles))
-    db.session.commit()
-    return created
+    wanted = [(name, display, demo_password(name), roles) for name, display, roles in DEMO_USERS]
+    created = set(seed_first_users(db.session, wanted, now=now))
+    return [(name, password, roles) for name, _, password, roles in wanted if name in created]
 
 
 def prepare(app: Flask) -> None:

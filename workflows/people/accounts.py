@@ -14,13 +14,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows.cases.step import begin_write
 from workflows.errors import Conflict, Invalid, NotFound
 from workflows.models import User, UserRole
 from workflows.people.sessions import end_sessions_of
 from workflows.people.tokens import revoke_all_tokens
 from workflows.people.users import add_user, check_password_rule, check_roles, find_user, hash_password
 from workflows.permissions import MANAGE_USERS, Actor
+from workflows.unit import unit_of_work
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,9 @@ def _may_manage(actor: Actor) -> None:
     actor.require(MANAGE_USERS, "managing users")
 
 
-def _locked_user(session: Session, username: str) -> User:
-    begin_write(session)
+def _found_user(session: Session, username: str) -> User:
     user = find_user(session, username)
     if user is None:
-        session.rollback()
         raise NotFound(f"no user '{username}'")
     return user
 
@@ -69,7 +67,6 @@ def _keep_an_admin(session: Session, user: User) -> None:
         .where(UserRole.role == "admin", User.active.is_(True), User.id != user.id)
     )
     if not others:
-        session.rollback()
         raise Conflict(f"'{user.username}' is the last active admin")
 
 
@@ -97,39 +94,32 @@ def create_account(
     display_name: str = "",
 ) -> Account:
     _may_manage(actor)
-    begin_write(session)
-    try:
-        account = _account(add_user(session, username, password, roles, now=now, display_name=display_name))
-    except BaseException:
-        session.rollback()
-        raise
-    session.commit()
-    return account
+    with unit_of_work(session):
+        return _account(add_user(session, username, password, roles, now=now, display_name=display_name))
 
 
 def change_password(session: Session, actor: Actor, username: str, password: str, *, now: datetime) -> None:
     """A new password: every session of the user ends and every token is revoked."""
     _may_manage(actor)
     check_password_rule(password)
-    user = _locked_user(session, username)
-    user.password_hash = hash_password(password)
-    end_sessions_of(session, user, now=now, why="password")
-    revoke_all_tokens(session, user, now=now)
-    session.commit()
+    with unit_of_work(session):
+        user = _found_user(session, username)
+        user.password_hash = hash_password(password)
+        end_sessions_of(session, user, now=now, why="password")
+        revoke_all_tokens(session, user, now=now)
 
 
 def set_active(session: Session, actor: Actor, username: str, active: bool, *, now: datetime) -> Account:
     """Disable (sessions end; tokens stop working while disabled) or enable a user."""
     _may_manage(actor)
-    user = _locked_user(session, username)
-    if not active and user.active and "admin" in user.roles:
-        _keep_an_admin(session, user)
-    user.active = active
-    if not active:
-        end_sessions_of(session, user, now=now, why="disabled")
-    account = _account(user)
-    session.commit()
-    return account
+    with unit_of_work(session):
+        user = _found_user(session, username)
+        if not active and user.active and "admin" in user.roles:
+            _keep_an_admin(session, user)
+        user.active = active
+        if not active:
+            end_sessions_of(session, user, now=now, why="disabled")
+        return _account(user)
 
 
 def set_roles(session: Session, actor: Actor, username: str, roles: list[str], *, now: datetime) -> Account:
@@ -138,16 +128,30 @@ def set_roles(session: Session, actor: Actor, username: str, roles: list[str], *
     check_roles(roles)
     if not roles:
         raise Invalid("no role", [{"field": "role", "message": "give at least one role"}])
-    user = _locked_user(session, username)
-    wanted = list(dict.fromkeys(roles))
-    if "admin" in user.roles and "admin" not in wanted and user.active:
-        _keep_an_admin(session, user)
-    lost = user.roles - set(wanted)
-    user.role_rows = [row for row in user.role_rows if row.role in wanted]
-    session.flush()  # the removed rows go before the new ones (same primary keys)
-    user.role_rows += [UserRole(role=r) for r in wanted if r not in {row.role for row in user.role_rows}]
-    if lost:
-        end_sessions_of(session, user, now=now, why="roles")
-    account = _account(user)
-    session.commit()
-    return account
+    with unit_of_work(session):
+        user = _found_user(session, username)
+        wanted = list(dict.fromkeys(roles))
+        if "admin" in user.roles and "admin" not in wanted and user.active:
+            _keep_an_admin(session, user)
+        lost = user.roles - set(wanted)
+        user.role_rows = [row for row in user.role_rows if row.role in wanted]
+        session.flush()  # the removed rows go before the new ones (same primary keys)
+        user.role_rows += [UserRole(role=r) for r in wanted if r not in {row.role for row in user.role_rows}]
+        if lost:
+            end_sessions_of(session, user, now=now, why="roles")
+        return _account(user)
+
+
+def seed_first_users(
+    session: Session, users: list[tuple[str, str, str, list[str]]], *, now: datetime
+) -> list[str]:
+    """Create ``(username, display_name, password, roles)`` only on a database with no user yet.
+
+    The demo's users: a database somebody already administers is never given known passwords.
+    """
+    with unit_of_work(session):
+        if session.scalar(select(User.id).limit(1)) is not None:
+            return []
+        for username, display_name, password, roles in users:
+            add_user(session, username, password, roles, now=now, display_name=display_name)
+        return [username for username, *_ in users]

@@ -20,8 +20,8 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from workflows.cases.step import begin_write
 from workflows.models import LoginFailure
+from workflows.unit import unit_of_work
 
 WINDOW = timedelta(minutes=15)
 ACCOUNT_LIMIT = 10
@@ -57,15 +57,10 @@ class DatabaseFailures:
 
     def add(self, keys: list[str], at: datetime) -> None:
         session = self.session
-        begin_write(session)
-        try:
+        with unit_of_work(session):
             stale = delete(LoginFailure).where(LoginFailure.key.in_(keys), LoginFailure.at <= at - WINDOW)
             session.execute(stale)
             session.add_all([LoginFailure(key=key, at=at) for key in keys])
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
 
 
 class RedisFailures:

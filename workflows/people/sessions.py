@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from workflows.cases.step import begin_write
 from workflows.models import LoginSession, User
 from workflows.people.users import authenticate, find_user
+from workflows.unit import unit_of_work
 
 TOUCH_EVERY = timedelta(minutes=1)
 """``last_seen_at`` is written at most this often per session: idle time is measured to the minute."""
@@ -49,20 +49,19 @@ def sign_in(session: Session, username: str, password: str, *, now: datetime) ->
     if user is None:
         session.rollback()
         return None
-    begin_write(session)
-    user = find_user(session, username)
-    assert user is not None
-    key = secrets.token_urlsafe(32)
-    session.execute(  # the user's sessions that ended a while ago are of no further use
-        delete(LoginSession).where(
-            LoginSession.user_id == user.id,
-            LoginSession.ended_at.is_not(None),
-            LoginSession.ended_at < now - KEEP_ENDED,
+    with unit_of_work(session):
+        user = find_user(session, username)
+        assert user is not None
+        key = secrets.token_urlsafe(32)
+        session.execute(  # the user's sessions that ended a while ago are of no further use
+            delete(LoginSession).where(
+                LoginSession.user_id == user.id,
+                LoginSession.ended_at.is_not(None),
+                LoginSession.ended_at < now - KEEP_ENDED,
+            )
         )
-    )
-    session.add(LoginSession(user_id=user.id, key_hash=_digest(key), created_at=now, last_seen_at=now))
-    signed_in = SignedIn(key, user.username, user.locale)
-    session.commit()
+        session.add(LoginSession(user_id=user.id, key_hash=_digest(key), created_at=now, last_seen_at=now))
+        signed_in = SignedIn(key, user.username, user.locale)
     return signed_in
 
 
@@ -90,26 +89,24 @@ def session_user(session: Session, key: str, *, now: datetime, timeouts: Session
     user = row.user
     if why is not None or now - row.last_seen_at >= TOUCH_EVERY:
         session_id = row.id
-        begin_write(session)
-        values = {"ended_at": now, "ended_why": why} if why else {"last_seen_at": now}
-        session.execute(
-            update(LoginSession)
-            .where(LoginSession.id == session_id, LoginSession.ended_at.is_(None))
-            .values(**values)
-        )
-        session.commit()
+        with unit_of_work(session):
+            values = {"ended_at": now, "ended_why": why} if why else {"last_seen_at": now}
+            session.execute(
+                update(LoginSession)
+                .where(LoginSession.id == session_id, LoginSession.ended_at.is_(None))
+                .values(**values)
+            )
     return None if why else user
 
 
 def sign_out(session: Session, key: str, *, now: datetime) -> None:
     """End the session with this key (every copy of the cookie). Commits."""
-    begin_write(session)
-    session.execute(
-        update(LoginSession)
-        .where(LoginSession.key_hash == _digest(key), LoginSession.ended_at.is_(None))
-        .values(ended_at=now, ended_why="logout")
-    )
-    session.commit()
+    with unit_of_work(session):
+        session.execute(
+            update(LoginSession)
+            .where(LoginSession.key_hash == _digest(key), LoginSession.ended_at.is_(None))
+            .values(ended_at=now, ended_why="logout")
+        )
 
 
 def end_sessions_of(session: Session, user: User, *, now: datetime, why: str) -> int:

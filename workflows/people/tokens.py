@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from workflows.cases.step import begin_write
 from workflows.errors import NotFound
 from workflows.models import ApiToken, User
 from workflows.people.users import authenticate, find_user
 from workflows.permissions import MANAGE_USERS, Actor
+from workflows.unit import unit_of_work
 
 DEFAULT_LIFETIME = timedelta(days=30)
 
@@ -91,12 +91,11 @@ def exchange_password(
     if user is None:
         session.rollback()
         return None
-    begin_write(session)
-    user = find_user(session, username)
-    assert user is not None
-    token, row = _new_token(session, user, now, lifetime)
-    issued = IssuedToken(token, row.id, user.username, tuple(sorted(user.roles)), row.expires_at)  # type: ignore[arg-type]
-    session.commit()
+    with unit_of_work(session):
+        user = find_user(session, username)
+        assert user is not None
+        token, row = _new_token(session, user, now, lifetime)
+        issued = IssuedToken(token, row.id, user.username, tuple(sorted(user.roles)), row.expires_at)  # type: ignore[arg-type]
     return issued
 
 
@@ -121,14 +120,12 @@ def user_for_token(session: Session, token: str, *, now: datetime) -> User | Non
 
 def revoke_bearer_token(session: Session, token: str, *, now: datetime) -> bool:
     """Revoke the token a request was made with. Commits."""
-    begin_write(session)
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-    if row is None:
-        session.rollback()
-        return False
-    if row.revoked_at is None:
-        row.revoked_at = now
-    session.commit()
+    with unit_of_work(session):
+        row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+        if row is None:
+            return False
+        if row.revoked_at is None:
+            row.revoked_at = now
     return True
 
 
@@ -153,17 +150,15 @@ def revoke_token(
     username = username or actor.username
     if username != actor.username:
         actor.require(MANAGE_USERS, "revoking another user's token")
-    begin_write(session)
-    row = session.scalars(
-        select(ApiToken).join(ApiToken.user).where(ApiToken.id == token_id, User.username == username)
-    ).first()
-    if row is None:
-        session.rollback()
-        raise NotFound(f"no token {token_id} of user '{username}'")
-    if row.revoked_at is None:
-        row.revoked_at = now
-    view = _view(row)
-    session.commit()
+    with unit_of_work(session):
+        row = session.scalars(
+            select(ApiToken).join(ApiToken.user).where(ApiToken.id == token_id, User.username == username)
+        ).first()
+        if row is None:
+            raise NotFound(f"no token {token_id} of user '{username}'")
+        if row.revoked_at is None:
+            row.revoked_at = now
+        view = _view(row)
     return view
 
 

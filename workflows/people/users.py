@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from workflows.errors import Conflict, Invalid
 from workflows.models import User, UserRole
 from workflows.permissions import ROLES, Actor
+from workflows.unit import unit_of_work
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
@@ -102,7 +103,7 @@ def actor_of(user: User) -> Actor:
 
 def set_locale(session: Session, username: str, locale: str) -> None:
     """Remember the language a user chose, for every later sign-in."""
-    user = find_user(session, username)
-    if user is not None:
-        user.locale = locale
-        session.commit()
+    with unit_of_work(session):
+        user = find_user(session, username)
+        if user is not None:
+            user.locale = locale

@@ -6,9 +6,9 @@ from typing import Any
 
 from workflows.cases.context import HandlerContext
 from workflows.customers.operations import spend_last_12_months
+from workflows.engine.handlers import HandlerRegistry
 
 from .documents import render
-from .registry import HandlerRegistry
 
 
 def customer_spend(ctx: HandlerContext, data: dict[str, Any]) -> dict[str, Any]:

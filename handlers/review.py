@@ -10,11 +10,10 @@ from typing import Any
 from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
+from workflows import metrics
 from workflows.cases.context import HandlerContext
-from workflows.metrics import service as metrics
+from workflows.engine.handlers import HandlerRegistry
 from workflows.models import Improvement
-
-from .registry import HandlerRegistry
 
 # Bilingual labels: the report is a document filed on the case, read outside the web pages.
 METRIC_LABELS = {

@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from workflows.cases.context import HandlerContext
 from workflows.customers import operations as customer_service
+from workflows.engine.handlers import HandlerRegistry
 from workflows.models import Customer
-
-from .registry import HandlerRegistry
 
 BENEFITS = {
     "A": "优先服务、专属顾问、生日关怀 / priority service, dedicated advisor, birthday care",

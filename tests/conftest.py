@@ -18,8 +18,8 @@ from webapp import create_app
 from webapp.extensions import db
 from webapp.setup import deploy_directory, init_schema
 from workflows.cases import operations as cases
-from workflows.deploy.operations import SpecCache
 from workflows.engine.clock import FixedClock
+from workflows.engine.spec_cache import SpecCache
 from workflows.models import Case, WorkItem
 from workflows.people.users import add_user
 from workflows.permissions import ROLES, Actor

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from workflows import metrics as metric_service
 from workflows.engine.today import local_today
-from workflows.metrics import service as metric_service
 from workflows.permissions import READ_METRICS
 
 from ..extensions import db

@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from workflows import metrics as metric_service
 from workflows.deploy.queries import process_list
 from workflows.engine.today import local_today
 from workflows.errors import Invalid, NotFound
-from workflows.metrics import service as metric_service
 from workflows.models import Case
 from workflows.permissions import READ_METRICS
 

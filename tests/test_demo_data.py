@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import func, select
 
-from webapp.demo_data import load_demo_history
+from demo import load_demo_history
 from workflows import metrics
 from workflows.models import Case, Customer, Event, Trip
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select, text
 
 from workflows.cases.step import begin_write
 from workflows.deploy import operations as deploy_service
@@ -95,7 +95,3 @@ def print_demo_users() -> None:
         for username, _display, roles in DEMO_USERS:
             if username in names:
                 print(f"  {username:20s} {demo_password(username):28s} {', '.join(roles)}", flush=True)
-
-
-def schema_exists() -> bool:
-    return inspect(db.engine).has_table("case")

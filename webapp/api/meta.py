@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import current_app, jsonify
 
-from workflows.errors import TripflowError
 from workflows.people.users import authenticate, issue_token, revoke_token
 
 from ..auth import bearer_token
@@ -23,10 +22,6 @@ TOKEN_BODY = {
     },
     "required": ["username", "password"],
 }
-
-
-class Unauthorized(TripflowError):
-    code = "unauthorized"
 
 
 @api.post("/token", endpoint="issue_token")

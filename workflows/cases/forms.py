@@ -19,7 +19,6 @@ from workflows.errors import Invalid
 
 FORMAT_CHECKER = FormatChecker()
 """jsonschema's checker plus ``date-time``, which jsonschema checks only with an extra package installed."""
-_FORMAT_CHECKER = FORMAT_CHECKER
 
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
 
@@ -179,7 +178,7 @@ def validate_submission(schema: dict[str, Any] | None, submitted: Any) -> dict[s
 
 
 def _schema_errors(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
-    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
     details: dict[str, dict[str, Any]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         for leaf in _leaves(error):

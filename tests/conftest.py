@@ -100,6 +100,7 @@ def database_url(tmp_path: Path, template_database: str) -> Iterator[str]:
 def app(database_url: str, clock: FixedClock) -> Iterator[Flask]:
     app = create_app(app_config(database_url), clock=clock)
     app.extensions["tripflow"].specs = SHARED_SPECS
+    app.test_client_class = ClosingClient
     with app.app_context():
         yield app
         db.session.remove()
@@ -191,6 +192,20 @@ def open_tasks(session: Any, case_id: int) -> list[WorkItem]:
             select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status.in_(("ready", "claimed")))
         )
     )
+
+
+class ClosingClient(FlaskClient):
+    """Werkzeug's test client spools a request body over 500 KB to a temporary file and never
+    closes it (``werkzeug.test.stream_encode_multipart``); close it once the response is read, so
+    that ``filterwarnings = error`` sees only our own unclosed files."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().open(*args, **kwargs)
+        request = getattr(response, "request", None)
+        stream = request.environ.get("wsgi.input") if request is not None else None
+        if stream is not None:
+            stream.close()
+        return response
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 PostgreSQL's text columns refuse NUL (0x00), so a search for ``%00`` or a form field holding one
 would fail in the database, as a 500. JSON bodies are checked by the API layer
-(``workflows.forms.value_problems``), which refuses NUL there too.
+(``workflows.cases.forms.value_problems``), which refuses NUL there too.
 """
 
 from __future__ import annotations

@@ -195,11 +195,16 @@ def open_tasks(session: Any, case_id: int) -> list[WorkItem]:
 
 
 class ClosingClient(FlaskClient):
-    """Werkzeug's test client spools a request body over 500 KB to a temporary file and never
-    closes it (``werkzeug.test.stream_encode_multipart``); close it once the response is read, so
-    that ``filterwarnings = error`` sees only our own unclosed files."""
+    """A test client that leaves no file open, so that ``filterwarnings = error`` sees only ours.
+
+    Werkzeug's test client spools a request body over 500 KB to a temporary file and never closes
+    it (``werkzeug.test.stream_encode_multipart``), and hands back a file answer (a static
+    stylesheet) still open unless the test reads it. Answers are read whole (``buffered``: the app
+    streams nothing) and the spooled body is closed once the answer is in.
+    """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
         response = super().open(*args, **kwargs)
         request = getattr(response, "request", None)
         stream = request.environ.get("wsgi.input") if request is not None else None

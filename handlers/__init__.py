@@ -6,7 +6,7 @@ fresh registry of its own.
 
 from __future__ import annotations
 
-from .registry import HandlerRegistry
+from workflows.engine.handlers import HandlerRegistry
 
 
 def default_registry() -> HandlerRegistry:

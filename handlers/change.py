@@ -7,11 +7,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from workflows.cases.context import HandlerContext
+from workflows.engine.handlers import HandlerRegistry
 from workflows.errors import Invalid
 
 from .confirmation import parse_date
 from .documents import render
-from .registry import HandlerRegistry
 
 CHANGE_WINDOW = timedelta(hours=24)
 

@@ -6,9 +6,9 @@ from datetime import date
 from typing import Any
 
 from workflows.cases.context import HandlerContext
+from workflows.engine.handlers import HandlerRegistry
 
 from .documents import render
-from .registry import HandlerRegistry
 
 
 def parse_date(value: Any) -> date | None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from workflows.cases.context import HandlerContext
-from workflows.customers.operations import spend_last_12_months
+from workflows.engine.handlers import HandlerRegistry
 
 from .documents import render
-from .registry import HandlerRegistry
 
 
 def customer_spend(ctx: HandlerContext, data: dict[str, Any]) -> dict[str, Any]:
@@ -16,7 +15,7 @@ def customer_spend(ctx: HandlerContext, data: dict[str, Any]) -> dict[str, Any]:
     customer_id = data.get("customer_id")
     if not customer_id:
         return {"annual_spend": 0}
-    spend = spend_last_12_months(ctx.session, int(customer_id), ctx.today)
+    spend = ctx.customer_spend(int(customer_id))
     return {"annual_spend": spend.annual_spend, "trips_12m": spend.trips_12m}
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from workflows.cases.context import HandlerContext
+from workflows.engine.handlers import HandlerRegistry
 from workflows.errors import Invalid, NotFound
-
-from .registry import HandlerRegistry
 
 
 def customer_fields(customer: Any) -> dict[str, Any]:

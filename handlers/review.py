@@ -8,13 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 
+from workflows import metrics
 from workflows.cases.context import HandlerContext
-from workflows.metrics import service as metrics
-from workflows.models import Improvement
-
-from .registry import HandlerRegistry
+from workflows.engine.handlers import HandlerRegistry
 
 # Bilingual labels: the report is a document filed on the case, read outside the web pages.
 METRIC_LABELS = {
@@ -104,9 +101,7 @@ def _shown(figure: dict[str, Any]) -> str:
 
 
 def open_backlog(ctx: HandlerContext) -> list[dict[str, Any]]:
-    items = ctx.session.scalars(
-        select(Improvement).where(Improvement.status.in_(("open", "deferred"))).order_by(Improvement.id)
-    )
+    items = ctx.open_improvements()
     return [
         {
             "item_id": i.id,
@@ -126,7 +121,7 @@ def compile_metrics(ctx: HandlerContext) -> dict[str, Any]:
     and one row per open backlog item for ``triage_improvements`` to decide on (``triage``).
     """
     period = metrics.previous_quarter(ctx.today, ctx.timezone)
-    figures = metrics.metrics_json(ctx.session, period, ctx.now)
+    figures = ctx.metrics_of(period)
     rows = [
         {
             "metric": key,
@@ -177,12 +172,8 @@ def triage_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any
     """Writes each backlog decision (accepted / rejected / deferred) onto the improvement item."""
     decided = 0
     for row in submitted.get("triage") or []:
-        item = ctx.session.get(Improvement, int(row.get("item_id") or 0))
-        if item is None or row.get("decision") not in ("accepted", "rejected", "deferred"):
-            continue
-        item.status = row["decision"]
-        item.triaged_at = ctx.now
-        decided += 1
+        if ctx.triage_improvement(int(row.get("item_id") or 0), row.get("decision")):
+            decided += 1
     return {"triaged_items": decided}
 
 

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from workflows.cases.context import HandlerContext
-from workflows.customers import operations as customer_service
-from workflows.models import Customer
-
-from .registry import HandlerRegistry
+from workflows.engine.handlers import HandlerRegistry
 
 BENEFITS = {
     "A": "优先服务、专属顾问、生日关怀 / priority service, dedicated advisor, birthday care",
@@ -22,8 +17,8 @@ BENEFITS = {
 def compute_customer_values(ctx: HandlerContext) -> dict[str, Any]:
     """Spend and trips over the last 12 months, from signed contracts, for every customer."""
     customers = []
-    for customer in ctx.session.scalars(select(Customer).order_by(Customer.id)):
-        spend = customer_service.spend_last_12_months(ctx.session, customer.id, ctx.today)
+    for customer in ctx.all_customers():
+        spend = ctx.customer_spend(customer.id)
         customers.append(
             {
                 "customer_id": customer.id,
@@ -52,15 +47,7 @@ def apply_tiers(ctx: HandlerContext) -> dict[str, Any]:
         )
         customer = ctx.customer(customer_id)
         before = customer.tier
-        customer_service.set_tier(
-            ctx.session,
-            customer,
-            tier,
-            by=ctx.actor.username,
-            reason=reason,
-            now=ctx.now,
-            case_id=ctx.case_id,
-        )
+        ctx.record_tier_change(customer, tier, reason)
         if tier != before:
             changes.append(
                 {
@@ -75,15 +62,7 @@ def apply_tiers(ctx: HandlerContext) -> dict[str, Any]:
     for customer_id, override in overrides.items():
         customer = ctx.customer(customer_id)
         before = customer.tier
-        customer_service.set_tier(
-            ctx.session,
-            customer,
-            override["tier"],
-            by=ctx.actor.username,
-            reason=override.get("reason"),
-            now=ctx.now,
-            case_id=ctx.case_id,
-        )
+        ctx.record_tier_change(customer, override["tier"], override.get("reason"))
         if override["tier"] != before:
             changes.append(
                 {

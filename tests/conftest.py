@@ -18,8 +18,8 @@ from webapp import create_app
 from webapp.extensions import db
 from webapp.setup import deploy_directory, init_schema
 from workflows.cases import operations as cases
-from workflows.deploy.operations import SpecCache
 from workflows.engine.clock import FixedClock
+from workflows.engine.spec_cache import SpecCache
 from workflows.models import Case, WorkItem
 from workflows.people.users import add_user
 from workflows.permissions import ROLES, Actor
@@ -111,6 +111,7 @@ def database_url(tmp_path: Path, template_database: str) -> Iterator[str]:
 def app(database_url: str, clock: FixedClock) -> Iterator[Flask]:
     app = create_app(app_config(database_url), clock=clock)
     app.extensions["tripflow"].specs = SHARED_SPECS
+    app.test_client_class = ClosingClient
     with app.app_context():
         yield app
         db.session.remove()
@@ -202,6 +203,25 @@ def open_tasks(session: Any, case_id: int) -> list[WorkItem]:
             select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status.in_(("ready", "claimed")))
         )
     )
+
+
+class ClosingClient(FlaskClient):
+    """A test client that leaves no file open, so that ``filterwarnings = error`` sees only ours.
+
+    Werkzeug's test client spools a request body over 500 KB to a temporary file and never closes
+    it (``werkzeug.test.stream_encode_multipart``), and hands back a file answer (a static
+    stylesheet) still open unless the test reads it. Answers are read whole (``buffered``: the app
+    streams nothing) and the spooled body is closed once the answer is in.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        response = super().open(*args, **kwargs)
+        request = getattr(response, "request", None)
+        stream = request.environ.get("wsgi.input") if request is not None else None
+        if stream is not None:
+            stream.close()
+        return response
 
 
 @pytest.fixture

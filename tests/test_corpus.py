@@ -25,8 +25,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from webapp import create_app
 from webapp.extensions import db
-from workflows.deploy.operations import file_kind
-from workflows.engine.xml import parse_model_xml
+from workflows.engine.xml import file_kind, parse_model_xml
 from workflows.people.tokens import issue_token
 from workflows.people.users import find_user
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import func, select
 
-from webapp.demo_data import load_demo_history
-from workflows.metrics import service as metrics
+from demo import load_demo_history
+from workflows import metrics
 from workflows.models import Case, Customer, Event, Trip
 
 
@@ -25,7 +26,7 @@ def test_small_demo_history_is_real_and_loads_once(app: Flask, session: Any, rt:
     first, last = session.execute(select(func.min(Event.at), func.max(Event.at))).one()
     assert (last - first).days >= 50  # spread over the simulated weeks, not all "now"
     assert last <= clock.now()
-    period = metrics.Period(first.astimezone(metrics.ZoneInfo("Asia/Shanghai")).date(), clock.now().date())
+    period = metrics.Period(first.astimezone(ZoneInfo("Asia/Shanghai")).date(), clock.now().date())
     figures = metrics.metrics_json(session, period, clock.now())
     assert figures["cycle_time"]["n"] > 50 and figures["plan_rejection_rate"]["n"] >= 10
     assert load_demo_history(app, trips=12, days=75) == "demo history exists already: nothing loaded"

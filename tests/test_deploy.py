@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import time
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from webapp import create_app
+from webapp.extensions import db
 from workflows.cases import operations as cases
-from workflows.models import Case, ProcessVersion
+from workflows.deploy import operations as deploy_service
+from workflows.models import Case, ProcessVersion, WorkItem
 from workflows.permissions import SYSTEM
 
-from .conftest import ROOT, open_task, open_tasks
+from .conftest import ROOT, SHARED_SPECS, actor, app_config, open_task, open_tasks
 
 COMPLAINT = (ROOT / "bpmn" / "complaint_handling.bpmn").read_bytes()
 
@@ -432,6 +439,46 @@ CAMUNDA_TASK = """
     <bpmn:endEvent id="end"/>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="t"/>
     <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="end"/>"""
+
+
+def test_running_cases_loads_no_deploy_checks():
+    """A case step reads its specs from the engine's cache; the deploy checker is upload-time only."""
+    code = (
+        "import sys, workflows.cases.operations, workflows.cases.step, workflows.inbox.tasks; "
+        "print(sorted(m for m in sys.modules if m.startswith('workflows.deploy.')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "workflows.deploy.checks" not in loaded and "workflows.deploy.operations" not in loaded, loaded
+
+
+def test_camunda_due_date_is_read_in_the_configured_time_zone(database_url, clock):
+    """A ``camunda:dueDate`` without an offset is a local time of the agency's configured zone.
+
+    The spec cache once parsed bundles without the zone, so a Berlin agency got Shanghai due dates;
+    the cache is also shared with the Shanghai tests here, as a server's would be between zones.
+    """
+    app = create_app({**app_config(database_url), "TIMEZONE": "Europe/Berlin"}, clock=clock)
+    app.extensions["tripflow"].specs = SHARED_SPECS
+    with app.app_context():
+        rt = app.extensions["tripflow"]
+        content = model("visa_check", CAMUNDA_TASK.format(assignee="travel_advisor"))
+        deploy_service.deploy(
+            db.session,
+            [("visa_check.bpmn", content)],
+            author="process_owner",
+            now=clock.now(),
+            handler_names=rt.handler_names,
+        )
+        db.session.commit()
+        case = cases.start_case(db.session, rt, "visa_check", {}, actor("process_owner"))
+        due = db.session.scalars(select(WorkItem.due_at).where(WorkItem.case_id == case.id)).one()
+        db.session.remove()
+        db.engine.dispose()
+    assert due.astimezone(UTC) == datetime(2026, 12, 1, 18, 0, tzinfo=ZoneInfo("Europe/Berlin")).astimezone(
+        UTC
+    )
 
 
 def test_camunda_user_task_maps_to_lane_assignee_due_and_form(api, session):

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from handlers import change, confirmation, feedback, planning, tiering
-from handlers.registry import DuplicateHandler, HandlerRegistry
 from workflows.cases.context import HandlerContext
 from workflows.customers.operations import create_customer
+from workflows.engine.handlers import DuplicateHandler, HandlerRegistry
 from workflows.errors import Invalid
 from workflows.models import Document, Improvement, Trip
 from workflows.permissions import Actor

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from workflows import metrics
 from workflows.cases import operations as cases
 from workflows.customers.operations import create_customer, set_tier
-from workflows.deploy.operations import latest_version
+from workflows.deploy.queries import latest_version
 from workflows.errors import Invalid
-from workflows.metrics import service as metrics
 from workflows.models import Case, Document, Improvement, Trip
 from workflows.permissions import SYSTEM
 

@@ -53,7 +53,7 @@ def demo_command(users_only: bool) -> None:
             "(demo users' passwords are <user name>-demo, e.g. " + demo_password("account_manager") + ")"
         )
     if not users_only:
-        from .demo_data import load_demo_history
+        from demo import load_demo_history
 
         click.echo(load_demo_history(current_app))
 

@@ -3,7 +3,7 @@ HTML form -> the typed JSON the schema describes.
 
 Every posted form is first *normalised* (blank array rows dropped, rows renumbered 0..n-1), so the
 row numbers in the validator's error paths match the rows shown again. Validation itself is the
-service's (``workflows.forms``); here only the shape of values changes: numbers, booleans, instants
+service's (``workflows.cases.forms``); here only the shape of values changes: numbers, booleans, instants
 with the agency's offset, empty fields left out.
 """
 

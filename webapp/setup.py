@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 
 from workflows.deploy import operations as deploy_service
 from workflows.deploy.publish import deploy_models
@@ -83,7 +83,3 @@ def print_demo_users() -> None:
         for username, _display, roles in DEMO_USERS:
             if username in names:
                 print(f"  {username:20s} {demo_password(username):28s} {', '.join(roles)}", flush=True)
-
-
-def schema_exists() -> bool:
-    return inspect(db.engine).has_table("case")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -45,13 +44,3 @@ class InvalidModel(TripflowError):
 
 class TooLarge(TripflowError):
     code = "too_large"
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    message: str
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def as_detail(self) -> dict[str, Any]:
-        return {"field": self.field, "message": self.message, **self.extra}

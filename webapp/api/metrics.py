@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from workflows import metrics as metric_service
 from workflows.cases.export import spreadsheet_text
 from workflows.engine.today import local_today
-from workflows.metrics import service as metric_service
 from workflows.permissions import READ_METRICS
 
 from ..extensions import db

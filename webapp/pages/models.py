@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from workflows.deploy.operations import file_kind
 from workflows.deploy.queries import deployed_form_names, process_catalogue, process_detail, version_row
+from workflows.engine.xml import file_kind
 from workflows.errors import Forbidden, Invalid
 from workflows.permissions import DEPLOY, LANE_ROLES
 

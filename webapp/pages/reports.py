@@ -10,11 +10,11 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from workflows import metrics as metric_service
 from workflows.cases.queries import cases_by_id
 from workflows.deploy.queries import process_list
 from workflows.engine.today import local_today
 from workflows.errors import Invalid, NotFound
-from workflows.metrics import service as metric_service
 from workflows.permissions import READ_METRICS
 
 from ..extensions import db

@@ -1,6 +1,8 @@
 """The narrow view of the world a handler gets: the case, its data, the customer, documents, the clock.
 
-Handlers never see the Flask request, the session or a SpiffWorkflow task.
+Handlers never see the Flask request, the database session or a SpiffWorkflow task: each thing a
+handler may do (save the trip, file a document, read or create a customer, record a tier change,
+read the metrics, triage the backlog) is one method here, writing inside the step's transaction.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows import metrics
 from workflows.customers import operations as customer_service
 from workflows.engine.today import local_date
 from workflows.models import Customer, Document, Improvement, Trip
@@ -26,7 +30,7 @@ class OutgoingMessage:
 
 @dataclass
 class HandlerContext:
-    session: Session
+    _session: Session
     case_id: int
     data: dict[str, Any]
     actor: Actor
@@ -40,26 +44,44 @@ class HandlerContext:
 
     # customers
     def customer(self, customer_id: int) -> Customer:
-        return customer_service.get_customer(self.session, customer_id)
+        return customer_service.get_customer(self._session, customer_id)
 
     def create_customer(self, fields: dict[str, Any]) -> Customer:
-        return customer_service.create_customer(self.session, fields, now=self.now)
+        return customer_service.create_customer(self._session, fields, now=self.now)
+
+    def all_customers(self) -> list[Customer]:
+        """Every customer, oldest first."""
+        return list(self._session.scalars(select(Customer).order_by(Customer.id)))
+
+    def customer_spend(self, customer_id: int) -> customer_service.Spend:
+        """What the customer spent on trips signed in the 12 months up to today."""
+        return customer_service.spend_last_12_months(self._session, customer_id, self.today)
+
+    def record_tier_change(self, customer: Customer, tier: str, reason: str | None) -> None:
+        """Set the customer's tier, with history naming this case, its actor and the reason."""
+        customer_service.set_tier(
+            self._session,
+            customer,
+            tier,
+            by=self.actor.username,
+            reason=reason,
+            now=self.now,
+            case_id=self.case_id,
+        )
 
     # trips
     def trip_of_case(self, case_id: int | None = None) -> Trip | None:
-        from sqlalchemy import select
-
-        return self.session.scalars(select(Trip).where(Trip.case_id == (case_id or self.case_id))).first()
+        return self._session.scalars(select(Trip).where(Trip.case_id == (case_id or self.case_id))).first()
 
     def save_trip(self, **fields: Any) -> Trip:
         trip = self.trip_of_case()
         if trip is None:
             trip = Trip(case_id=self.case_id, updated_at=self.now)
-            self.session.add(trip)
+            self._session.add(trip)
         for key, value in fields.items():
             setattr(trip, key, value)
         trip.updated_at = self.now
-        self.session.flush()
+        self._session.flush()
         return trip
 
     # documents and the backlog
@@ -76,8 +98,8 @@ class HandlerContext:
             created_at=self.now,
             created_by=self.actor.username,
         )
-        self.session.add(document)
-        self.session.flush()
+        self._session.add(document)
+        self._session.flush()
         return document
 
     def add_improvement(
@@ -91,9 +113,33 @@ class HandlerContext:
             status="open",
             created_at=self.now,
         )
-        self.session.add(item)
-        self.session.flush()
+        self._session.add(item)
+        self._session.flush()
         return item
+
+    def open_improvements(self) -> list[Improvement]:
+        """Backlog items not yet decided (open or deferred), oldest first."""
+        return list(
+            self._session.scalars(
+                select(Improvement)
+                .where(Improvement.status.in_(("open", "deferred")))
+                .order_by(Improvement.id)
+            )
+        )
+
+    def triage_improvement(self, item_id: int, decision: str | None) -> bool:
+        """Record a backlog decision; False (and nothing written) for an unknown item or decision."""
+        item = self._session.get(Improvement, item_id)
+        if item is None or decision not in ("accepted", "rejected", "deferred"):
+            return False
+        item.status = decision
+        item.triaged_at = self.now
+        return True
+
+    # figures
+    def metrics_of(self, period: metrics.Period) -> dict[str, dict[str, Any]]:
+        """Every quarterly review metric for ``period``, as ``GET /api/v1/metrics`` shows them."""
+        return metrics.metrics_json(self._session, period, self.now)
 
     # other cases
     def send_message(self, case_id: int, name: str, payload: dict[str, Any]) -> None:

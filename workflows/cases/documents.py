@@ -102,10 +102,3 @@ def store_file(
         text=f"attached {safe_name} ({len(content) // 1024 + 1} kB)",
     )
     return document
-
-
-def case_document(session: Session, case_id: int, document_id: int) -> Document:
-    document = session.get(Document, document_id)
-    if document is None or document.case_id != case_id:
-        raise NotFound(f"document {document_id} of case {case_id} does not exist")
-    return document

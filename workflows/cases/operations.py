@@ -32,7 +32,7 @@ from workflows.cases.step import (
     require_case,
     timers_of,
 )
-from workflows.deploy.operations import latest_version
+from workflows.deploy.queries import latest_version
 from workflows.engine.clock import use_clock
 from workflows.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 from workflows.models import Case, Timer, WorkItem

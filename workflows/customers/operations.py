@@ -259,17 +259,6 @@ def reveal_id_number(
     return customer.id_number
 
 
-def identity_number_views(session: Session, customer_id: int) -> list[IdentityNumberView]:
-    """Who saw this customer's full identity number, oldest first."""
-    return list(
-        session.scalars(
-            select(IdentityNumberView)
-            .where(IdentityNumberView.customer_id == customer_id)
-            .order_by(IdentityNumberView.id)
-        )
-    )
-
-
 def customer_card(
     session: Session, customer: Customer, today: date, *, reveal_id_number: bool = False
 ) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from workflows.audit import record
 from workflows.cases.step import Step, lock_case
-from workflows.deploy.operations import latest_version
+from workflows.deploy.queries import latest_version
 from workflows.engine.clock import use_clock
 from workflows.engine.spiff import ProcessBundle
 from workflows.errors import Invalid

@@ -7,10 +7,37 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows.deploy.operations import latest_version
 from workflows.errors import NotFound
 from workflows.models import Case, ModelFile, ProcessVersion
 from workflows.runtime import Runtime
+
+
+def latest_versions(session: Session) -> dict[str, ProcessVersion]:
+    """The newest version of every deployed process, by key."""
+    newest = (
+        select(ProcessVersion.key, func.max(ProcessVersion.version).label("v"))
+        .group_by(ProcessVersion.key)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(ProcessVersion).join(
+            newest, (ProcessVersion.key == newest.c.key) & (ProcessVersion.version == newest.c.v)
+        )
+    )
+    return {row.key: row for row in rows}
+
+
+def latest_version(session: Session, key: str) -> ProcessVersion:
+    """The newest version of one process; ``NotFound`` when none is deployed."""
+    version = session.scalars(
+        select(ProcessVersion)
+        .where(ProcessVersion.key == key)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    ).first()
+    if version is None:
+        raise NotFound(f"no process '{key}' is deployed")
+    return version
 
 
 def _version_view(v: ProcessVersion) -> dict[str, Any]:

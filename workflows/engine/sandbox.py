@@ -328,10 +328,24 @@ except (AttributeError, ValueError, OSError):  # pragma: no cover - not Linux
     _PAGE_SIZE = 4096
 
 
+_STATM: tuple[int, int] | None = None  # (pid, descriptor of /proc/self/statm): opened once per process
+
+
 def _resident_memory() -> int | None:
+    """Resident bytes of this process, read with ``pread`` on a descriptor kept open.
+
+    The watch runs inside the script, possibly at the recursion limit, where a ``with open(...)``
+    can fail between opening and closing and leave a file object to the garbage collector. A
+    worker forked from the process that opened it opens its own (``/proc/self`` is resolved then).
+    """
+    global _STATM
     try:
-        with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * _PAGE_SIZE
+        pid = os.getpid()
+        if _STATM is None or _STATM[0] != pid:
+            if _STATM is not None:
+                os.close(_STATM[1])  # the parent's, inherited by this forked worker
+            _STATM = (pid, os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC))
+        return int(os.pread(_STATM[1], 128, 0).split()[1]) * _PAGE_SIZE
     except (OSError, IndexError, ValueError):  # pragma: no cover - no /proc: time limit only
         return None
 

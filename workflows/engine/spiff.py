@@ -88,10 +88,6 @@ def make_parser() -> SpiffBpmnParser:
     return parser
 
 
-class HandlerFailed(Exception):
-    """A handler raised; the message names the handler so the incident is readable."""
-
-
 class TripflowScriptEngine(PythonScriptEngine):
     """Sandboxed scripts, plus service tasks dispatched to the step's handler caller."""
 

@@ -7,6 +7,8 @@ handed to it with ``add_bpmn_xml`` / ``add_dmn_xml``.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -15,12 +17,11 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-DMN_NAMESPACES = (
-    "https://www.omg.org/spec/DMN/20191111/MODEL/",
-    "http://www.omg.org/spec/DMN/20180521/MODEL/",
-    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
-)
+DMN_PREFIXES = ("https://www.omg.org/spec/DMN/", "http://www.omg.org/spec/DMN/")
 NS = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS}
+BPMN = f"{{{BPMN_NS}}}"  # Clark prefixes of tags: f"{BPMN}userTask"
+SPIFF = f"{{{SPIFF_NS}}}"
+CAMUNDA = f"{{{CAMUNDA_NS}}}"
 
 
 NO_DTD = "the file declares a DTD or entities, which Tripflow does not accept"
@@ -62,3 +63,54 @@ def parse_model_xml(content: bytes) -> etree._ElementTree:
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None or tree.docinfo.externalDTD is not None:
         raise XmlProblem(NO_DTD)
     return tree
+
+
+_TREES: dict[str, etree._ElementTree] = {}
+_TREES_LOCK = threading.Lock()
+
+
+def cached_tree(sha: str, content: Callable[[], bytes]) -> etree._ElementTree:
+    """A deployed file's parsed tree, by content hash: each is parsed once per server process.
+
+    Deployed files never change and nothing edits the trees, so deploy checks and the heatmap share
+    them; ``content`` is called only when the file has not been parsed yet.
+    """
+    with _TREES_LOCK:
+        tree = _TREES.get(sha)
+        if tree is None:
+            if len(_TREES) > 2048:
+                _TREES.clear()
+            tree = _TREES[sha] = parse_model_xml(content())
+        return tree
+
+
+def file_kind(name: str) -> str | None:
+    """``bpmn``, ``dmn``, ``form``, ``xml`` (BPMN or DMN, told apart by content) or None."""
+    lower = name.lower()
+    if lower.endswith((".bpmn", ".bpmn20.xml", ".bpmn2")):
+        return "bpmn"
+    if lower.endswith((".dmn", ".dmn11.xml", ".dmn.xml")):
+        return "dmn"
+    if lower.endswith(".json"):
+        return "form"
+    if lower.endswith(".xml"):
+        return "xml"
+    return None
+
+
+def is_dmn(tree: etree._ElementTree) -> bool:
+    root = tree.getroot()
+    namespace = etree.QName(root).namespace or ""
+    return etree.QName(root).localname == "definitions" and namespace.startswith(DMN_PREFIXES)
+
+
+def model_kind(name: str, tree: etree._ElementTree) -> str:
+    """``bpmn`` or ``dmn``: by the file name, else (a plain ``.xml``) by the root element."""
+    kind = file_kind(name)
+    if kind == "xml":
+        return "dmn" if is_dmn(tree) else "bpmn"
+    return kind or "bpmn"
+
+
+def find_process(tree: etree._ElementTree, process_id: str) -> etree._Element | None:
+    return next((p for p in tree.getroot().iter(f"{BPMN}process") if p.get("id") == process_id), None)

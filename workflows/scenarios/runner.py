@@ -337,7 +337,7 @@ class _Play:
             self._fail_on(checks.check_timers(block["timers"], timers, label))
 
     def _check_metrics(self, wanted: dict[str, Any]) -> None:
-        from workflows.metrics.service import metrics_json, quarter_of, quarter_period
+        from workflows.metrics import metrics_json, quarter_of, quarter_period
 
         wanted = dict(wanted)
         now = self.rt.clock.now()

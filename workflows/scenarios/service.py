@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows.deploy.operations import version_files
+from workflows.engine.spec_cache import version_files
 from workflows.errors import Conflict
 from workflows.models import ProcessVersion
 from workflows.permissions import DEPLOY, Actor

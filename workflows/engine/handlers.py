@@ -1,7 +1,9 @@
-"""Binds Python functions to BPMN service tasks and to user-task hooks.
+"""The registry that binds Python functions to BPMN service tasks and to user-task hooks.
 
-Registration is explicit (``handlers.default_registry()`` lists every module), duplicates are
-an error, and each test can build a fresh registry, so there is no hidden global state.
+The core owns this interface and the ``handlers`` package registers into it, so the core never
+imports a plug-in. Registration is explicit (``handlers.default_registry()`` lists every module),
+duplicates are an error, and each test can build a fresh registry, so there is no hidden global
+state.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from workflows.engine.evaluator_wire import (
 )
 from workflows.engine.sandbox import ScriptError
 
-__all__ = ["GRACE", "EvaluatorPool", "pool_for"]
+__all__ = ["GRACE", "EvaluatorPool", "close_all", "pool_for"]
 
 GRACE = 0.25
 """Seconds past the time limit the engine waits for an answer before it kills the evaluator."""
@@ -123,6 +123,14 @@ class EvaluatorPool:
             if not self._idle:
                 self._idle.append(Evaluator(self.memory_limit))
 
+    def close(self) -> None:
+        """End the idle evaluators (a process that will not run scripts, such as a supervisor)."""
+        self._owned()
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for evaluator in idle:
+            evaluator.close(kill=True)
+
     def _take(self) -> Evaluator:
         self._owned()
         with self._lock:
@@ -191,3 +199,11 @@ def pool_for(memory_limit: int) -> EvaluatorPool:
         if pool is None:
             pool = _pools[memory_limit] = EvaluatorPool(memory_limit)
         return pool
+
+
+def close_all() -> None:
+    """End every idle evaluator of this process."""
+    with _pools_lock:
+        pools = list(_pools.values())
+    for pool in pools:
+        pool.close()

@@ -327,9 +327,10 @@ def describe_error(exc: BaseException) -> tuple[str | None, str]:
     if isinstance(exc, WorkflowException) and getattr(exc, "task_spec", None) is not None:
         element = getattr(exc.task_spec, "bpmn_id", None) or exc.task_spec.name
     message = str(exc)
-    cause = getattr(exc, "error", None) or exc.__cause__
+    # SpiffWorkflow raises its "Error evaluating expression" inside the handler of the real error
+    cause = getattr(exc, "error", None) or exc.__cause__ or exc.__context__
     if isinstance(exc, WorkflowException) and cause is not None and str(cause) not in message:
-        message = f"{message}: {cause}"
+        message = f"{message.rstrip('. ')}: {cause}"
     notes = getattr(exc, "__notes__", None)
     if notes:
         message = message + " (" + "; ".join(notes) + ")"

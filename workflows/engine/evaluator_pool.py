@@ -11,8 +11,10 @@ not forks of a process that holds database connections and threads.
 
 One pool serves every engine of a process (per memory limit); an evaluator serves one request at
 a time, and a pool grows on demand when several threads evaluate at once (the development
-server), keeping up to ``MAX_IDLE`` idle ones. A forked child of the process (a gunicorn worker
-forked after the pool started) starts its own.
+server), keeping up to ``MAX_IDLE`` idle ones. The first evaluator starts when a script first
+needs one (a process whose models only run bounded expressions never starts any), and stays;
+a replacement starts as soon as one is killed or retires. A forked child of the process (a
+gunicorn worker forked after the pool started) starts its own.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ _BOOT = (
 )
 
 
+def _evaluator_env() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key in ("PATH", "LANG", "LC_ALL", "TZ")}
+
+
 class Evaluator:
     """One evaluator process and its two pipes."""
 
@@ -60,7 +66,8 @@ class Evaluator:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             bufsize=0,
-            close_fds=True,
+            close_fds=True,  # no database socket or other file of the engine
+            env=_evaluator_env(),  # no DATABASE_URL, SECRET_KEY or other secret of the engine
             start_new_session=True,  # Ctrl-C on a terminal is for the engine, which closes the pipes
         )
         assert self.popen.stdin is not None and self.popen.stdout is not None
@@ -117,7 +124,7 @@ class EvaluatorPool:
             self._pid = os.getpid()
 
     def warm(self) -> None:
-        """Start one evaluator now, without waiting for it, unless one is idle already."""
+        """Start one evaluator now, without waiting for it to be ready, unless one is idle already."""
         self._owned()
         with self._lock:
             if not self._idle:

@@ -54,8 +54,7 @@ class IsolatedEnvironment(TaskDataEnvironment):
         self.timezone_name = timezone_name
         self.time_limit = time_limit
         self.max_memory_items = max_memory_items
-        self._pool = pool_for(memory_limit)
-        self._pool.warm()
+        self._pool = pool_for(memory_limit)  # its first evaluator starts when a script first needs one
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         _compiled(expression, "eval")

@@ -25,7 +25,7 @@ a set() of tuples with colliding hashes). So the engine does not run this enviro
 process: ``isolated.IsolatedEnvironment`` runs it in a warm pool of evaluator processes under
 RLIMIT_AS / RLIMIT_CPU, killed and replaced when a run overruns (``evaluator_pool``), and only
 expressions proven to do bounded work (``bounded``) stay in the web or timer worker. The timer
-worker's watchdog (``webapp.timer_watchdog``) stops a timer step that overruns for any other
+worker's watchdog (``webapp.timer_worker``) stops a timer step that overruns for any other
 reason, and gunicorn's ``--timeout`` a web request.
 
 Compiled code is cached by source text: scripts and conditions run on every step.

@@ -3,9 +3,12 @@
 A timer step runs in the worker's database transaction (on SQLite it holds the write lock).
 Scripts are bounded by the evaluator pool, but a step can still run on: a model that loops
 without a wait state, a handler that never returns. So ``flask worker`` is a small supervisor:
-it starts the real loop as a child (``flask worker --runner-fd N``, a fresh interpreter, killed
-with the supervisor through PR_SET_PDEATHSIG), which reports on a pipe when a round starts and
-ends and when each case's step starts (after its lock) and ends. When a step runs longer than
+it runs the real loop in a child, killed with the supervisor through PR_SET_PDEATHSIG, which
+reports on a pipe when a round starts and ends and when each case's step starts (after its
+lock) and ends. The child is forked from the supervisor, which has one thread and closes its
+database connections first, so nothing that cannot cross a fork does (and a restart costs no
+second app start); should the supervisor ever have other threads, the child is a fresh
+interpreter instead (``flask worker --runner-fd N``). When a step runs longer than
 ``TIMER_STEP_TIMEOUT`` seconds, or the child dies inside one, the supervisor kills the child
 (the database rolls the step back and drops its locks), turns that case into an incident naming
 the timer (``workflows.cases.timer_incidents``) and starts a fresh child: the timer fails once
@@ -24,7 +27,9 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +73,7 @@ def run_rounds(app: Flask, interval: float, report: PipeReport | None = None) ->
 
     rt = app.extensions["tripflow"]
     if report is not None:
+        rt.engine.warm()  # forked from a supervisor that ended its evaluators
         click.echo(f"timer rounds running in process {os.getpid()}")
     while True:
         if report is not None:
@@ -134,6 +140,73 @@ class _Watch:
         return None
 
 
+class _Forked:
+    """A forked child, with the part of ``subprocess.Popen``'s interface the supervisor uses."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            time.sleep(0.02)
+        return self.returncode  # type: ignore[return-value]
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+    def terminate(self) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
+
+
+def _fork_runner(app: Flask, interval: float, fd: int) -> _Forked:
+    """Fork the timer loop. Safe here: one thread, and no database connection crosses the fork."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # the child opens its own connections; the parent reopens on its next use
+    sys.stdout.flush()
+    sys.stderr.flush()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid:
+        return _Forked(pid)
+    code = 1
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        die_with_parent(parent)
+        with app.app_context():
+            run_rounds(app, interval, PipeReport(fd))
+    except KeyboardInterrupt:
+        code = 0
+    except BaseException:  # noqa: BLE001 - the child reports and ends; the supervisor starts another
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)  # never return into the supervisor's code
+
+
+def _start_runner(app: Flask, app_import: str, interval: float, fd: int) -> Any:
+    """The timer loop as a child: forked when this process has one thread, else a fresh ``flask worker``."""
+    if threading.active_count() == 1:
+        return _fork_runner(app, interval, fd)
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and command
+        _runner_command(app_import, interval, fd), pass_fds=(fd,), env=_runner_env()
+    )
+
+
 def _runner_command(app_import: str, interval: float, fd: int) -> list[str]:
     return [
         sys.executable,
@@ -159,7 +232,7 @@ def _runner_env() -> dict[str, str]:
     return env
 
 
-def _watch_child(child: subprocess.Popen[bytes], fd: int, limit: float) -> tuple[str, _Watch]:
+def _watch_child(child: Any, fd: int, limit: float) -> tuple[str, _Watch]:
     """Follow the child until it ends ("ended") or overruns ("overran" in a step, "stalled" outside)."""
     watch = _Watch()
     poller = select.poll()
@@ -193,9 +266,7 @@ def supervise(app: Flask, app_import: str, interval: float, limit: float) -> Non
     click.echo(f"timer worker started, every {interval:g} s, steps stopped after {limit:g} s")
     while True:
         read_end, write_end = os.pipe()
-        child = subprocess.Popen(  # noqa: S603 - our own interpreter and command
-            _runner_command(app_import, interval, write_end), pass_fds=(write_end,), env=_runner_env()
-        )
+        child = _start_runner(app, app_import, interval, write_end)
         os.close(write_end)
         try:
             outcome, watch = _watch_child(child, read_end, limit)

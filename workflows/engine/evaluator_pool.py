@@ -11,14 +11,15 @@ not forks of a process that holds database connections and threads.
 
 One pool serves every engine of a process (per memory limit); an evaluator serves one request at
 a time, and a pool grows on demand when several threads evaluate at once (the development
-server), keeping up to ``MAX_IDLE`` idle ones. The first evaluator starts when a script first
-needs one (a process whose models only run bounded expressions never starts any), and stays;
-a replacement starts as soon as one is killed or retires. A forked child of the process (a
-gunicorn worker forked after the pool started) starts its own.
+server), keeping up to ``MAX_IDLE`` idle ones. The engine starts the first evaluator when it is
+created (``warm``, without waiting for it), and a replacement starts as soon as one is killed or
+retires. A forked child of the process (a gunicorn worker forked after the pool started) starts
+its own.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -38,6 +39,8 @@ from workflows.engine.evaluator_wire import (
 from workflows.engine.sandbox import ScriptError
 
 __all__ = ["GRACE", "EvaluatorPool", "close_all", "pool_for"]
+
+log = logging.getLogger(__name__)
 
 GRACE = 0.25
 """Seconds past the time limit the engine waits for an answer before it kills the evaluator."""
@@ -161,13 +164,17 @@ class EvaluatorPool:
         """Send one framed request, return the evaluator's reply; ScriptError when it overran or ended."""
         for attempt in (1, 2):
             evaluator = self._take()
+            waited = time.monotonic()
             try:
-                evaluator.wait_ready(time.monotonic() + STARTUP_TIMEOUT)
+                evaluator.wait_ready(waited + STARTUP_TIMEOUT)
             except (EvaluatorTimeout, EvaluatorGone, OSError) as exc:
                 evaluator.close(kill=True)
                 reason = str(exc) or type(exc).__name__
                 raise ScriptError(f"no script evaluator could be started ({reason})") from None
-            deadline = time.monotonic() + time_limit + GRACE
+            sent = time.monotonic()
+            if sent - waited > 0.5:
+                log.info("waited %.2f s for script evaluator %s to start", sent - waited, evaluator.popen.pid)
+            deadline = sent + time_limit + GRACE
             try:
                 evaluator.send(data, deadline)
             except EvaluatorGone:  # it ended while idle (killed from outside): try a fresh one
@@ -181,6 +188,9 @@ class EvaluatorPool:
             try:
                 reply = evaluator.receive(deadline)
             except EvaluatorTimeout:
+                log.warning(
+                    "script evaluator %s killed after %.2f s", evaluator.popen.pid, time.monotonic() - sent
+                )
                 self._replace(evaluator, kill=True)
                 raise ScriptError(f"script ran longer than {time_limit} s") from None
             except EvaluatorGone:

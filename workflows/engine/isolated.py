@@ -54,7 +54,12 @@ class IsolatedEnvironment(TaskDataEnvironment):
         self.timezone_name = timezone_name
         self.time_limit = time_limit
         self.max_memory_items = max_memory_items
-        self._pool = pool_for(memory_limit)  # its first evaluator starts when a script first needs one
+        self._pool = pool_for(memory_limit)
+        self.warm()
+
+    def warm(self) -> None:
+        """Start an evaluator now (without waiting for it), so the first script does not wait for one."""
+        self._pool.warm()
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         _compiled(expression, "eval")

@@ -219,6 +219,10 @@ class ProcessEngine:
         self._environment = IsolatedEnvironment(timezone_name, script_time_limit, script_memory_limit)
         quiet_spiff_logs()
 
+    def warm(self) -> None:
+        """Have a script evaluator process ready in this process (a forked child starts its own)."""
+        self._environment.warm()
+
     @property
     def registry(self) -> Any:
         """The serializer's converter registry (``SpiffWorkflow.bpmn.util.diff`` compares specs with it)."""

@@ -13,11 +13,16 @@ ATTACK_SCRIPTS = {
     "append to itself": "x = [1]\nok = any(map(x.append, x))",
     # 10**12 list comparisons in C, without growing memory
     "count of a copy": "x = list(range(10**6))\ny = [x for i in range(10**6)]\nn = y.count(list(x))",
+    # the same, built small enough to reach its C loop well within the limit on a loaded machine
+    "count, at once": "x = list(range(10**5))\ny = [x for i in range(10**5)]\nn = y.count(list(x))",
 }
 ATTACK_EXPRESSIONS = {
     "append to itself": "any(map(items.append, items))",  # items = [1] in the start data
     "count of a copy": (
         "[y.count(list(y[0])) for y in [[x for i in range(10**6)] for x in [list(range(10**6))]]]"
+    ),
+    "count, at once": (
+        "[y.count(list(y[0])) for y in [[x for i in range(10**5)] for x in [list(range(10**5))]]]"
     ),
 }
 START_DATA = {"items": [1]}

@@ -389,11 +389,11 @@ RULE_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-@pytest.mark.parametrize("name", ["append to itself", "count of a copy"])
+@pytest.mark.parametrize("name", ["append to itself", "count, at once"])
 def test_a_hostile_dmn_cell_becomes_an_incident(api, name):
     cell = {
         "append to itself": "any(map(?.append, ?))",
-        "count of a copy": ATTACK_EXPRESSIONS["count of a copy"] + " != ?",
+        "count, at once": ATTACK_EXPRESSIONS["count, at once"] + " != ?",
     }[name]
     files = [
         (io.BytesIO(DMN.format(cell=escape(cell)).encode()), "hostile_table.dmn"),

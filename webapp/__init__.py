@@ -75,7 +75,11 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     )
 
     runtime = Runtime(
-        engine=ProcessEngine(app.config["TIMEZONE"], app.config["SCRIPT_TIME_LIMIT"]),
+        engine=ProcessEngine(
+            app.config["TIMEZONE"],
+            app.config["SCRIPT_TIME_LIMIT"],
+            app.config["SCRIPT_MEMORY_LIMIT_MB"] * 2**20,
+        ),
         handlers=default_registry(),
         timezone=app.config["TIMEZONE"],
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -224,25 +223,28 @@ def timers_run(at: str | None) -> None:
 
 @click.command("worker")
 @click.option("--interval", default=5.0, help="seconds between rounds")
+@click.option("--runner-fd", type=int, default=None, hidden=True)
+@click.option("--supervisor-pid", type=int, default=None, hidden=True)
 @with_appcontext
-def worker_command(interval: float) -> None:
-    """Fire due timers in a loop (what `make run` runs beside the web server)."""
-    from workflows.cases.operations import fire_due_timers
-    from workflows.cases.schedules import run_schedules
+def worker_command(interval: float, runner_fd: int | None, supervisor_pid: int | None) -> None:
+    """Fire due timers in a loop (what `make run` runs beside the web server), under a watchdog."""
+    from flask.cli import ScriptInfo
 
-    rt = _runtime()
-    click.echo(f"timer worker started, every {interval:g} s")
-    while True:
-        try:
-            run_schedules(db.session, rt)
-            fired = fire_due_timers(db.session, rt, SYSTEM)
-            if fired:
-                click.echo(f"fired timers of {len(fired)} case(s): {fired}")
-                continue
-        except Exception as exc:  # noqa: BLE001 - a worker keeps going; the failure is logged
-            db.session.rollback()
-            current_app.logger.exception("timer round failed: %s", exc)
-        time.sleep(interval)
+    from .timer_worker import PipeReport, die_with_parent, run_rounds, supervise
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if runner_fd is not None:  # the child a supervising `flask worker` started
+        if supervisor_pid is not None:
+            die_with_parent(supervisor_pid)
+        run_rounds(app, interval, PipeReport(runner_fd))
+        return
+    limit = float(app.config["TIMER_STEP_TIMEOUT"])
+    if limit <= 0:
+        click.echo(f"timer worker started, every {interval:g} s (no watchdog)")
+        run_rounds(app, interval)
+        return
+    info = click.get_current_context().find_object(ScriptInfo)
+    supervise(app, (info.app_import_path if info else None) or "webapp", interval, limit)
 
 
 @click.command("check")

@@ -41,6 +41,12 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
         "largest request body, in bytes (attachments: 10 MB)",
     ),
     "SCRIPT_TIME_LIMIT": ("SCRIPT_TIME_LIMIT", 1.0, "seconds a BPMN script may run"),
+    "SCRIPT_MEMORY_LIMIT_MB": ("SCRIPT_MEMORY_LIMIT_MB", 256, "megabytes a BPMN script may allocate"),
+    "TIMER_STEP_TIMEOUT": (
+        "TIMER_STEP_TIMEOUT",
+        10.0,
+        "seconds a timer worker step may run before its watchdog stops it and makes it an incident",
+    ),
 }
 
 

@@ -32,6 +32,7 @@ from workflows.cases.step import (
     require_case,
     timers_of,
 )
+from workflows.cases.timer_incidents import TimerStepWatch
 from workflows.deploy.queries import latest_version
 from workflows.engine.clock import use_clock
 from workflows.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
@@ -480,22 +481,31 @@ def due_timer_cases(session: Session, at: datetime, limit: int = 200) -> list[in
     return list(dict.fromkeys(r[0] for r in rows))
 
 
-def fire_due_timers(session: Session, rt: Runtime, actor: Actor, limit: int = 200) -> list[int]:
+def fire_due_timers(
+    session: Session, rt: Runtime, actor: Actor, limit: int = 200, watch: TimerStepWatch | None = None
+) -> list[int]:
     """Fire every timer due by the runtime's clock, one case per transaction; returns the case ids.
 
     Runners side by side skip cases another runner holds (SKIP LOCKED on PostgreSQL; SQLite's
     write lock serialises them), and a case whose timers another runner already fired is passed
-    over, so firing twice is harmless.
+    over, so firing twice is harmless. ``watch`` hears when each step starts and ends (the timer
+    worker's watchdog, ``timer_incidents``).
     """
     fired = []
     for case_id in due_timer_cases(session, rt.clock.now(), limit):
-        with unit_of_work(session):
-            if _fire_case(session, rt, case_id, actor):
-                fired.append(case_id)
+        try:
+            with unit_of_work(session):
+                if _fire_case(session, rt, case_id, actor, watch):
+                    fired.append(case_id)
+        finally:
+            if watch is not None:
+                watch.step_ended(case_id)
     return fired
 
 
-def _fire_case(session: Session, rt: Runtime, case_id: int, actor: Actor) -> bool:
+def _fire_case(
+    session: Session, rt: Runtime, case_id: int, actor: Actor, watch: TimerStepWatch | None = None
+) -> bool:
     case = lock_case(session, case_id, skip_locked=True)
     now = rt.clock.now()
     if case is None or case.status != "running":
@@ -504,6 +514,8 @@ def _fire_case(session: Session, rt: Runtime, case_id: int, actor: Actor) -> boo
     due = [timer for timer in timers if timer.due_at <= now]
     if not due:
         return False
+    if watch is not None:
+        watch.step_started(case_id, [timer.bpmn_id for timer in due])
     step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
     step.timers = timers
     workflow = step.load()

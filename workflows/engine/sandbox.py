@@ -18,10 +18,15 @@ that this module bounds what RestrictedPython leaves open:
 * output: what a script leaves in the task data, or an expression returns, must stay below the
   same size limit, because the engine serializes it on every step.
 
-Not bounded: a single C-level call made slow by crafted data, such as comparing two lists that
-each hold the same 10**6-element list 10**6 times (built in a loop), or a set() of tuples with
-colliding hashes. The step's process-level timeout (gunicorn --timeout, timer worker watchdog)
-remains the backstop for that.
+These checks give process owners clear messages, but they cannot bound a single C-level call
+made slow or huge by crafted data (``any(map(x.append, x))`` grows a list in C until memory runs
+out; ``y.count(list(x))`` over a list holding the same big list 10**6 times compares for minutes;
+a set() of tuples with colliding hashes). So the engine does not run this environment in its own
+process: ``isolated.IsolatedEnvironment`` runs it in a warm pool of evaluator processes under
+RLIMIT_AS / RLIMIT_CPU, killed and replaced when a run overruns (``evaluator_pool``), and only
+expressions proven to do bounded work (``bounded``) stay in the web or timer worker. The timer
+worker's watchdog (``webapp.timer_worker``) stops a timer step that overruns for any other
+reason, and gunicorn's ``--timeout`` a web request.
 
 Compiled code is cached by source text: scripts and conditions run on every step.
 """
@@ -797,22 +802,25 @@ class SandboxEnvironment(TaskDataEnvironment):
         helpers: dict[str, object] | None = None,
         time_limit: float = 1.0,
         max_memory_items: int = 1_000_000,
+        guards: _Guards | None = None,
+        compiler: Callable[[str, str], Any] | None = None,
     ) -> None:
         super().__init__(dict(helpers or {}))
         self.time_limit = time_limit
         self.max_memory_items = max_memory_items
-        self._guards = _Guards(max_memory_items)
-        self._fixed = _fixed_globals(self._guards)
+        self._guards = guards or _Guards(max_memory_items)
+        self._compile = compiler or _compiled
+        self.fixed_globals = _fixed_globals(self._guards)
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
-        code = _compiled(expression, "eval")
+        code = self._compile(expression, "eval")
         self._prepare_context(context)
         watch = self._watch()
         namespace = {
             **self.globals,
             **(external_context or {}),
             **context,
-            **self._fixed,
+            **self.fixed_globals,
             "_tick_": watch.tick,
         }
         result = self._run(code, namespace, watch, "eval")
@@ -822,30 +830,34 @@ class SandboxEnvironment(TaskDataEnvironment):
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         self.check_for_overwrite(context, external_context or {})
-        code = _compiled(script, "exec")
+        code = self._compile(script, "exec")
         self._prepare_context(context)
         watch = self._watch()
         namespace = {
             **context,
             **self.globals,
             **(external_context or {}),
-            **self._fixed,
+            **self.fixed_globals,
             "_tick_": watch.tick,
         }
         self._run(code, namespace, watch, "exec")
         result = {
             key: value
             for key, value in namespace.items()
-            if key not in self._fixed
+            if key not in self.fixed_globals
             and key != "_tick_"
             and key not in self.globals
             and not (external_context and key in external_context)
             and not callable(value)
         }
         for key, value in result.items():
-            if key not in context or context[key] is not value:
+            # new values must be storable; every value, also one changed in place (``items.append(x)``),
+            # must stay small enough to serialize: a list holding [x, x] nested 40 deep is tiny in
+            # memory but 2**40 items as JSON, and comparing it would take as long
+            changed = key not in context or context[key] is not value
+            if changed or type(value) not in _SCALARS:
                 try:
-                    self._check_output(value, data_only=True)
+                    self._check_output(value, data_only=changed)
                 except ScriptError as exc:
                     raise ScriptError(f"variable '{key}': {exc}") from None
         context.clear()

@@ -33,8 +33,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from workflows.engine.clock import current_clock
-from workflows.engine.sandbox import SandboxEnvironment
-from workflows.engine.script_helpers import script_helpers
+from workflows.engine.isolated import DEFAULT_MEMORY_LIMIT, IsolatedEnvironment
 from workflows.engine.xml import CAMUNDA_NS
 
 # --- time: SpiffWorkflow's timers read our clock ----------------------------------------------
@@ -91,9 +90,17 @@ def make_parser() -> SpiffBpmnParser:
 class TripflowScriptEngine(PythonScriptEngine):
     """Sandboxed scripts, plus service tasks dispatched to the step's handler caller."""
 
-    def __init__(self, environment: SandboxEnvironment, call_handler: Callable[[Task, str], dict[str, Any]]):
+    def __init__(self, environment: IsolatedEnvironment, call_handler: Callable[[Task, str], dict[str, Any]]):
         super().__init__(environment=environment)
         self._call_handler = call_handler
+
+    def get_error_line_number_and_content(self, script: str, err: Exception) -> tuple[int, str]:
+        """The failing line, also for an error an evaluator process reported (no traceback here)."""
+        line = getattr(err, "script_line", None)
+        if not line:
+            return super().get_error_line_number_and_content(script, err)
+        lines = script.splitlines()
+        return line, lines[line - 1] if 0 < line <= len(lines) else ""
 
     def call_service(self, task: Task, **kwargs: Any) -> str:
         name = kwargs["operation_name"]
@@ -197,13 +204,20 @@ def quiet_spiff_logs() -> None:
 class ProcessEngine:
     """Creates, restores and stores workflows; one per application process."""
 
-    def __init__(self, timezone_name: str = "Asia/Shanghai", script_time_limit: float = 1.0) -> None:
+    def __init__(
+        self,
+        timezone_name: str = "Asia/Shanghai",
+        script_time_limit: float = 1.0,
+        script_memory_limit: int = DEFAULT_MEMORY_LIMIT,
+    ) -> None:
         self.timezone_name = timezone_name
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_serializer_config()))
-        self._environment = SandboxEnvironment(
-            helpers=script_helpers(timezone_name), time_limit=script_time_limit
-        )
+        self._environment = IsolatedEnvironment(timezone_name, script_time_limit, script_memory_limit)
         quiet_spiff_logs()
+
+    def warm(self) -> None:
+        """Have a script evaluator process ready in this process (a forked child starts its own)."""
+        self._environment.warm()
 
     @property
     def registry(self) -> Any:
@@ -313,9 +327,10 @@ def describe_error(exc: BaseException) -> tuple[str | None, str]:
     if isinstance(exc, WorkflowException) and getattr(exc, "task_spec", None) is not None:
         element = getattr(exc.task_spec, "bpmn_id", None) or exc.task_spec.name
     message = str(exc)
-    cause = getattr(exc, "error", None) or exc.__cause__
+    # SpiffWorkflow raises its "Error evaluating expression" inside the handler of the real error
+    cause = getattr(exc, "error", None) or exc.__cause__ or exc.__context__
     if isinstance(exc, WorkflowException) and cause is not None and str(cause) not in message:
-        message = f"{message}: {cause}"
+        message = f"{message.rstrip('. ')}: {cause}"
     notes = getattr(exc, "__notes__", None)
     if notes:
         message = message + " (" + "; ".join(notes) + ")"

@@ -160,6 +160,9 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("api.validate_processes", "POST"): Call(
         DEPLOY, values=lambda w, r: {"key": "ratio_check"}, data=_model_upload
     ),
+    ("api.run_process_scenarios", "POST"): Call(
+        DEPLOY, values=lambda w, r: {"key": "ratio_check"}, data=_model_upload
+    ),
     # --- API: cases
     ("api.start_case", "POST"): Call(START_PLANNING, json={"process": "itinerary_planning", "data": {}}),
     ("api.cases_index", "GET"): Call(EVERYONE),

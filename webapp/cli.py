@@ -141,6 +141,15 @@ def timers_run(at: str | None) -> None:
         if not fired:
             break
     click.echo(f"fired timers of {total} case(s)")
+    _after_commit(rt)
+
+
+def _after_commit(rt) -> None:  # type: ignore[no-untyped-def]
+    from .after_commit import after_commit_round
+
+    done = after_commit_round(current_app._get_current_object(), rt)  # type: ignore[attr-defined]
+    if any(done.values()):
+        click.echo(", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in done.items()))
 
 
 @click.command("worker")
@@ -159,6 +168,8 @@ def worker_command(interval: float) -> None:
             fired = fire_due_timers(db.session, rt, SYSTEM)
             if fired:
                 click.echo(f"fired timers of {len(fired)} case(s): {fired}")
+            _after_commit(rt)  # notices and PDFs even while timers keep firing
+            if fired:
                 continue
         except Exception as exc:  # noqa: BLE001 - a worker keeps going; the failure is logged
             db.session.rollback()

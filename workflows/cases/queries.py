@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from workflows.cases import renditions
 from workflows.errors import Invalid, NotFound
 from workflows.models import Case, Document, Event, WorkItem
 from workflows.runtime import Runtime
@@ -86,4 +87,7 @@ def get_document(session: Session, case_id: int, document_id: int) -> Document:
     document = session.get(Document, document_id)
     if document is None or document.case_id != case_id:
         raise NotFound(f"document {document_id} of case {case_id} does not exist")
+    if renditions.is_pending(document):  # the worker has not made this PDF yet: make it now, once
+        renditions.render(session, document)
+        session.commit()
     return document

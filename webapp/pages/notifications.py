@@ -39,7 +39,7 @@ def notification_text(n: NotificationView | Notification) -> str:
         text = _("“%(task)s” is due within the hour", task=task)
     else:
         text = _("“%(task)s” is overdue", task=task)
-    return f"{text} ({who})" if who else text
+    return _("%(text)s (%(who)s)", text=text, who=who) if who else text
 
 
 def compose_message(n: Notification, locale: str) -> tuple[str, str]:

@@ -86,7 +86,7 @@ def _emails(
         .limit(limit)
         .with_for_update(skip_locked=True, of=Notification)
     )
-    rows = list(session.execute(query).tuples())
+    rows = [(notice, user) for notice, user in session.execute(query).all()]
     if not rows:
         session.rollback()
         return 0

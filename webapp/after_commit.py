@@ -23,7 +23,7 @@ def after_commit_round(app: Flask, rt: Runtime) -> dict[str, int]:
     smtp_url = app.config.get("SMTP_URL") or ""
     smtp = parse_smtp_url(smtp_url, app.config.get("MAIL_FROM") or "tripflow@localhost") if smtp_url else None
     return {
-        "pdfs": render_pending(session),
+        "pdfs": render_pending(session, limit=5),  # about a second each: a few per round
         "deadline_notices": warn_deadlines(session, rt.clock.now()),
         "sent": deliver_pending(
             session,

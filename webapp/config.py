@@ -39,6 +39,7 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
         "",
         "WeCom / DingTalk group-robot URL per role: customer_service=https://...,account_manager=https://...",
     ),
+    "BELL_POLL_SECONDS": ("TRIPFLOW_BELL_POLL_SECONDS", 20, "how often an open page asks for new notices"),
     "SCRIPT_TIME_LIMIT": ("SCRIPT_TIME_LIMIT", 1.0, "seconds a BPMN script may run"),
 }
 

@@ -189,10 +189,9 @@ def my_notifications(
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     if cursor:
-        try:
-            query = query.where(Notification.id < int(cursor))
-        except ValueError:
-            raise Invalid("bad cursor", [{"field": "cursor", "message": "not a cursor"}]) from None
+        if not (cursor.isascii() and cursor.isdigit() and int(cursor) < 2**31):
+            raise Invalid("bad cursor", [{"field": "cursor", "message": "not a cursor"}])
+        query = query.where(Notification.id < int(cursor))
     rows = list(session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1)))
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
     return [_view(r) for r in rows[:limit]], next_cursor
@@ -251,7 +250,7 @@ def set_channels(session: Session, actor: Actor, *, in_app: Any, email: Any, add
         errors.append({"field": "in_app", "message": "must be true or false"})
     if not isinstance(email, bool):
         errors.append({"field": "email", "message": "must be true or false"})
-    if address and (len(address) > 254 or "@" not in address.strip("@") or any(c.isspace() for c in address)):
+    if address and (len(address) > 254 or "@" not in address.strip("@") or not _printable(address)):
         errors.append({"field": "address", "message": "not an e-mail address"})
     elif email is True and not address:
         errors.append({"field": "address", "message": "give an address to be told by e-mail"})
@@ -260,6 +259,10 @@ def set_channels(session: Session, actor: Actor, *, in_app: Any, email: Any, add
     user.notify_in_app, user.notify_email, user.email = in_app, email, address or None
     session.commit()
     return get_channels(session, actor)
+
+
+def _printable(text: str) -> bool:
+    return all(c.isprintable() and not c.isspace() for c in text)
 
 
 def _me(session: Session, actor: Actor) -> User:

@@ -2,9 +2,9 @@
 // Without script the bell is a plain link to /me, where the same notices are listed.
 (function () {
   "use strict";
-  var POLL_MS = 20000;
   var bell = document.querySelector("[data-bell]");
   if (!bell || !window.fetch) return;
+  var POLL_MS = 1000 * (parseFloat(bell.getAttribute("data-poll-seconds")) || 20);
   var toggle = bell.querySelector("[data-bell-toggle]");
   var panel = bell.querySelector("[data-bell-panel]");
   var badge = bell.querySelector("[data-bell-count]");

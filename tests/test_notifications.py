@@ -270,3 +270,30 @@ def test_group_robot_of_the_role_gets_one_post(app, start_case, session, rt, rob
     assert str(complaint.id) in post["json"]["text"]["content"]
     after_commit_round(app, rt)
     assert len(robot) == 1
+
+
+def test_bad_input_is_a_400_naming_the_field(api):
+    api.as_("customer_service")
+    refused = api.put("/api/v1/me/notification-channels", json={"in_app": True, "email": True, "address": ""})
+    assert refused.status_code == 400 and refused.get_json()["details"][0]["field"] == "address"
+    odd = api.put(
+        "/api/v1/me/notification-channels",
+        json={"in_app": True, "email": True, "address": "a@b\u0000c"},
+    )
+    assert odd.status_code == 400 and odd.get_json()["details"][0]["field"] == "address"
+    assert (
+        api.put("/api/v1/me/notification-channels", json={"in_app": "yes", "email": False}).status_code == 400
+    )
+    for cursor in ("x", "99999999999999999999", "١٢"):
+        response = api.get(f"/api/v1/me/notifications?cursor={cursor}")
+        assert response.status_code == 400 and response.get_json()["details"][0]["field"] == "cursor"
+    assert api.post("/api/v1/me/notifications/2147483647/read").status_code == 404
+    saved = api.put(
+        "/api/v1/me/notification-channels",
+        json={"in_app": False, "email": True, "address": "cs@agency.example"},
+    )
+    assert saved.status_code == 200 and saved.get_json() == {
+        "in_app": False,
+        "email": True,
+        "address": "cs@agency.example",
+    }

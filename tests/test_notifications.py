@@ -297,3 +297,15 @@ def test_bad_input_is_a_400_naming_the_field(api):
         "email": True,
         "address": "cs@agency.example",
     }
+
+
+def test_a_task_first_seen_late_is_only_overdue(start_case, session, clock, colleague):
+    complaint = start_complaint(start_case)
+    clock.set(datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI))  # a day past due: the worker was down
+    assert warn_deadlines(session, clock.now()) == 1
+    kinds = session.scalars(
+        select(Notification.kind).where(
+            Notification.case_id == complaint.id, Notification.username == "cs_li"
+        )
+    ).all()
+    assert sorted(kinds) == ["overdue", "task_in_group"]

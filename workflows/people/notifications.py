@@ -108,26 +108,26 @@ def warn_deadlines(session: Session, now: datetime, limit: int = 200) -> int:
     from workflows.cases.step import begin_write  # the step module imports this one
 
     made = 0
-    for kind, due_before in (("overdue", now), ("due_soon", now + DUE_SOON)):
+    # (kind, due after, due at or before): a task already late when first seen is only "overdue"
+    for kind, due_after, due_before in (
+        ("overdue", None, now),
+        ("due_soon", now, now + DUE_SOON),
+    ):
         already = select(Notification.id).where(
             Notification.work_item_id == WorkItem.id, Notification.kind == kind
         )
+        window = [WorkItem.sort_due <= due_before]
+        if due_after is not None:
+            window.append(WorkItem.sort_due > due_after)
         query = (
             select(WorkItem)
-            .where(
-                WorkItem.status.in_(OPEN),
-                WorkItem.due_at.is_not(None),
-                WorkItem.sort_due <= due_before,
-                ~already.exists(),
-            )
+            .where(WorkItem.status.in_(OPEN), WorkItem.due_at.is_not(None), *window, ~already.exists())
             .order_by(WorkItem.sort_due)
             .limit(limit)
             .with_for_update(skip_locked=True, of=WorkItem)
         )
         begin_write(session)  # SQLite: one writer at a time; PostgreSQL: the row locks above
         for item in list(session.scalars(query)):
-            if kind == "due_soon" and _has_notice(session, item.id, "overdue"):
-                continue  # already told it is late: "due soon" would come after the fact
             if _has_notice(session, item.id, kind):
                 continue
             holder = item.claimed_by or item.assignee

@@ -309,3 +309,23 @@ def test_a_task_first_seen_late_is_only_overdue(start_case, session, clock, coll
         )
     ).all()
     assert sorted(kinds) == ["overdue", "task_in_group"]
+
+
+def test_timers_run_at_sends_the_deadline_notice_by_email(app, start_case, session, client, smtp_server):
+    """The command line's round does what the worker does: deadline notices, then e-mail."""
+    login(client, "customer_service")
+    client.post("/me", data={"in_app": "on", "email": "on", "address": "cs@agency.example"})
+    complaint = start_complaint(start_case)
+    runner = app.test_cli_runner()
+    early = runner.invoke(args=["timers", "run", "--at", "2026-11-24T07:00:00+08:00"])
+    assert early.exit_code == 0 and "deadline notices: 0" in early.output and "sent: 1" in early.output
+    result = runner.invoke(args=["timers", "run", "--at", "2026-11-24T08:30:00+08:00"])
+    assert result.exit_code == 0, result.output
+    assert "deadline notices: 1" in result.output and "sent: 1" in result.output
+    subjects = [_subject(message) for _to, message in smtp_server.messages]
+    assert subjects == [
+        "Tripflow: 您的组收件箱有新任务：“Resolve complaint”（Ma Lin）",
+        "Tripflow: “Resolve complaint”将在一小时内到期（Ma Lin）",
+    ]
+    body = smtp_server.messages[1][1].get_payload(decode=True).decode("utf-8")
+    assert f"工单 {complaint.id}" in body and "到期时间 2026-11-24 09:00" in body

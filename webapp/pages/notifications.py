@@ -8,8 +8,9 @@ here works without script: the bell is a link to the list, and "read" is a form.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import jsonify, redirect, render_template, request, url_for
+from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -48,7 +49,8 @@ def compose_message(n: Notification, locale: str) -> tuple[str, str]:
         subject = notification_text(n)
         lines = [subject, _("Case %(case)s", case=n.case_id)]
         if n.due_at is not None:
-            lines.append(_("Due %(at)s", at=n.due_at.isoformat(timespec="minutes")))
+            local = n.due_at.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+            lines.append(_("Due %(at)s", at=local.strftime("%Y-%m-%d %H:%M")))
         return f"Tripflow: {subject}", "\n".join(lines)
 
 

@@ -119,3 +119,30 @@ def test_pdf_rendering_fetches_nothing_from_outside(session):
     html = '<html><body><p>中文 ok</p><img src="http://127.0.0.1:9/x.png"><link rel="stylesheet" href="file:///etc/passwd"></body></html>'
     text = pdf_text(html_to_pdf(html.encode()))
     assert "中文 ok" in text and "root:" not in text
+
+
+def test_a_copy_that_cannot_be_drawn_is_a_409_not_a_500(session, clock, api):
+    from workflows.cases.renditions import FAILED, add_pdf_copy
+
+    from .conftest import insert_trip_case
+
+    case_id = insert_trip_case(session, clock)
+    broken = Document(
+        case_id=case_id,
+        name="letter.html",
+        kind="confirmation_letter",
+        content_type="text/html; charset=utf-8",
+        content=b"\xff\xfe not UTF-8",
+        size=12,
+        created_at=clock.now(),
+    )
+    session.add(broken)
+    session.flush()
+    copy_id = add_pdf_copy(session, broken).id
+    session.commit()
+    assert render_pending(session) == 0
+    session.expire_all()
+    assert session.get(Document, copy_id).size == FAILED
+    assert render_pending(session) == 0  # not retried every round
+    response = api.as_("account_manager").get(f"/api/v1/cases/{case_id}/documents/{copy_id}")
+    assert response.status_code == 409 and "letter.html" in response.get_json()["message"]

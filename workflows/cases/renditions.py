@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from workflows.errors import Conflict
 from workflows.models import Document
 
 log = logging.getLogger(__name__)
 
 PDF = "application/pdf"
+FAILED = -1  # the size of a copy the worker could not draw: not retried each round (a download retries)
 # fontconfig falls back to these for any glyph the document's own fonts lack (fonts-noto-cjk)
 CJK_FONTS = '"Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Sans CJK", sans-serif'
 PRINT_CSS = f"@page {{ size: A4; margin: 16mm 14mm; }} body {{ font-family: {CJK_FONTS}; }}"
@@ -64,13 +66,19 @@ def is_pending(document: Document) -> bool:
 
 
 def render(session: Session, document: Document) -> Document:
-    """Make a pending copy's bytes from its source now (flushes; the caller commits)."""
+    """Make a pending copy's bytes from its source now (flushes; the caller commits).
+
+    Raises ``Conflict`` (409) when the copy cannot be drawn: the HTML original stays available.
+    """
     if not is_pending(document):
         return document
     source = session.get(Document, document.rendered_from)
     if source is None:
-        return document
-    content = html_to_pdf(source.content)
+        raise Conflict(f"the original of document {document.id} is gone")
+    try:
+        content = html_to_pdf(source.content)
+    except Exception as exc:  # noqa: BLE001 - WeasyPrint raises many kinds; each means "no PDF now"
+        raise Conflict(f"the PDF copy could not be made ({type(exc).__name__}); open {source.name}") from exc
     document.content, document.size = content, len(content)
     session.flush()
     return document
@@ -91,10 +99,10 @@ def render_pending(session: Session, limit: int = 20) -> int:
         if document is not None and is_pending(document):
             try:
                 render(session, document)
-            except Exception:  # noqa: BLE001 - one broken document must not stop the others
+                made += 1
+            except Conflict:  # one broken document must not stop the others
                 log.exception("could not render document %s as PDF", document_id)
                 session.rollback()
-                continue
-            made += 1
+                session.execute(update(Document).where(Document.id == document_id).values(size=FAILED))
         session.commit()
     return made

@@ -8,9 +8,9 @@ PORT ?= 5000
 WORKERS ?= 4
 TIMER_WORKERS ?= 2
 
-.PHONY: setup run serve test test-fast lint bench assets translations chromium postgres clean
+.PHONY: setup run serve test test-fast lint bench assets translations chromium pdf-tools postgres clean
 
-setup: $(VENV)/.installed assets translations
+setup: $(VENV)/.installed assets translations pdf-tools
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ serve: setup
 
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# WeasyPrint draws PDFs with Pango; the Chinese font is Noto CJK; the tests read PDFs back with pdftotext
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils
+pdf-tools:
+	@(command -v pdftotext && fc-list | grep -q 'Noto Sans CJK' && ldconfig -p | grep -q libpangoft2) >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null)
 
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \

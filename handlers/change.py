@@ -76,16 +76,17 @@ def apply_change(ctx: HandlerContext) -> dict[str, Any]:
         trip.start_date, trip.end_date = parse_date(new_start), parse_date(new_end)
         trip.total_price = price
         trip.updated_at = ctx.now
-    ctx.add_document(
+    form = ctx.add_document(
         f"change-request-{ctx.case_id}.html",
         "change_request_form",
         "text/html; charset=utf-8",
         render(
             "change_request.html",
-            data={**data, "change_outcome": "applied"},
+            data={**data, "change_outcome": "applied", "total_price": price},
             generated_at=ctx.now.isoformat(timespec="minutes"),
         ),
     )
+    ctx.add_pdf_copy(form)
     ctx.send_message(
         trip_case_id,
         "itinerary_changed",

@@ -75,6 +75,7 @@ def prepare_confirmation_letter(ctx: HandlerContext) -> dict[str, Any]:
     document = ctx.add_document(
         f"confirmation-letter-{ctx.case_id}.html", "confirmation_letter", "text/html; charset=utf-8", content
     )
+    ctx.add_pdf_copy(document)
     return {
         "confirmation_letter_id": document.id,
         "confirmation_letter": f"{document.name} ({document.size // 1024 + 1} kB, filed on the case)",

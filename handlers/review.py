@@ -155,6 +155,7 @@ def compile_metrics(ctx: HandlerContext) -> dict[str, Any]:
         "text/html; charset=utf-8",
         html.encode("utf-8"),
     )
+    ctx.add_pdf_copy(document)
     return {
         "report_period": period.as_dict(),
         "quarter": period.label,

@@ -209,6 +209,10 @@ ROUTES: dict[tuple[str, str], Call] = {
     # --- API: me
     ("api.out_of_office", "GET"): Call(EVERYONE),
     ("api.put_out_of_office", "PUT"): Call(EVERYONE, json=None, extra={"json_null": True}),
+    ("api.my_notifications", "GET"): Call(EVERYONE),
+    ("api.read_notification", "POST"): Call(EVERYONE, values=lambda w, r: {"notification_id": 1}),
+    ("api.notification_channels", "GET"): Call(EVERYONE),
+    ("api.put_notification_channels", "PUT"): Call(EVERYONE, json={"in_app": True, "email": False}),
     ("api.my_filters", "GET"): Call(EVERYONE),
     ("api.save_my_filter", "POST"): Call(EVERYONE, json={"name": "walk", "query": {"status": "running"}}),
     ("api.delete_my_filter", "DELETE"): Call(
@@ -257,6 +261,11 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("manage.away", "GET"): Call(EVERYONE),
     ("manage.save_away", "POST"): Call(EVERYONE, data=lambda w, r: {}),
     ("manage.clear_away", "POST"): Call(EVERYONE),
+    ("me.index", "GET"): Call(EVERYONE),
+    ("me.save_channels", "POST"): Call(EVERYONE, data=lambda w, r: {"in_app": "on"}),
+    ("me.bell", "GET"): Call(EVERYONE),
+    ("me.read", "POST"): Call(EVERYONE, values=lambda w, r: {"notification_id": 1}),
+    ("me.read_all", "POST"): Call(EVERYONE),
     ("models.index", "GET"): Call(EVERYONE),
     ("models.show", "GET"): Call(EVERYONE, values=lambda w, r: {"key": "trip"}),
     ("models.edit", "GET"): Call(DEPLOY, values=lambda w, r: {"key": "trip"}),

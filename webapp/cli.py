@@ -219,6 +219,15 @@ def timers_run(at: str | None) -> None:
         if not fired:
             break
     click.echo(f"fired timers of {total} case(s)")
+    _after_commit(rt)
+
+
+def _after_commit(rt) -> None:  # type: ignore[no-untyped-def]
+    from .after_commit import after_commit_round
+
+    done = after_commit_round(current_app._get_current_object(), rt)  # type: ignore[attr-defined]
+    if any(done.values()):
+        click.echo(", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in done.items()))
 
 
 @click.command("worker")

@@ -40,6 +40,18 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
         12 * 1024 * 1024,
         "largest request body, in bytes (attachments: 10 MB)",
     ),
+    "SMTP_URL": (
+        "SMTP_URL",
+        "",
+        "mail server for notices, smtp://user:pass@host:587?starttls=1&from=desk@agency.cn; unset: no e-mail",
+    ),
+    "MAIL_FROM": ("MAIL_FROM", "tripflow@localhost", "sender of notice e-mails unless SMTP_URL names one"),
+    "ROLE_WEBHOOKS": (
+        "TRIPFLOW_ROLE_WEBHOOKS",
+        "",
+        "WeCom / DingTalk group-robot URL per role: customer_service=https://...,account_manager=https://...",
+    ),
+    "BELL_POLL_SECONDS": ("TRIPFLOW_BELL_POLL_SECONDS", 20, "how often an open page asks for new notices"),
     "SCRIPT_TIME_LIMIT": ("SCRIPT_TIME_LIMIT", 1.0, "seconds a BPMN script may run"),
     "SCRIPT_MEMORY_LIMIT_MB": ("SCRIPT_MEMORY_LIMIT_MB", 256, "megabytes a BPMN script may allocate"),
     "TIMER_STEP_TIMEOUT": (

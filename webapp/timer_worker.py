@@ -83,6 +83,8 @@ def run_rounds(app: Flask, interval: float, report: PipeReport | None = None) ->
             fired = fire_due_timers(db.session, rt, SYSTEM, watch=report)
             if fired:
                 click.echo(f"fired timers of {len(fired)} case(s): {fired}")
+            _after_commit(app, rt)  # notices and PDFs even while timers keep firing
+            if fired:
                 continue
         except Exception as exc:  # noqa: BLE001 - a worker keeps going; the failure is logged
             db.session.rollback()
@@ -90,6 +92,15 @@ def run_rounds(app: Flask, interval: float, report: PipeReport | None = None) ->
         if report is not None:
             report.round_ended()
         time.sleep(interval)
+
+
+def _after_commit(app: Flask, rt: object) -> None:
+    """E-mails, robot posts and PDFs, sent after the steps that asked for them committed."""
+    from .after_commit import after_commit_round
+
+    done = after_commit_round(app, rt)
+    if any(done.values()):
+        click.echo(", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in done.items()))
 
 
 def die_with_parent(parent: int) -> None:

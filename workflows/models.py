@@ -24,6 +24,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,6 +65,10 @@ class User(Base):
     away_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     away_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stand_in: Mapped[str | None] = mapped_column(String(64))
+    # where and how this person is told about new work (chosen on /me)
+    email: Mapped[str | None] = mapped_column(String(254))
+    notify_in_app: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -278,6 +284,41 @@ class Document(Base):
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str | None] = mapped_column(String(64))
+    # a PDF copy of another (HTML) document: filed empty by the step, its bytes made after commit
+    rendered_from: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+
+
+class Notification(Base):
+    """One thing one person is told (new work, an assignment, a deadline), or one role's group-robot post.
+
+    Written in the step's transaction; e-mail and webhook delivery happen after commit, from the
+    worker, so a slow mail server never holds a case. A row with ``username`` NULL is addressed to
+    the ``role``'s group robot, and also marks that a deadline notice was produced for the task.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_user", "username", "id"),
+        Index("ix_notification_item", "work_item_id", "kind"),
+        Index("ix_notification_email", "email_status"),
+        Index("ix_notification_webhook", "webhook_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))  # task_assigned, task_in_group, due_soon, overdue
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    work_item_id: Mapped[int | None] = mapped_column(Integer)
+    task_name: Mapped[str | None] = mapped_column(String(255))
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    destination: Mapped[str | None] = mapped_column(String(200))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    in_app: Mapped[bool] = mapped_column(Boolean, default=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_status: Mapped[str | None] = mapped_column(String(16))  # pending, sent, failed, skipped
+    webhook_status: Mapped[str | None] = mapped_column(String(16))  # the same, for a role row
 
 
 # --- the agency's domain ------------------------------------------------------------------

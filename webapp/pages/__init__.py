@@ -8,6 +8,7 @@ from flask import Flask, current_app, g
 
 from workflows.cases.export import count_cases
 from workflows.inbox import queries as inbox_queries
+from workflows.people import notifications as notices
 from workflows.permissions import (
     DEPLOY,
     EDIT_CUSTOMERS,
@@ -53,6 +54,14 @@ def _incident_count() -> int | None:
     return read_or_none(db.session, lambda: count_cases(db.session, "error"))
 
 
+def _unread_notifications() -> int | None:
+    """The bell's badge when the page is drawn (then kept fresh by notifications.js)."""
+    who = current_actor()
+    if who is None:
+        return None
+    return read_or_none(db.session, lambda: notices.unread_count(db.session, who))
+
+
 def _has_page(endpoint: str) -> bool:
     """Whether a page exists in this build (a blueprint added later shows its link once registered)."""
     return endpoint in current_app.view_functions
@@ -68,6 +77,7 @@ def _page_globals() -> dict[str, Any]:
         "may_start": may_start,
         "may_start_something": _may_start_something,
         "incident_count": _incident_count,
+        "unread_notifications": _unread_notifications,
         "has_page": _has_page,
         "EDIT_CUSTOMERS": EDIT_CUSTOMERS,
         "READ_METRICS": READ_METRICS,
@@ -92,11 +102,12 @@ def register_pages(app: Flask) -> None:
     from .inbox import bp as inbox_pages
     from .manage import bp as manage
     from .models import bp as models
+    from .notifications import bp as me
     from .processes import bp as processes
     from .reports import bp as reports
     from .tasks import bp as tasks
 
-    pages = (auth, inbox_pages, tasks, cases, customers, processes, reports, manage, models, accounts)
+    pages = (auth, inbox_pages, tasks, cases, customers, processes, reports, manage, models, accounts, me)
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.add_template_filter(badge, "badge")

@@ -102,6 +102,12 @@ class HandlerContext:
         self._session.flush()
         return document
 
+    def add_pdf_copy(self, document: Document) -> Document:
+        """A PDF copy of an HTML document for the customer to keep, rendered after the step commits."""
+        from workflows.cases.renditions import add_pdf_copy
+
+        return add_pdf_copy(self.session, document)
+
     def add_improvement(
         self, text: str, topic: str | None = None, customer_id: int | None = None
     ) -> Improvement:

@@ -223,6 +223,7 @@ def unclaim_task(session: Session, rt: Runtime, work_item_id: int, actor: Actor)
 
 def assign_task(session: Session, rt: Runtime, work_item_id: int, username: Any, actor: Actor) -> WorkItem:
     """A supervisor hands a task to one named user."""
+    from workflows.people.notifications import notify_assigned
     from workflows.people.users import find_user
 
     actor.require(SUPERVISE, "assigning a task")
@@ -245,6 +246,7 @@ def assign_task(session: Session, rt: Runtime, work_item_id: int, username: Any,
             user=actor.username,
             text=f"assigned to {username}",
         )
+        notify_assigned(session, item, item.claimed_at, by=actor.username)
     return item
 
 

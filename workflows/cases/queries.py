@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from workflows.cases import renditions
 from workflows.cursors import decode_id_cursor
 from workflows.errors import NotFound
 from workflows.models import Case, Document, Event, WorkItem
 from workflows.permissions import OPEN
 from workflows.runtime import Runtime
+from workflows.unit import unit_of_work
 
 
 def list_cases(
@@ -78,6 +80,9 @@ def get_document(session: Session, case_id: int, document_id: int) -> Document:
     document = session.get(Document, document_id)
     if document is None or document.case_id != case_id:
         raise NotFound(f"document {document_id} of case {case_id} does not exist")
+    if renditions.is_pending(document):  # the worker has not made this PDF yet: make it now, once
+        with unit_of_work(session):
+            renditions.render(session, document)
     return document
 
 

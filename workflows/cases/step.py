@@ -29,6 +29,7 @@ from workflows.engine.clock import use_clock
 from workflows.engine.spiff import SERIALIZER_VERSION, ProcessBundle, describe_error
 from workflows.errors import Conflict, NotFound
 from workflows.models import Case, Timer, User, WorkItem
+from workflows.people.notifications import notify_new_work
 from workflows.permissions import OPEN, Actor
 from workflows.runtime import Runtime
 
@@ -341,6 +342,9 @@ class Step:
         record(self.session, "task_created", self.now, case_id=self.case.id, item=item)
         if assignee:
             self._assign(item, assignee)
+        notify_new_work(
+            self.session, item, self.now
+        )  # in this transaction: a notice exists iff its task does
 
     def _assign(self, item: WorkItem, assignee: str) -> None:
         """Route a task to one user, or to their stand-in while they are away.

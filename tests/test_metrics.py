@@ -241,7 +241,7 @@ def test_complaints_resolution_escalation_and_sla(
     assert step["escalate_follow_up"]["count"] == 0
 
 
-def test_complaint_inside_feedback_takes_urgency_from_classification(
+def test_complaint_inside_feedback_takes_urgency_from_the_survey(
     session: Any, clock: Any, start_case: Any, work: Any
 ) -> None:
     at(clock, 0)
@@ -254,6 +254,7 @@ def test_complaint_inside_feedback_takes_urgency_from_classification(
         nps=2,
         has_complaint=True,
         complaint_details="cold dinner every night",
+        complaint_urgency="urgent",
     )
     work(case, "supervisor_intervention", customer_contacted=True, intervention_notes="apologised")
     work(case, "classify_feedback", category="complaint", urgency="urgent", topic="meals")

@@ -62,6 +62,7 @@ def test_trip_runs_from_first_contact_to_feedback(start_case, work, session, rt,
         comments="Guide was late",
         has_complaint=True,
         complaint_details="Guide late twice",
+        complaint_urgency="urgent",
     )
     trip = work(trip, "supervisor_intervention", customer_contacted=True, intervention_notes="Apologised")
     trip = work(trip, "classify_feedback", category="complaint", urgency="urgent", topic="guide")

@@ -45,6 +45,11 @@ class HandlerContext:
     def create_customer(self, fields: dict[str, Any]) -> Customer:
         return customer_service.create_customer(self.session, fields, now=self.now)
 
+    def customer_has_open_complaint(self, customer_id: int) -> bool:
+        from workflows.customers.queries import has_open_complaint
+
+        return has_open_complaint(self.session, customer_id)
+
     # trips
     def trip_of_case(self, case_id: int | None = None) -> Trip | None:
         from sqlalchemy import select

@@ -38,3 +38,18 @@ def last_trips(session: Session, customer_ids: list[int]) -> dict[int, Any]:
         .group_by(Trip.customer_id)
     )
     return {customer_id: start for customer_id, start in rows}
+
+
+OPEN_COMPLAINT_TASKS = ("resolve_complaint", "follow_up_call", "escalate_complaint", "escalate_follow_up")
+
+
+def has_open_complaint(session: Session, customer_id: int) -> bool:
+    """Whether a complaint of the customer is still being handled (no repurchase invitation then)."""
+    from workflows.models import WorkItem
+
+    query = select(WorkItem.id).where(
+        WorkItem.customer_id == customer_id,
+        WorkItem.bpmn_id.in_(OPEN_COMPLAINT_TASKS),
+        WorkItem.status.in_(("ready", "claimed")),
+    )
+    return session.scalars(query.limit(1)).first() is not None

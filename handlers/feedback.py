@@ -25,6 +25,14 @@ def before_feedback(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str,
     return customer_spend(ctx, {**ctx.data, **submitted})
 
 
+def close_stale_pre_trip_call(ctx: HandlerContext) -> dict[str, Any]:
+    """The departure passed with the pre-trip call unanswered: note it, and prepare the feedback
+    stage as the call would have."""
+    note = f"pre-trip call closed unanswered: departure on {ctx.data.get('start_date')} has passed"
+    ctx.add_comment(note)
+    return {"pre_trip_call_note": note, **customer_spend(ctx, ctx.data)}
+
+
 def file_feedback_record(channel: str) -> Any:
     def done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
         data = {**ctx.data, **submitted}
@@ -85,6 +93,7 @@ def log_improvement(ctx: HandlerContext) -> dict[str, Any]:
 def register(registry: HandlerRegistry) -> None:
     registry.on_complete("pre_trip_call")(before_feedback)
     registry.on_start("trip_feedback")(customer_spend)
+    registry.service("close_stale_pre_trip_call_handler")(close_stale_pre_trip_call)
     registry.on_complete("revisit_call")(file_feedback_record("revisit call / 电话回访"))
     registry.on_complete("collect_survey")(file_feedback_record("survey / 问卷"))
     registry.on_complete("classify_feedback")(after_classification)

@@ -288,7 +288,14 @@ def _change(session: Any, rt: Any, work: Any, trip: Case, approved: bool, cost_d
     change = cases.start_case(
         session, rt, "change_request", {"trip_case_id": trip.id}, actor("account_manager")
     )
-    work(change, "submit_change_request", change_type="hotel", reason="upgrade", details="sea view room")
+    work(
+        change,
+        "submit_change_request",
+        change_type="hotel",
+        reason="upgrade",
+        details="sea view room",
+        new_lines=[{"description": "Sea view room", "supplier": "Kyoto Inn", "reference": "K2"}],
+    )
     work(
         change,
         "review_change",

@@ -165,7 +165,7 @@ def test_change_within_24_hours_is_refused(start_case, work, session, rt, clock)
             session,
             rt,
             item.id,
-            {"change_type": "hotel", "reason": "r", "details": "d"},
+            {"change_type": "other", "reason": "r", "details": "d"},
             actor("account_manager"),
         )
     assert "24 hours" in refused.value.message
@@ -177,7 +177,7 @@ def test_rejected_change_notifies_without_applying(start_case, work, session, rt
         session, rt, "change_request", {"trip_case_id": trip.id}, actor("account_manager")
     )
     change = work(
-        change, "submit_change_request", change_type="hotel", reason="Nicer hotel", details="5 stars"
+        change, "submit_change_request", change_type="other", reason="Nicer hotel", details="5 stars"
     )
     change = work(change, "review_change", approved=False, impact_assessment="Fully booked")
     assert change.data["change_outcome"] == "rejected"

@@ -807,6 +807,16 @@ class Answers:
                 start - date.fromisoformat(self.data["start_date"])
             )
             answer.update(new_start_date=start.isoformat(), new_end_date=end.isoformat())
+        elif plan.change_type == "travellers":
+            answer["new_travellers"] = int(self.data.get("travellers") or 1) + 1
+        elif plan.change_type in ("hotel", "flight", "activities"):
+            answer["new_lines"] = [
+                {
+                    "description": answer["details"],
+                    "supplier": "地接社 local agency",
+                    "reference": f"CHG-{self.case.id}",
+                }
+            ]
         return answer
 
     def review_change(self) -> dict[str, Any]:

@@ -100,6 +100,12 @@ class HandlerContext:
         self.session.flush()
         return item
 
+    def add_comment(self, text: str) -> None:
+        """A note in the case's history, written by the system."""
+        from workflows.audit import record
+
+        record(self.session, "comment", self.now, case_id=self.case_id, user="system", text=text)
+
     # other cases
     def send_message(self, case_id: int, name: str, payload: dict[str, Any]) -> None:
         """Delivered to ``case_id`` after this step, in the same transaction."""

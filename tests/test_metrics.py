@@ -260,7 +260,13 @@ def test_complaint_inside_feedback_takes_urgency_from_the_survey(
         complaint_details="cold dinner every night",
         complaint_urgency="urgent",
     )
-    work(case, "supervisor_intervention", customer_contacted=True, intervention_notes="apologised")
+    work(
+        case,
+        "supervisor_intervention",
+        action_taken="called_customer",
+        customer_contacted=True,
+        intervention_notes="apologised",
+    )
     work(case, "classify_feedback", category="complaint", urgency="urgent", topic="meals")
     at(clock, 3)
     _resolve(work, case)

@@ -64,7 +64,13 @@ def test_trip_runs_from_first_contact_to_feedback(start_case, work, session, rt,
         complaint_details="Guide late twice",
         complaint_urgency="urgent",
     )
-    trip = work(trip, "supervisor_intervention", customer_contacted=True, intervention_notes="Apologised")
+    trip = work(
+        trip,
+        "supervisor_intervention",
+        action_taken="called_customer",
+        customer_contacted=True,
+        intervention_notes="Apologised",
+    )
     trip = work(trip, "classify_feedback", category="complaint", urgency="urgent", topic="guide")
     resolve = open_task(session, trip.id, "resolve_complaint")
     assert resolve.case_id == trip.id and resolve.due_at == datetime(2026, 12, 28, 11, 0, tzinfo=SHANGHAI)
@@ -89,7 +95,7 @@ def test_trip_runs_from_first_contact_to_feedback(start_case, work, session, rt,
 def test_low_spend_survey_praise_invites_review(start_case, work, session, rt, clock):
     trip = _plan_and_confirm(start_case, work)
     _fire_at(session, rt, clock, datetime(2026, 12, 13, 9, 0, tzinfo=SHANGHAI))
-    trip = work(trip, "pre_trip_call")
+    trip = work(trip, "pre_trip_call", details_confirmed=True, documents_reminded=True)
     _fire_at(session, rt, clock, datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI))
     # 34,000 CNY signed in the last 12 months: a high-value customer gets the revisit call
     item = open_task(session, trip.id, "revisit_call")
@@ -105,7 +111,7 @@ def test_low_spend_survey_praise_invites_review(start_case, work, session, rt, c
 def test_improvement_lands_on_backlog(start_case, work, session, rt, clock):
     trip = _plan_and_confirm(start_case, work)
     _fire_at(session, rt, clock, datetime(2026, 12, 13, 9, 0, tzinfo=SHANGHAI))
-    trip = work(trip, "pre_trip_call")
+    trip = work(trip, "pre_trip_call", details_confirmed=True, documents_reminded=True)
     _fire_at(session, rt, clock, datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI))
     trip = work(trip, "revisit_call", satisfaction=4, nps=8, has_complaint=False, suggestion="Quieter hotel")
     trip = work(trip, "classify_feedback", category="improvement", topic="hotel")

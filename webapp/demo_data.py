@@ -727,10 +727,12 @@ class Answers:
         return {**self._feedback(), "survey_channel": self.rng.choice(["sms", "questionnaire", "wechat"])}
 
     def supervisor_intervention(self) -> dict[str, Any]:
+        offer = self.rng.choice([0, 200, 500])
         return {
+            "action_taken": "goodwill_offer" if offer else "called_customer",
             "customer_contacted": True,
             "intervention_notes": "主管致电致歉 supervisor called to apologise",
-            "goodwill_offer": self.rng.choice([0, 200, 500]),
+            "goodwill_offer": offer,
         }
 
     def classify_feedback(self) -> dict[str, Any]:
@@ -863,6 +865,7 @@ class Answers:
                         if k in ("customer_id", "name", "old_tier", "new_tier", "benefits")
                     },
                     "contacted": True,
+                    "contact_channel": "phone",
                     "contact_notes": "电话告知 told by phone",
                 }
                 for row in self.data.get("tier_changes") or []

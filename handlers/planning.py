@@ -46,10 +46,20 @@ TIER_DISCOUNT = {"B": 0.05}
 
 
 def design_itinerary_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
-    """Records the customer's tier discount on the quote, with the price after it."""
+    """Records the customer's tier discount on the quote, with the price after it.
+
+    The discounted price is also the proposed contract price (``total_price``), so the
+    contract form starts from it [000 §4.1].
+    """
     rate = TIER_DISCOUNT.get(str(ctx.data.get("customer_tier") or ""), 0.0)
     quoted = float(submitted.get("quoted_price") or 0)
-    return {"discount_rate": rate, "discounted_price": round(quoted * (1 - rate), 2)}
+    discounted = round(quoted * (1 - rate), 2)
+    return {
+        "discount_rate": rate,
+        "discount_amount": round(quoted - discounted, 2),
+        "discounted_price": discounted,
+        "total_price": discounted,
+    }
 
 
 def register(registry: HandlerRegistry) -> None:

@@ -170,7 +170,22 @@ def test_b_discount(session, clock, case_id):
     result = planning.design_itinerary_done(
         ctx(session, clock, case_id, {"customer_tier": "B"}), {"quoted_price": 10000}
     )
-    assert result == {"discount_rate": 0.05, "discounted_price": 9500.0}
+    assert result == {
+        "discount_rate": 0.05,
+        "discount_amount": 500.0,
+        "discounted_price": 9500.0,
+        "total_price": 9500.0,
+    }
+    letter = confirmation.prepare_confirmation_letter(
+        ctx(
+            session,
+            clock,
+            case_id,
+            {**TRIP, **result, "customer_tier": "B", "quoted_price": 10000, "contract_price": 9500},
+        )
+    )
+    html = session.get(Document, letter["confirmation_letter_id"]).content.decode()
+    assert "Fee breakdown" in html and "B-tier discount 5 %" in html and "−¥500.00" in html
     assert (
         planning.design_itinerary_done(
             ctx(session, clock, case_id, {"customer_tier": "A"}), {"quoted_price": 10000}

@@ -64,6 +64,17 @@ def prepare_database(url: str, clock: FixedClock) -> None:
         db.engine.dispose()
 
 
+SCENARIO_COVERAGE = pytest.StashKey[str]()  # the coverage table of tests/test_scenarios.py
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """``make test`` always shows the scenario coverage table (model, nodes, flows, percent)."""
+    text = config.stash.get(SCENARIO_COVERAGE, None)
+    if text:
+        terminalreporter.write_sep("-", "scenario coverage of the models in bpmn/")
+        terminalreporter.write_line(text)
+
+
 TEST_DATABASE = os.environ.get("TRIPFLOW_TEST_DATABASE", "sqlite")  # or "postgresql"
 TEMPLATE_CLOCK = FixedClock(datetime(2026, 11, 1, tzinfo=SHANGHAI))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -11,6 +12,7 @@ from workflows.deploy.migration import migrate_cases
 from workflows.deploy.queries import process_bpmn, process_detail, process_file, process_list
 from workflows.errors import Invalid
 from workflows.permissions import DEPLOY
+from workflows.scenarios.service import refuse_failing_scenarios, run_scenarios
 
 from ..extensions import db
 from ..setup import deploy_uploads
@@ -86,12 +88,21 @@ def _uploads() -> list[tuple[str, bytes]]:
 @documented(
     "Deploy BPMN, DMN and form files (multipart 'file' parts); all or nothing",
     tag="processes",
-    responses={201: "new versions", 413: "a file is too large", 422: "invalid models"},
+    query={"force": {"enum": ["true", "false"]}},
+    responses={
+        201: "new versions",
+        409: "the model's scenarios fail (deploy anyway with force=true)",
+        413: "a file is too large",
+        422: "invalid models",
+    },
 )
 def deploy_processes() -> Any:
     who = actor()
     who.require(DEPLOY, "deploying")
-    results = deploy_uploads(current_app, _uploads(), author=who.username)
+    uploads = _uploads()
+    if request.args.get("force") != "true":
+        refuse_failing_scenarios(db.session, runtime(), uploads, _scenario_root(), who)
+    results = deploy_uploads(current_app, uploads, author=who.username)
     created = any(r.created for r in results)
     first = results[0].__dict__ if results else {}
     return jsonify(
@@ -121,6 +132,21 @@ def validate_processes(key: str) -> Any:
     finally:
         db.session.rollback()
     return jsonify({"valid": True, "items": [r.__dict__ for r in results], "notes": results.notes})
+
+
+def _scenario_root() -> Path:
+    return Path(current_app.config["BPMN_DIR"]) / "scenarios"
+
+
+@api.post("/processes/<key>/scenarios/run")
+@documented(
+    "Play the scenarios of a process against uploaded files (multipart 'file' parts) in a throwaway "
+    "database, deploying nothing: pass or fail per scenario and the model's coverage",
+    tag="processes",
+    responses={413: "a file is too large", 422: "invalid models"},
+)
+def run_process_scenarios(key: str) -> Any:
+    return jsonify(run_scenarios(db.session, runtime(), key, _uploads(), _scenario_root(), actor()))
 
 
 @api.post("/processes/<key>/migrate")

@@ -142,6 +142,7 @@ def _workbench(
         "files": files,
         "deployUrl": url_for("api.deploy_processes"),
         "validateUrl": url_for("api.validate_processes", key=key),
+        "scenariosUrl": url_for("api.run_process_scenarios", key=key),
         "previewUrl": url_for("models.form_preview"),
         "showUrl": url_for("models.show", key=key),
         "handlers": sorted(rt.handler_names),
@@ -206,6 +207,25 @@ def _texts() -> dict[str, str]:
         "formMissing": _("This process has no forms yet."),
         "otherFile": _("in another file"),
         "leave": _("You have changes that are not deployed. Leave anyway?"),
+        "scenariosRunning": _("Playing the scenarios…"),
+        "scenariosNone": _("This process has no scenarios yet."),
+        "scenariosPassed": _("Every scenario passes."),
+        "scenariosFailed": _("%(n)s scenario(s) fail.", n="{n}"),
+        "scenariosFailDeploy": _(
+            "Scenarios of this model fail (see the Scenarios tab). "
+            "Click Save and deploy again to deploy anyway."
+        ),
+        "passed": _("passed"),
+        "failedVerdict": _("failed"),
+        "failingStep": _("Step %(n)s (%(action)s) of %(file)s", n="{n}", action="{action}", file="{file}"),
+        "expected": _("Expected"),
+        "actual": _("Actual"),
+        "coverage": _(
+            "%(percent)s %% covered: %(nodes)s elements, %(flows)s flows",
+            percent="{percent}",
+            nodes="{nodes}",
+            flows="{flows}",
+        ),
     }
 
 

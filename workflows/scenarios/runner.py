@@ -151,12 +151,13 @@ class _Play:
             if self.root is None:
                 raise ScenarioError(step.source, "include needs the scenario folder", step.number)
             name = step.value if step.value.endswith(".yaml") else step.value + ".yaml"
-            file = (self.root / name).resolve()
-            if not file.is_relative_to(self.root.resolve()) or not file.is_file():
+            root = self.root.resolve()
+            file = (root / name).resolve()
+            if not file.is_relative_to(root) or not file.is_file():
                 raise ScenarioError(step.source, f"no scenario file {name} to include", step.number)
             if name in seen:
                 raise ScenarioError(step.source, f"{name} includes itself", step.number)
-            included = load_file(file, self.root)
+            included = load_file(file, root)
             self._fixtures(included)
             steps.extend(self._expanded(included, seen | {name}))
         return steps
@@ -201,13 +202,17 @@ class _Play:
         opts = step.options
         wanted_error = opts.get("expect_error")
         try:
-            getattr(self, "_" + step.action)(step)
+            if step.action != "check":  # a check step only checks (its expectations, after the step)
+                getattr(self, "_" + step.action)(step)
         except TripflowError as exc:
             self.session.rollback()
             actual = _error_view(exc)
             if wanted_error is None:
                 raise _StepFailed("refused", None, actual, _error_text(exc)) from None
-            if not checks.matches(_error_pattern(wanted_error), actual):
+            message = wanted_error.get("message") if isinstance(wanted_error, dict) else None
+            if not checks.matches(_error_pattern(wanted_error), actual) or (
+                message is not None and str(message) not in actual["message"]
+            ):
                 raise _StepFailed(
                     "expect_error", wanted_error, actual, "refused, but not as expected"
                 ) from None
@@ -374,14 +379,22 @@ class _Play:
             case = self.session.get(Case, self.main_case)
             assert case is not None
             return case
-        labels = self._labels()
         wanted = str(selector)
-        for case_id, label in labels.items():
-            if label == wanted or (label.split("#")[0] == wanted and wanted + "#1" == label):
-                case = self.session.get(Case, case_id)
-                assert case is not None
-                return case
-        raise _StepFailed("case", wanted, sorted(labels.values()), f"no case '{wanted}'")
+        key, _, number = wanted.partition("#")
+        ids = list(self.session.scalars(select(Case.id).where(Case.process_key == key).order_by(Case.id)))
+        if number.isdigit() and 1 <= int(number) <= len(ids):
+            case_id = ids[int(number) - 1]
+        elif not number and len(ids) == 1:
+            case_id = ids[0]
+        else:
+            labels = sorted(self._labels().values())
+            why = (
+                f"{len(ids)} cases of {key}: name one as {key}#<n>" if len(ids) > 1 else f"no case '{wanted}'"
+            )
+            raise _StepFailed("case", wanted, labels, why)
+        case = self.session.get(Case, case_id)
+        assert case is not None
+        return case
 
     def _open_item(self, step: Step, task: str | None = None) -> WorkItem:
         task = task or step.value

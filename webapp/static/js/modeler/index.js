@@ -84,6 +84,8 @@ class Workbench {
     }));
     $('[data-action="save"]', root).addEventListener("click", () => this.save());
     $('[data-action="validate"]', root).addEventListener("click", () => this.validate(true));
+    const run = $('[data-action="run-scenarios"]', root);
+    if (run) run.addEventListener("click", () => this.runScenarios());
     window.addEventListener("beforeunload", (event) => {
       if (this.isDirty()) {
         event.preventDefault();
@@ -368,7 +370,16 @@ class Workbench {
       return;
     }
     this.say(this.t.saving, "busy");
-    const { status, body } = await this.post(this.data.deployUrl, form);
+    const url = this.forceNext ? `${this.data.deployUrl}?force=true` : this.data.deployUrl;
+    this.forceNext = false;
+    const { status, body } = await this.post(url, form);
+    if (status === 409 && body.error === "conflict" && (body.details || []).some((d) => d.what)) {
+      // the model's own scenarios fail: show them, and let a second click deploy anyway
+      this.renderScenarioFailures(body.details);
+      this.forceNext = true;
+      this.say(this.t.scenariosFailDeploy, "error");
+      return;
+    }
     if (status === 200 || status === 201) {
       this.bpmnDirty = false;
       Object.values(this.files).forEach((file) => {
@@ -392,6 +403,80 @@ class Workbench {
     this.say(this.t.failed, "error");
     const first = this.serverProblems.find((p) => p.element_id && p.file === this.data.bpmnFile);
     if (first) this.focus(first);
+  }
+
+  // --- scenarios: played against the model being edited, in a throwaway database ------------------
+
+  async runScenarios() {
+    const list = $("#scenario-results", this.root);
+    const { form } = await this.uploadFiles(true);
+    this.say(this.t.scenariosRunning, "busy");
+    list.replaceChildren(h("li", { class: "muted small" }, this.t.scenariosRunning));
+    const { status, body } = await this.post(this.data.scenariosUrl, form);
+    if (status !== 200) {
+      this.serverProblems = body.details && body.details.length ? body.details : [{ message: body.message }];
+      this.renderProblems();
+      list.replaceChildren(h("li", { class: "scenario failed" }, body.message || `HTTP ${status}`));
+      this.say(this.t.failed, "error");
+      return;
+    }
+    const results = body.scenarios || [];
+    if (!results.length) list.replaceChildren(h("li", { class: "muted small" }, this.t.scenariosNone));
+    else list.replaceChildren(...results.map((result) => this.scenarioItem(result)));
+    this.paintCoverage(body.coverage);
+    const failed = results.filter((r) => !r.passed).length;
+    this.say(failed ? this.t.scenariosFailed.replace("{n}", failed) : this.t.scenariosPassed, failed ? "error" : "ok");
+  }
+
+  scenarioItem(result) {
+    const children = [h("div", { class: "scenario-head" },
+      h("span", { class: "scenario-verdict" }, result.passed ? this.t.passed : this.t.failedVerdict),
+      h("strong", {}, result.name),
+      h("code", { class: "muted small" }, result.scenario))];
+    const failure = result.failure;
+    if (failure) {
+      children.push(h("div", { class: "scenario-step" },
+        this.t.failingStep.replace("{n}", failure.step).replace("{action}", failure.action).replace("{file}", failure.file),
+        ": ", h("strong", {}, failure.what), failure.message ? ` — ${failure.message}` : ""));
+      children.push(h("div", { class: "scenario-values" },
+        h("div", {}, h("span", { class: "muted small" }, this.t.expected), h("pre", { "data-expected": "" }, JSON.stringify(failure.expected, null, 1))),
+        h("div", {}, h("span", { class: "muted small" }, this.t.actual), h("pre", { "data-actual": "" }, JSON.stringify(failure.actual, null, 1)))));
+    }
+    return h("li", { class: `scenario ${result.passed ? "passed" : "failed"}`, "data-scenario": result.scenario }, ...children);
+  }
+
+  renderScenarioFailures(details) {
+    this.tab("scenarios");
+    const list = $("#scenario-results", this.root);
+    list.replaceChildren(...details.map((failure) => this.scenarioItem({
+      scenario: failure.field, name: failure.field, passed: false, failure })));
+  }
+
+  paintCoverage(coverage) {
+    const canvas = this.modeler.get("canvas");
+    const registry = this.modeler.get("elementRegistry");
+    registry.getAll().forEach((element) => {
+      canvas.removeMarker(element, "tf-taken");
+      canvas.removeMarker(element, "tf-missed");
+    });
+    const summary = $("#scenario-coverage", this.root);
+    if (!coverage) {
+      summary.textContent = "";
+      return;
+    }
+    const mark = (ids, marker) => ids.forEach((id) => { if (registry.get(id)) canvas.addMarker(id, marker); });
+    mark([...coverage.nodes.taken, ...coverage.flows.taken], "tf-taken");
+    mark([...coverage.nodes.missed, ...coverage.flows.missed], "tf-missed");
+    const nodes = coverage.nodes.taken.length + coverage.nodes.missed.length;
+    const flows = coverage.flows.taken.length + coverage.flows.missed.length;
+    summary.textContent = this.t.coverage
+      .replace("{percent}", coverage.percent)
+      .replace("{nodes}", `${coverage.nodes.taken.length}/${nodes}`)
+      .replace("{flows}", `${coverage.flows.taken.length}/${flows}`);
+    const missed = [...coverage.nodes.missed, ...coverage.flows.missed];
+    const list = $("#scenario-missed", this.root);
+    list.replaceChildren(...missed.map((id) => h("li", { "data-element": id, tabindex: 0 }, id)));
+    $$("li", list).forEach((item) => item.addEventListener("click", () => this.focus({ element_id: item.dataset.element })));
   }
 
   // --- problems ------------------------------------------------------------------------------

@@ -90,6 +90,11 @@ def log_improvement(ctx: HandlerContext) -> dict[str, Any]:
     return {"improvement_id": item.id}
 
 
+def complaint_resolved(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
+    """A complaint the customer is still unhappy with goes back to whoever resolved it."""
+    return {"complaint_resolver": ctx.actor.username}
+
+
 def register(registry: HandlerRegistry) -> None:
     registry.on_complete("pre_trip_call")(before_feedback)
     registry.on_start("trip_feedback")(customer_spend)
@@ -97,4 +102,5 @@ def register(registry: HandlerRegistry) -> None:
     registry.on_complete("revisit_call")(file_feedback_record("revisit call / 电话回访"))
     registry.on_complete("collect_survey")(file_feedback_record("survey / 问卷"))
     registry.on_complete("classify_feedback")(after_classification)
+    registry.on_complete("resolve_complaint")(complaint_resolved)
     registry.service("log_improvement_handler")(log_improvement)

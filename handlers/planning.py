@@ -38,7 +38,11 @@ def collect_needs_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[s
         raise Invalid(
             "name the customer", [{"field": "customer_id", "message": "pick a customer or enter a new one"}]
         )
-    return {**customer_fields(customer), "trip_account_manager": ctx.actor.username}
+    return {
+        **customer_fields(customer),
+        "trip_account_manager": ctx.actor.username,
+        "design_advisor": customer.dedicated_advisor or "",
+    }
 
 
 # B-tier benefit [000 §4.1]: a discount on quoted prices ("[X] 折优惠"; the agency's rate is 95 折)
@@ -55,6 +59,7 @@ def design_itinerary_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dic
     quoted = float(submitted.get("quoted_price") or 0)
     discounted = round(quoted * (1 - rate), 2)
     return {
+        "design_advisor": ctx.actor.username,  # a design sent back returns to who made it
         "discount_rate": rate,
         "discount_amount": round(quoted - discounted, 2),
         "discounted_price": discounted,

@@ -171,6 +171,7 @@ def test_b_discount(session, clock, case_id):
         ctx(session, clock, case_id, {"customer_tier": "B"}), {"quoted_price": 10000}
     )
     assert result == {
+        "design_advisor": "account_manager",
         "discount_rate": 0.05,
         "discount_amount": 500.0,
         "discounted_price": 9500.0,

@@ -67,6 +67,20 @@ def design_itinerary_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dic
     }
 
 
+def review_itinerary_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
+    """Keeps every review round, so the advisor and the next reviewer see what was said before."""
+    history = [r for r in ctx.data.get("review_history") or [] if isinstance(r, dict)]
+    entry = {
+        "round": len(history) + 1,
+        "approved": submitted.get("approved"),
+        "review_comments": submitted.get("review_comments") or "",
+        "reviewed_by": ctx.actor.username,
+        "reviewed_at": ctx.now.isoformat(timespec="minutes"),
+    }
+    return {"review_history": [*history, entry]}
+
+
 def register(registry: HandlerRegistry) -> None:
     registry.on_complete("collect_needs")(collect_needs_done)
     registry.on_complete("design_itinerary")(design_itinerary_done)
+    registry.on_complete("review_itinerary")(review_itinerary_done)

@@ -291,6 +291,13 @@ class _Play:
         payload = self._resolve(step.options.get("data") or {})
         cases.deliver_message(self.session, self.rt, case.id, step.value, payload, who)
 
+    def _shows(self, item: WorkItem) -> dict[str, Any]:
+        """What the task's page and API show from earlier steps (``earlier_steps``)."""
+        from workflows.inbox.tasks import earlier_steps, task_form
+
+        case = self.session.get(Case, item.case_id)
+        return earlier_steps(task_form(self.session, self.rt, item), (case.data if case else None) or {})
+
     def _check(self, block: dict[str, Any]) -> None:
         self.session.expire_all()
         selector = block.get("case")
@@ -300,7 +307,9 @@ class _Play:
             query = select(WorkItem).where(WorkItem.status.in_(checks.OPEN)).order_by(WorkItem.id)
             if selector is not None:
                 query = query.where(WorkItem.case_id == self._case(selector).id)
-            self._fail_on(checks.check_tasks(block["tasks"], list(self.session.scalars(query)), labels))
+            self._fail_on(
+                checks.check_tasks(block["tasks"], list(self.session.scalars(query)), labels, self._shows)
+            )
         if "cases" in block:
             counts: dict[str, int] = {}
             for key in self.session.scalars(select(Case.process_key)):

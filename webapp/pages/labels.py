@@ -181,6 +181,8 @@ VARIABLE_LABELS = {
     "discount_amount": _l("Tier discount (CNY)"),
     "contract_price": _l("Contract price (CNY)"),
     "review_history": _l("Earlier reviews"),
+    "complaints_12m": _l("Complaints (12 months)"),
+    "low_ratings_12m": _l("Low ratings (12 months)"),
     "change_outcome": _l("Change outcome"),
     "change_allowed": _l("Change allowed"),
     "change_refusal": _l("Why the change was refused"),

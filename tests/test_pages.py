@@ -459,6 +459,18 @@ def test_a_checklist_refusal_names_the_field_in_the_users_language(app: Any) -> 
     assert detail["message"] == "Contact the suppliers before approving a change."  # the API's English
 
 
+def test_my_trips_on_the_cases_page(client: FlaskClient) -> None:
+    login(client, "account_manager")
+    task_url = start_planning(client)
+    client.post(task_url, data={**NEW_CUSTOMER, **NEEDS_FORM}, headers=EN)
+    start_planning(client)  # a second case whose needs nobody collected yet
+    html = page(client, "/cases", EN)
+    assert 'id="my-trips"' in html and "trip_account_manager=me" in html
+    mine = page(client, "/cases?trip_account_manager=me", EN)
+    assert mine.count("data-case=") == 1 and "Account manager: me" in mine
+    assert page(client, "/cases", ZH).count("我的行程") == 1
+
+
 def test_badges_stop_counting_at_a_thousand():
     from webapp.pages import badge
 

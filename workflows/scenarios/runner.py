@@ -298,6 +298,22 @@ class _Play:
         case = self.session.get(Case, item.case_id)
         return earlier_steps(task_form(self.session, self.rt, item), (case.data if case else None) or {})
 
+    def _check_listed(self, wanted: dict[str, Any], labels: dict[int, str]) -> None:
+        """``listed: {as, filter, cases}``: the case list with those filters (``me`` = the user named
+        by ``as``) holds exactly those cases."""
+        from workflows.cases.queries import list_cases
+
+        user = str(wanted.get("as") or "account_manager")
+        filters = {k: (user if v == "me" else v) for k, v in (wanted.get("filter") or {}).items()}
+        try:
+            found, _next = list_cases(self.session, self.rt, limit=500, **filters)
+        except TypeError as exc:
+            raise _StepFailed("listed", wanted, str(exc), "not a filter of the case list") from None
+        expected = sorted(labels[self._case(s).id] for s in wanted.get("cases") or [])
+        actual = sorted(labels.get(c.id, str(c.id)) for c in found)
+        if expected != actual:
+            raise _StepFailed("listed", expected, actual, f"the case list filtered by {filters} differs")
+
     def _check(self, block: dict[str, Any]) -> None:
         self.session.expire_all()
         selector = block.get("case")
@@ -320,6 +336,8 @@ class _Play:
                 raise _StepFailed("cases", wanted, counts, "a different number of cases")
         if "metrics" in block:
             self._check_metrics(block["metrics"])
+        if "listed" in block:
+            self._check_listed(block["listed"], labels)
         keys = {"status", "data", "documents", "history", "no_history", "timers"} & set(block)
         if not keys:
             return

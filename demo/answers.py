@@ -177,10 +177,12 @@ class Answers:
         return {**self._feedback(), "survey_channel": self.rng.choice(["sms", "questionnaire", "wechat"])}
 
     def supervisor_intervention(self) -> dict[str, Any]:
+        offer = self.rng.choice([0, 200, 500])
         return {
+            "action_taken": "goodwill_offer" if offer else "called_customer",
             "customer_contacted": True,
             "intervention_notes": "主管致电致歉 supervisor called to apologise",
-            "goodwill_offer": self.rng.choice([0, 200, 500]),
+            "goodwill_offer": offer,
         }
 
     def classify_feedback(self) -> dict[str, Any]:
@@ -257,6 +259,16 @@ class Answers:
                 start - date.fromisoformat(self.data["start_date"])
             )
             answer.update(new_start_date=start.isoformat(), new_end_date=end.isoformat())
+        elif plan.change_type == "travellers":
+            answer["new_travellers"] = int(self.data.get("travellers") or 1) + 1
+        elif plan.change_type in ("hotel", "flight", "activities"):
+            answer["new_lines"] = [
+                {
+                    "description": answer["details"],
+                    "supplier": "地接社 local agency",
+                    "reference": f"CHG-{self.case.id}",
+                }
+            ]
         return answer
 
     def review_change(self) -> dict[str, Any]:
@@ -303,6 +315,7 @@ class Answers:
                         if k in ("customer_id", "name", "old_tier", "new_tier", "benefits")
                     },
                     "contacted": True,
+                    "contact_channel": "phone",
                     "contact_notes": "电话告知 told by phone",
                 }
                 for row in self.data.get("tier_changes") or []

@@ -64,38 +64,100 @@ def check_change_window(ctx: HandlerContext) -> dict[str, Any]:
     return {"change_allowed": refusal is None, "change_refusal": refusal or ""}
 
 
+LINE_KINDS = {
+    # change_type: (the itinerary field a line replaces, the booking kind its lines replace)
+    "hotel": ("accommodation", "hotel"),
+    "flight": ("transport", "transport"),
+    "activities": ("attractions", "other"),
+}
+
+
+def changed_trip(data: dict[str, Any]) -> dict[str, Any]:
+    """The trip as it stands once the change is applied: every change_type moves what it names.
+
+    Dates, travellers, the itinerary day lines and the bookings of the changed kind (the new
+    lines replace that kind's bookings; a line with a ``day`` changes that day of the itinerary,
+    one without changes every day), and the price by ``cost_delta``.
+    """
+    change_type = data.get("change_type")
+    changed: dict[str, Any] = {
+        "start_date": data.get("new_start_date") or data.get("start_date"),
+        "end_date": data.get("new_end_date") or data.get("end_date"),
+        "travellers": data.get("new_travellers") or data.get("travellers"),
+        "total_price": float(data.get("total_price") or 0) + float(data.get("cost_delta") or 0),
+        "itinerary": [dict(day) for day in data.get("itinerary") or [] if isinstance(day, dict)],
+        "bookings": [dict(line) for line in data.get("bookings") or [] if isinstance(line, dict)],
+    }
+    if change_type in LINE_KINDS and data.get("new_lines"):
+        field, kind = LINE_KINDS[change_type]
+        lines = [line for line in data["new_lines"] if isinstance(line, dict)]
+        for line in lines:
+            for number, day in enumerate(changed["itinerary"], start=1):
+                if line.get("day") in (None, day.get("day", number)):
+                    day[field] = line.get("description")
+        changed["bookings"] = [b for b in changed["bookings"] if b.get("kind") != kind] + [
+            {
+                "kind": kind,
+                "supplier": line.get("supplier"),
+                "reference": line.get("reference") or "",
+                "notes": line.get("description"),
+            }
+            for line in lines
+        ]
+    return changed
+
+
 def apply_change(ctx: HandlerContext) -> dict[str, Any]:
-    """Updates the trip record and price and tells the trip case its dates moved."""
+    """Applies the change whole: the trip record, the trip case's data (through the message
+    ``itinerary_changed``), and a reissued confirmation letter on the trip case (the old one stays)."""
     data = ctx.data
     trip_case_id = int(data["trip_case_id"])
-    new_start = data.get("new_start_date") or data.get("start_date")
-    new_end = data.get("new_end_date") or data.get("end_date")
-    price = float(data.get("total_price") or 0) + float(data.get("cost_delta") or 0)
+    changed = changed_trip(data)
     trip = ctx.trip_of_case(trip_case_id)
     if trip is not None:
-        trip.start_date, trip.end_date = parse_date(new_start), parse_date(new_end)
-        trip.total_price = price
+        trip.start_date, trip.end_date = parse_date(changed["start_date"]), parse_date(changed["end_date"])
+        trip.travellers = changed["travellers"]
+        trip.total_price = changed["total_price"]
+        trip.itinerary = changed["itinerary"]
         trip.updated_at = ctx.now
-    form = ctx.add_document(
-        f"change-request-{ctx.case_id}.html",
-        "change_request_form",
+    letter = ctx.add_document(
+        f"confirmation-letter-{trip_case_id}-change-{ctx.case_id}.html",
+        "confirmation_letter",
         "text/html; charset=utf-8",
         render(
-            "change_request.html",
-            data={**data, "change_outcome": "applied", "total_price": price},
+            "confirmation_letter.html",
+            data={**data, **changed},
+            itinerary=changed["itinerary"],
+            bookings=changed["bookings"],
             generated_at=ctx.now.isoformat(timespec="minutes"),
         ),
+        case_id=trip_case_id,
     )
-    ctx.add_pdf_copy(form)
+    ctx.add_pdf_copy(letter)
     ctx.send_message(
         trip_case_id,
         "itinerary_changed",
-        {"start_date": new_start, "end_date": new_end, "total_price": price, "change_case_id": ctx.case_id},
+        {**changed, "change_case_id": ctx.case_id, "confirmation_letter_id": letter.id},
     )
-    return {"start_date": new_start, "end_date": new_end, "total_price": price}
+    return {**changed, "reissued_letter_id": letter.id}
+
+
+def file_change_form(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
+    """Every change request files its change form when the customer is told the outcome:
+    applied, rejected, withdrawn or refused [001 §3.3]."""
+    data = {**ctx.data, **submitted}
+    document = ctx.add_document(
+        f"change-request-{ctx.case_id}.html",
+        "change_request_form",
+        "text/html; charset=utf-8",
+        render("change_request.html", data=data, generated_at=ctx.now.isoformat(timespec="minutes")),
+    )
+    ctx.add_pdf_copy(document)
+    return {"change_form_id": document.id}
 
 
 def register(registry: HandlerRegistry) -> None:
     registry.on_complete("submit_change_request")(submit_change_request_done)
     registry.service("check_change_window_handler")(check_change_window)
     registry.service("apply_change_handler")(apply_change)
+    registry.on_complete("notify_customer")(file_change_form)

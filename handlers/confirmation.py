@@ -7,6 +7,7 @@ from typing import Any
 
 from workflows.cases.context import HandlerContext
 from workflows.engine.handlers import HandlerRegistry
+from workflows.errors import Invalid
 
 from .documents import render
 
@@ -36,9 +37,20 @@ def save_trip_record(ctx: HandlerContext, data: dict[str, Any]) -> int:
 
 
 def sign_contract_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
-    """A signed contract is a trip, whether or not the confirmation stage follows."""
-    trip_id = save_trip_record(ctx, {**ctx.data, **submitted})
-    return {"trip_id": trip_id}
+    """A signed contract is a trip, whether or not the confirmation stage follows.
+
+    Without a price on the form, the contract price is the quote after the tier discount.
+    """
+    price = submitted.get("total_price")
+    if price is None:
+        price = ctx.data.get("discounted_price") or ctx.data.get("quoted_price")
+    if not price:
+        raise Invalid(
+            "the contract price is missing",
+            [{"field": "total_price", "code": "required", "message": "this field is required"}],
+        )
+    trip_id = save_trip_record(ctx, {**ctx.data, **submitted, "total_price": price})
+    return {"trip_id": trip_id, "total_price": price, "contract_price": price}
 
 
 def record_itinerary(ctx: HandlerContext) -> dict[str, Any]:

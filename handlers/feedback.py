@@ -24,9 +24,18 @@ def before_feedback(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str,
     return customer_spend(ctx, {**ctx.data, **submitted})
 
 
+def close_stale_pre_trip_call(ctx: HandlerContext) -> dict[str, Any]:
+    """The departure passed with the pre-trip call unanswered: note it, and prepare the feedback
+    stage as the call would have."""
+    note = f"pre-trip call closed unanswered: departure on {ctx.data.get('start_date')} has passed"
+    ctx.add_comment(note)
+    return {"pre_trip_call_note": note, **customer_spend(ctx, ctx.data)}
+
+
 def file_feedback_record(channel: str) -> Any:
     def done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
         data = {**ctx.data, **submitted}
+        recorded = complaint_raised(ctx, data)
         ctx.add_document(
             f"feedback-{ctx.case_id}.html",
             "feedback_record",
@@ -38,9 +47,36 @@ def file_feedback_record(channel: str) -> Any:
                 generated_at=ctx.now.isoformat(timespec="minutes"),
             ),
         )
-        return {}
+        return recorded
 
     return done
+
+
+def complaint_raised(ctx: HandlerContext, data: dict[str, Any]) -> dict[str, Any]:
+    """The complaint's clock starts when the customer raised it: when this answer is recorded.
+
+    A declared complaint goes to complaint handling at once with the urgency the caller judged
+    (PROCESSES.md §6); the analyst's classification runs beside it and cannot delay it.
+    """
+    recorded = {"feedback_recorded_at": ctx.now.isoformat()}
+    if data.get("has_complaint") is True:
+        recorded["raised_at"] = recorded["feedback_recorded_at"]
+        recorded["urgency"] = "urgent" if data.get("complaint_urgency") == "urgent" else "normal"
+    return recorded
+
+
+def after_classification(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
+    """A complaint the analyst found counts from when the feedback was recorded; praise waits for
+    every open complaint of the customer to close before a repurchase invitation goes out."""
+    data = {**ctx.data, **submitted}
+    found: dict[str, Any] = {}
+    customer_id = data.get("customer_id")
+    found["open_complaint"] = bool(
+        isinstance(customer_id, int) and ctx.customer_has_open_complaint(customer_id)
+    )
+    if submitted.get("category") == "complaint" and data.get("has_complaint") is not True:
+        found["raised_at"] = data.get("feedback_recorded_at") or ctx.now.isoformat()
+    return found
 
 
 def log_improvement(ctx: HandlerContext) -> dict[str, Any]:
@@ -53,9 +89,17 @@ def log_improvement(ctx: HandlerContext) -> dict[str, Any]:
     return {"improvement_id": item.id}
 
 
+def complaint_resolved(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
+    """A complaint the customer is still unhappy with goes back to whoever resolved it."""
+    return {"complaint_resolver": ctx.actor.username}
+
+
 def register(registry: HandlerRegistry) -> None:
     registry.on_complete("pre_trip_call")(before_feedback)
     registry.on_start("trip_feedback")(customer_spend)
+    registry.service("close_stale_pre_trip_call_handler")(close_stale_pre_trip_call)
     registry.on_complete("revisit_call")(file_feedback_record("revisit call / 电话回访"))
     registry.on_complete("collect_survey")(file_feedback_record("survey / 问卷"))
+    registry.on_complete("classify_feedback")(after_classification)
+    registry.on_complete("resolve_complaint")(complaint_resolved)
     registry.service("log_improvement_handler")(log_improvement)

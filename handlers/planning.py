@@ -37,7 +37,11 @@ def collect_needs_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[s
         raise Invalid(
             "name the customer", [{"field": "customer_id", "message": "pick a customer or enter a new one"}]
         )
-    return {**customer_fields(customer), "trip_account_manager": ctx.actor.username}
+    return {
+        **customer_fields(customer),
+        "trip_account_manager": ctx.actor.username,
+        "design_advisor": customer.dedicated_advisor or "",
+    }
 
 
 # B-tier benefit [000 §4.1]: a discount on quoted prices ("[X] 折优惠"; the agency's rate is 95 折)
@@ -45,12 +49,37 @@ TIER_DISCOUNT = {"B": 0.05}
 
 
 def design_itinerary_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
-    """Records the customer's tier discount on the quote, with the price after it."""
+    """Records the customer's tier discount on the quote, with the price after it.
+
+    The discounted price is also the proposed contract price (``total_price``), so the
+    contract form starts from it [000 §4.1].
+    """
     rate = TIER_DISCOUNT.get(str(ctx.data.get("customer_tier") or ""), 0.0)
     quoted = float(submitted.get("quoted_price") or 0)
-    return {"discount_rate": rate, "discounted_price": round(quoted * (1 - rate), 2)}
+    discounted = round(quoted * (1 - rate), 2)
+    return {
+        "design_advisor": ctx.actor.username,  # a design sent back returns to who made it
+        "discount_rate": rate,
+        "discount_amount": round(quoted - discounted, 2),
+        "discounted_price": discounted,
+        "total_price": discounted,
+    }
+
+
+def review_itinerary_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
+    """Keeps every review round, so the advisor and the next reviewer see what was said before."""
+    history = [r for r in ctx.data.get("review_history") or [] if isinstance(r, dict)]
+    entry = {
+        "round": len(history) + 1,
+        "approved": submitted.get("approved"),
+        "review_comments": submitted.get("review_comments") or "",
+        "reviewed_by": ctx.actor.username,
+        "reviewed_at": ctx.now.isoformat(timespec="minutes"),
+    }
+    return {"review_history": [*history, entry]}
 
 
 def register(registry: HandlerRegistry) -> None:
     registry.on_complete("collect_needs")(collect_needs_done)
     registry.on_complete("design_itinerary")(design_itinerary_done)
+    registry.on_complete("review_itinerary")(review_itinerary_done)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from workflows.cases.context import HandlerContext
@@ -15,10 +16,13 @@ BENEFITS = {
 
 
 def compute_customer_values(ctx: HandlerContext) -> dict[str, Any]:
-    """Spend and trips over the last 12 months, from signed contracts, for every customer."""
+    """Spend and trips over the last 12 months, from signed contracts, for every customer; and
+    the complaints and low ratings of those months, which the review weighs [000 §3.4]."""
     customers = []
+    records = ctx.service_records(since=ctx.now - timedelta(days=365))
     for customer in ctx.all_customers():
         spend = ctx.customer_spend(customer.id)
+        record = records.get(customer.id, {})
         customers.append(
             {
                 "customer_id": customer.id,
@@ -26,6 +30,8 @@ def compute_customer_values(ctx: HandlerContext) -> dict[str, Any]:
                 "tier": customer.tier,
                 "annual_spend": spend.annual_spend,
                 "trips_12m": spend.trips_12m,
+                "complaints_12m": record.get("complaints", 0),
+                "low_ratings_12m": record.get("low_ratings", 0),
             }
         )
     return {"customers": customers, "tiering_date": ctx.today.isoformat()}
@@ -43,7 +49,11 @@ def apply_tiers(ctx: HandlerContext) -> dict[str, Any]:
         reason = (
             override.get("reason")
             if override
-            else (f"spend {proposal.get('annual_spend')} CNY, {proposal.get('trips_12m')} trips in 12 months")
+            else (
+                f"spend {proposal.get('annual_spend')} CNY, {proposal.get('trips_12m')} trips, "
+                f"{proposal.get('complaints_12m', 0)} complaints, {proposal.get('low_ratings_12m', 0)} "
+                "low ratings in 12 months"
+            )
         )
         customer = ctx.customer(customer_id)
         before = customer.tier

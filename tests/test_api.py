@@ -104,6 +104,20 @@ def test_case_list_get_and_paging(api):
     assert api.get("/api/v1/cases/424242").status_code == 404
 
 
+def test_my_trips_filter_the_case_list_by_account_manager(api):
+    """GET /api/v1/cases?trip_account_manager=me: the cases of the trips the asking user handles."""
+    mine = _start_planning(api)
+    task = mine["active_tasks"][0]["id"]
+    data = {"new_customer": {"name": "Emma Smith"}, **NEEDS}
+    assert api.post(f"/api/v1/tasks/{task}/complete", json={"data": data}).status_code == 200
+    _start_planning(api)  # no needs collected yet: nobody handles it
+    listed = api.as_("account_manager").get("/api/v1/cases?trip_account_manager=me").get_json()
+    assert [c["id"] for c in listed["items"]] == [mine["id"]]
+    by_name = api.as_("service_supervisor").get("/api/v1/cases?trip_account_manager=account_manager")
+    assert [c["id"] for c in by_name.get_json()["items"]] == [mine["id"]]
+    assert api.get("/api/v1/cases?trip_account_manager=me").get_json()["items"] == []
+
+
 def test_customers(api):
     created = api.as_("account_manager").post(
         "/api/v1/customers",

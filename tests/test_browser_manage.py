@@ -313,6 +313,8 @@ def test_customer_service_works_the_pre_trip_call_from_the_inbox(server: Server,
     row.locator("button", has_text="Claim").click()
     page.wait_for_url("**/tasks/**")
     assert page.locator("h1").inner_text() == "Pre-trip call"
+    page.check("input[name=details_confirmed][value=true]")  # each item answered: nothing is assumed done
+    page.check("input[name=documents_reminded][value=true]")
     page.fill("[name=call_notes]", "Passports checked; reminded of the visa printout.")
     page.fill("#contact-summary", "Called about the departure next week")  # quick contact log on the side
     page.click("#contact button[type=submit]")

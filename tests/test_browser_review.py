@@ -139,6 +139,7 @@ def test_a_supervisor_runs_a_tiering_round(server: Server, browser: Any) -> None
     assert contacted.count() == 2
     for i in range(contacted.count()):
         contacted.nth(i).check()
+        table.locator(f"[name=tier_changes-{i}-contact_channel]").select_option("phone")
     shot(page, "notify-tier-changes")
     _complete(page)
     sign_out(page)

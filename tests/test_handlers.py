@@ -117,7 +117,11 @@ def test_apply_change_updates_trip_and_queues_message(session, clock, case_id):
         },
     )
     result = change.apply_change(change_ctx)
-    assert result == {"start_date": "2026-12-27", "end_date": "2026-12-31", "total_price": 11500}
+    assert {k: result[k] for k in ("start_date", "end_date", "total_price")} == {
+        "start_date": "2026-12-27",
+        "end_date": "2026-12-31",
+        "total_price": 11500,
+    }
     [message] = change_ctx.outbox
     assert message.name == "itinerary_changed" and message.payload["start_date"] == "2026-12-27"
     trip = session.scalars(select(Trip).where(Trip.case_id == case_id)).one()
@@ -144,6 +148,8 @@ def test_tiering_values_and_apply(session, clock, case_id):
         "tier": "C",
         "annual_spend": 0.0,
         "trips_12m": 0,
+        "complaints_12m": 0,
+        "low_ratings_12m": 0,
     } in values["customers"]
     proposals = [
         {
@@ -166,7 +172,23 @@ def test_b_discount(session, clock, case_id):
     result = planning.design_itinerary_done(
         ctx(session, clock, case_id, {"customer_tier": "B"}), {"quoted_price": 10000}
     )
-    assert result == {"discount_rate": 0.05, "discounted_price": 9500.0}
+    assert result == {
+        "design_advisor": "account_manager",
+        "discount_rate": 0.05,
+        "discount_amount": 500.0,
+        "discounted_price": 9500.0,
+        "total_price": 9500.0,
+    }
+    letter = confirmation.prepare_confirmation_letter(
+        ctx(
+            session,
+            clock,
+            case_id,
+            {**TRIP, **result, "customer_tier": "B", "quoted_price": 10000, "contract_price": 9500},
+        )
+    )
+    html = session.get(Document, letter["confirmation_letter_id"]).content.decode()
+    assert "Fee breakdown" in html and "B-tier discount 5 %" in html and "−¥500.00" in html
     assert (
         planning.design_itinerary_done(
             ctx(session, clock, case_id, {"customer_tier": "A"}), {"quoted_price": 10000}

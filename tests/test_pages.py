@@ -439,6 +439,39 @@ def test_field_errors_are_worded_from_their_code(
         assert error_text({"field": "f", "code": code, "params": params, "message": "odd"}) == english
 
 
+def test_a_checklist_refusal_names_the_field_in_the_users_language(app: Any) -> None:
+    """Approving a change without the suppliers contacted: 400 on supplier_contacted, worded per language."""
+    import json
+
+    from webapp.pages.field_errors import error_text
+    from workflows.cases.forms import validate_submission
+    from workflows.errors import Invalid
+
+    from .conftest import ROOT
+
+    schema = json.loads((ROOT / "bpmn" / "forms" / "review_change.schema.json").read_text())
+    with pytest.raises(Invalid) as refused:
+        answers = {"approved": True, "impact_assessment": "ok", "supplier_contacted": False}
+        validate_submission(schema, answers)
+    [detail] = refused.value.details
+    assert detail["field"] == "supplier_contacted"
+    with app.test_request_context(headers=ZH):
+        assert error_text(detail) == "同意变更前须先联系供应商。"
+    assert detail["message"] == "Contact the suppliers before approving a change."  # the API's English
+
+
+def test_my_trips_on_the_cases_page(client: FlaskClient) -> None:
+    login(client, "account_manager")
+    task_url = start_planning(client)
+    client.post(task_url, data={**NEW_CUSTOMER, **NEEDS_FORM}, headers=EN)
+    start_planning(client)  # a second case whose needs nobody collected yet
+    html = page(client, "/cases", EN)
+    assert 'id="my-trips"' in html and "trip_account_manager=me" in html
+    mine = page(client, "/cases?trip_account_manager=me", EN)
+    assert mine.count("data-case=") == 1 and "Account manager: me" in mine
+    assert page(client, "/cases", ZH).count("我的行程") == 1
+
+
 def test_badges_stop_counting_at_a_thousand():
     from webapp.pages import badge
 

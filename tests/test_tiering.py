@@ -76,7 +76,9 @@ def test_tiering_round_with_override_and_checklist(session, clock, start_case, w
     case = work(
         case,
         "notify_tier_changes",
-        tier_changes=[{**c, "contacted": True} for c in case.data["tier_changes"]],
+        tier_changes=[
+            {**c, "contacted": True, "contact_channel": "phone"} for c in case.data["tier_changes"]
+        ],
     )
     assert case.status == "completed"
 

@@ -66,8 +66,15 @@ def test_trip_runs_from_first_contact_to_feedback(start_case, work, session, rt,
         comments="Guide was late",
         has_complaint=True,
         complaint_details="Guide late twice",
+        complaint_urgency="urgent",
     )
-    trip = work(trip, "supervisor_intervention", customer_contacted=True, intervention_notes="Apologised")
+    trip = work(
+        trip,
+        "supervisor_intervention",
+        action_taken="called_customer",
+        customer_contacted=True,
+        intervention_notes="Apologised",
+    )
     trip = work(trip, "classify_feedback", category="complaint", urgency="urgent", topic="guide")
     resolve = open_task(session, trip.id, "resolve_complaint")
     assert resolve.case_id == trip.id and resolve.due_at == datetime(2026, 12, 28, 11, 0, tzinfo=SHANGHAI)
@@ -92,7 +99,7 @@ def test_trip_runs_from_first_contact_to_feedback(start_case, work, session, rt,
 def test_low_spend_survey_praise_invites_review(start_case, work, session, rt, clock):
     trip = _plan_and_confirm(start_case, work)
     _fire_at(session, rt, clock, datetime(2026, 12, 13, 9, 0, tzinfo=SHANGHAI))
-    trip = work(trip, "pre_trip_call")
+    trip = work(trip, "pre_trip_call", details_confirmed=True, documents_reminded=True)
     _fire_at(session, rt, clock, datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI))
     # 34,000 CNY signed in the last 12 months: a high-value customer gets the revisit call
     item = open_task(session, trip.id, "revisit_call")
@@ -108,7 +115,7 @@ def test_low_spend_survey_praise_invites_review(start_case, work, session, rt, c
 def test_improvement_lands_on_backlog(start_case, work, session, rt, clock):
     trip = _plan_and_confirm(start_case, work)
     _fire_at(session, rt, clock, datetime(2026, 12, 13, 9, 0, tzinfo=SHANGHAI))
-    trip = work(trip, "pre_trip_call")
+    trip = work(trip, "pre_trip_call", details_confirmed=True, documents_reminded=True)
     _fire_at(session, rt, clock, datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI))
     trip = work(trip, "revisit_call", satisfaction=4, nps=8, has_complaint=False, suggestion="Quieter hotel")
     trip = work(trip, "classify_feedback", category="improvement", topic="hotel")
@@ -168,7 +175,7 @@ def test_change_within_24_hours_is_refused(start_case, work, session, rt, clock)
             session,
             rt,
             item.id,
-            {"change_type": "hotel", "reason": "r", "details": "d"},
+            {"change_type": "other", "reason": "r", "details": "d"},
             actor("account_manager"),
         )
     assert "24 hours" in refused.value.message
@@ -180,7 +187,7 @@ def test_rejected_change_notifies_without_applying(start_case, work, session, rt
         session, rt, "change_request", {"trip_case_id": trip.id}, actor("account_manager")
     )
     change = work(
-        change, "submit_change_request", change_type="hotel", reason="Nicer hotel", details="5 stars"
+        change, "submit_change_request", change_type="other", reason="Nicer hotel", details="5 stars"
     )
     change = work(change, "review_change", approved=False, impact_assessment="Fully booked")
     assert change.data["change_outcome"] == "rejected"

@@ -35,6 +35,7 @@ LIST_QUERY = {
     "tier": {"type": "string", "enum": ["A", "B", "C"]},
     "overdue": {"type": "string", "enum": ["true", "false"]},
     "q": {"type": "string", "maxLength": 200},
+    "trip_account_manager": {"type": "string", "maxLength": 64, "description": "a user name, or me"},
 } | PAGE_QUERY
 
 
@@ -56,7 +57,13 @@ def _filters() -> dict[str, Any]:
         "tier": args.get("tier"),
         "overdue": args.get("overdue") == "true",
         "q": args.get("q"),
+        "trip_account_manager": _me(args.get("trip_account_manager")),
     }
+
+
+def _me(name: str | None) -> str | None:
+    """``me`` is the user asking: an account manager's "my trips"."""
+    return actor().username if name == "me" else (name or None)
 
 
 @api.get("/cases")

@@ -68,6 +68,9 @@ def list_filters_of(args: Any) -> dict[str, str]:
     q = str(args.get("q") or "").strip()[:200]
     if q:
         found["q"] = q
+    manager = str(args.get("trip_account_manager") or "").strip()[:64]
+    if manager:
+        found["trip_account_manager"] = manager
     return found
 
 
@@ -79,6 +82,11 @@ def _service_filters(filters: dict[str, str]) -> dict[str, Any]:
         "tier": filters.get("tier"),
         "overdue": filters.get("overdue") == "true",
         "q": filters.get("q"),
+        "trip_account_manager": (
+            actor().username
+            if filters.get("trip_account_manager") == "me"
+            else filters.get("trip_account_manager")
+        ),
     }
 
 
@@ -111,6 +119,12 @@ def index() -> Any:
         filters=filters,
         without_status={k: v for k, v in filters.items() if k != "status"},
         without_customer={k: v for k, v in filters.items() if k != "customer_id"},
+        without_manager={k: v for k, v in filters.items() if k != "trip_account_manager"},
+        my_trips=(
+            {**filters, "trip_account_manager": "me", "process": "trip"}
+            if "account_manager" in actor().roles
+            else None
+        ),
         status_counts={s: count_cases(db.session, s, filters.get("process")) for s in STATUSES},
         statuses=STATUSES,
         tiers=TIERS,

@@ -93,6 +93,10 @@ def error_text(detail: dict[str, Any], labels: dict[str, str] | None = None) -> 
         return gettext("The file is larger than %(limit)s MB.", limit=limit)
     if code == "file_type":
         return gettext("Please attach a PDF or an image (PDF, PNG, JPEG, GIF, WebP, HEIC).")
+    if code == "checklist":
+        text = params.get("text") if isinstance(params.get("text"), dict) else {}
+        said = text.get(str(get_locale())) or text.get("en")
+        return str(said) if said else gettext("This value is not valid.")
     if code == "date_after":
         other = str(params.get("other", ""))
         return gettext("Must be after %(other)s.", other=(labels or {}).get(other, other))

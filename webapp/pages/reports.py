@@ -42,7 +42,10 @@ METRIC_HELP = {
     "repurchase_rate": _l(
         "Customers whose first trip was signed in the period and who signed a second trip within 12 months."
     ),
-    "complaint_resolution_hours": _l("Median hours from a complaint being raised to its resolution."),
+    "complaint_resolution_hours": _l(
+        "Median hours from a complaint being raised to its resolution; the target is met only when "
+        "every complaint was resolved within 24 hours."
+    ),
     "complaints": _l("Complaints raised in the period."),
     "plan_rejection_rate": _l("Share of itinerary reviews that sent the plan back."),
     "rework_loops": _l("Design rounds beyond the first, per planning case."),
@@ -95,7 +98,11 @@ def _detail(key: str, f: dict[str, Any]) -> str:
     """The secondary figures of a metric, in one line."""
     if key == "complaint_resolution_hours":
         return _(
+            "%(share)s within 24 h · %(missed)s missed · slowest %(slowest)s · "
             "p90 %(p90)s · %(open)s unresolved",
+            share=_with_unit(f.get("within_target_pct"), "%"),
+            missed=f.get("missed", 0),
+            slowest=_with_unit(f.get("slowest_hours"), "h"),
             p90=_with_unit(f.get("p90_hours"), "h"),
             open=f.get("unresolved", 0),
         )

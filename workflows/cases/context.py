@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from workflows import metrics
 from workflows.customers import operations as customer_service
+from workflows.customers.queries import service_records
 from workflows.engine.today import local_date
 from workflows.models import Customer, Document, Improvement, Trip
 from workflows.permissions import Actor
@@ -69,6 +70,11 @@ class HandlerContext:
             case_id=self.case_id,
         )
 
+    def customer_has_open_complaint(self, customer_id: int) -> bool:
+        from workflows.customers.queries import has_open_complaint
+
+        return has_open_complaint(self._session, customer_id)
+
     # trips
     def trip_of_case(self, case_id: int | None = None) -> Trip | None:
         return self._session.scalars(select(Trip).where(Trip.case_id == (case_id or self.case_id))).first()
@@ -106,7 +112,7 @@ class HandlerContext:
         """A PDF copy of an HTML document for the customer to keep, rendered after the step commits."""
         from workflows.cases.renditions import add_pdf_copy
 
-        return add_pdf_copy(self.session, document)
+        return add_pdf_copy(self._session, document)
 
     def add_improvement(
         self, text: str, topic: str | None = None, customer_id: int | None = None
@@ -122,6 +128,10 @@ class HandlerContext:
         self._session.add(item)
         self._session.flush()
         return item
+
+    def service_records(self, since: datetime) -> dict[int, dict[str, int]]:
+        """Per customer, complaints and low ratings since ``since``: what the tier review weighs."""
+        return service_records(self._session, since)
 
     def open_improvements(self) -> list[Improvement]:
         """Backlog items not yet decided (open or deferred), oldest first."""
@@ -146,6 +156,12 @@ class HandlerContext:
     def metrics_of(self, period: metrics.Period) -> dict[str, dict[str, Any]]:
         """Every quarterly review metric for ``period``, as ``GET /api/v1/metrics`` shows them."""
         return metrics.metrics_json(self._session, period, self.now)
+
+    def add_comment(self, text: str) -> None:
+        """A note in the case's history, written by the system."""
+        from workflows.audit import record
+
+        record(self._session, "comment", self.now, case_id=self.case_id, user="system", text=text)
 
     # other cases
     def send_message(self, case_id: int, name: str, payload: dict[str, Any]) -> None:

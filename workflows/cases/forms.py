@@ -277,9 +277,14 @@ _COMPARISONS = {
 
 
 def _rule_errors(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
+    """``x-rules``: ``date_after``, and the checklist rules ``true_when`` (``field`` must be true
+    when every ``when`` field has its value) and ``true_or_filled`` (``field`` true, or text in
+    ``or``). A checklist rule carries its sentence in each language (``message``: en, zh_Hans)."""
     errors = []
     for rule in schema.get("x-rules", []):
-        if rule.get("rule") == "date_after":
+        if rule.get("rule") in ("true_when", "true_or_filled"):
+            errors.extend(_checklist_error(rule, data))
+        elif rule.get("rule") == "date_after":
             later, earlier = _as_date(data.get(rule["field"])), _as_date(data.get(rule["other"]))
             if later and earlier and later <= earlier:
                 errors.append(
@@ -291,6 +296,22 @@ def _rule_errors(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str,
                     }
                 )
     return errors
+
+
+def _checklist_error(rule: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
+    field = rule.get("field")
+    if data.get(field) is True:
+        return []
+    if rule["rule"] == "true_when":
+        applies = all(data.get(k) == v for k, v in (rule.get("when") or {}).items())
+    else:
+        other = data.get(rule.get("or"))
+        applies = not (isinstance(other, str) and other.strip())
+    if not applies:
+        return []
+    text = rule.get("message") if isinstance(rule.get("message"), dict) else {}
+    message = str(text.get("en") or f"{field} must be confirmed")
+    return [{"field": field, "code": "checklist", "params": {"text": text}, "message": message}]
 
 
 def _as_date(value: Any) -> date | None:

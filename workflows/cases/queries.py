@@ -24,10 +24,15 @@ def list_cases(
     tier: str | None = None,
     overdue: bool = False,
     q: str | None = None,
+    trip_account_manager: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[Case], str | None]:
-    """Newest first; ``cursor`` is the id to continue below."""
+    """Newest first; ``cursor`` is the id to continue below.
+
+    ``trip_account_manager``: the cases whose trip that account manager handles ("my trips"),
+    read from the case data the planning step recorded.
+    """
     query = select(Case).order_by(Case.id.desc()).limit(limit + 1)
     if process:
         query = query.where(Case.process_key == process)
@@ -43,6 +48,8 @@ def list_cases(
                 WorkItem.case_id == Case.id, WorkItem.status.in_(OPEN), WorkItem.due_at < rt.clock.now()
             )
         )
+    if trip_account_manager:
+        query = query.where(Case.data["trip_account_manager"].as_string() == trip_account_manager)
     if q:
         like = f"%{q}%"
         query = query.where(

@@ -356,13 +356,21 @@ class Step:
         """
         user = self._user(assignee)
         text = None
-        if (
-            user is not None
-            and user.stand_in
-            and user.away_from
-            and user.away_to
-            and user.away_from <= self.now <= user.away_to
-        ):
+        away = user is not None and bool(user.away_from and user.away_to)
+        away = away and user.away_from <= self.now <= user.away_to
+        if away and not user.stand_in:
+            # nobody named to stand in: the task stays with the lane's group
+            record(
+                self.session,
+                "comment",
+                self.now,
+                case_id=self.case.id,
+                item=item,
+                user="system",
+                text=f"{assignee} is away; the task stays with the group",
+            )
+            return
+        if away:
             text = f"{assignee} is away; handed to {user.stand_in}"
             assignee = user.stand_in
             user = self._user(assignee)

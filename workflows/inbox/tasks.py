@@ -36,6 +36,12 @@ def task_form(session: Session, rt: Runtime, item: WorkItem) -> dict[str, Any]:
     return {"schema": schema, "ui_schema": ui_schema}
 
 
+def earlier_steps(form: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """What earlier steps decided that this task shows (its form's ``ui:readonly_context``), as set."""
+    keys = (form.get("ui_schema") or {}).get("ui:readonly_context") or []
+    return {k: data[k] for k in keys if data.get(k) not in (None, "", [], {})}
+
+
 def task_detail(session: Session, rt: Runtime, task_id: int) -> dict[str, Any]:
     item = get_work_item(session, task_id)
     case = session.get(Case, item.case_id)
@@ -45,10 +51,12 @@ def task_detail(session: Session, rt: Runtime, task_id: int) -> dict[str, Any]:
         .where(Event.case_id == item.case_id, Event.kind == "comment", Event.work_item_id == item.id)
         .order_by(Event.id)
     )
+    form = task_form(session, rt, item)
     return {
         **task_view(item),
         "case_status": case.status,
-        "form": task_form(session, rt, item),
+        "form": form,
         "data": case.data or {},
+        "earlier_steps": earlier_steps(form, case.data or {}),
         "comments": [event_view(e) for e in comments],
     }

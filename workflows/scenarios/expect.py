@@ -7,6 +7,7 @@ owner reads the difference without knowing the tables.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,10 +82,21 @@ def task_view(item: WorkItem, label: str) -> dict[str, Any]:
     }
 
 
-def check_tasks(expected: Any, items: list[WorkItem], labels: dict[int, str]) -> Mismatch | None:
-    """The open tasks are exactly those listed (in any order); listed fields must match."""
-    actual = [task_view(item, labels.get(item.case_id, str(item.case_id))) for item in items]
+def check_tasks(
+    expected: Any,
+    items: list[WorkItem],
+    labels: dict[int, str],
+    shows: Callable[[WorkItem], dict[str, Any]] | None = None,
+) -> Mismatch | None:
+    """The open tasks are exactly those listed (in any order); listed fields must match.
+
+    ``shows`` (an entry's key) is what the task shows from earlier steps, compared by subset.
+    """
     wanted = [{"task": e} if isinstance(e, str) else dict(e) for e in (expected or [])]
+    actual = [task_view(item, labels.get(item.case_id, str(item.case_id))) for item in items]
+    if shows is not None and any("shows" in w for w in wanted):
+        for row, item in zip(actual, items, strict=True):
+            row["shows"] = shows(item)
     left = list(actual)
     for want in wanted:
         hit = next((a for a in left if matches(want, a)), None)

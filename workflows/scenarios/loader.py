@@ -51,6 +51,7 @@ EXPECT_KEYS = {
     "timers",
     "metrics",
     "cases",
+    "listed",
 }
 TOP_KEYS = {"name", "description", "process", "clock", "fixtures", "start", "steps", "covers"}
 DEFAULT_CLOCK = "2026-11-23T09:00:00+08:00"

@@ -291,6 +291,29 @@ class _Play:
         payload = self._resolve(step.options.get("data") or {})
         cases.deliver_message(self.session, self.rt, case.id, step.value, payload, who)
 
+    def _shows(self, item: WorkItem) -> dict[str, Any]:
+        """What the task's page and API show from earlier steps (``earlier_steps``)."""
+        from workflows.inbox.tasks import earlier_steps, task_form
+
+        case = self.session.get(Case, item.case_id)
+        return earlier_steps(task_form(self.session, self.rt, item), (case.data if case else None) or {})
+
+    def _check_listed(self, wanted: dict[str, Any], labels: dict[int, str]) -> None:
+        """``listed: {as, filter, cases}``: the case list with those filters (``me`` = the user named
+        by ``as``) holds exactly those cases."""
+        from workflows.cases.queries import list_cases
+
+        user = str(wanted.get("as") or "account_manager")
+        filters = {k: (user if v == "me" else v) for k, v in (wanted.get("filter") or {}).items()}
+        try:
+            found, _next = list_cases(self.session, self.rt, limit=500, **filters)
+        except TypeError as exc:
+            raise _StepFailed("listed", wanted, str(exc), "not a filter of the case list") from None
+        expected = sorted(labels[self._case(s).id] for s in wanted.get("cases") or [])
+        actual = sorted(labels.get(c.id, str(c.id)) for c in found)
+        if expected != actual:
+            raise _StepFailed("listed", expected, actual, f"the case list filtered by {filters} differs")
+
     def _check(self, block: dict[str, Any]) -> None:
         self.session.expire_all()
         selector = block.get("case")
@@ -300,7 +323,9 @@ class _Play:
             query = select(WorkItem).where(WorkItem.status.in_(OPEN)).order_by(WorkItem.id)
             if selector is not None:
                 query = query.where(WorkItem.case_id == self._case(selector).id)
-            self._fail_on(checks.check_tasks(block["tasks"], list(self.session.scalars(query)), labels))
+            self._fail_on(
+                checks.check_tasks(block["tasks"], list(self.session.scalars(query)), labels, self._shows)
+            )
         if "cases" in block:
             counts: dict[str, int] = {}
             for key in self.session.scalars(select(Case.process_key)):
@@ -311,6 +336,8 @@ class _Play:
                 raise _StepFailed("cases", wanted, counts, "a different number of cases")
         if "metrics" in block:
             self._check_metrics(block["metrics"])
+        if "listed" in block:
+            self._check_listed(block["listed"], labels)
         keys = {"status", "data", "documents", "history", "no_history", "timers"} & set(block)
         if not keys:
             return

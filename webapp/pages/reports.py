@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from workflows.cases.queries import cases_by_id
-from workflows.deploy.queries import process_list
+from workflows.deploy.queries import process_bpmn, process_list
 from workflows.engine.today import local_today
 from workflows.errors import Invalid, NotFound
 from workflows.metrics import service as metric_service
@@ -19,6 +19,7 @@ from workflows.permissions import READ_METRICS
 
 from ..extensions import db
 from .common import actor, page_blueprint, runtime
+from .diagram_names import localized_bpmn
 from .labels import process_label, task_label
 
 bp = page_blueprint("reports", __name__)
@@ -293,6 +294,13 @@ def index() -> Any:
         topic_labels={k: str(v) for k, v in TOPIC_LABELS.items()},
         metric_labels={k: str(v) for k, v in METRIC_LABELS.items()},
     )
+
+
+@bp.get("/reports/diagram/<key>.bpmn")
+def diagram(key: str) -> Any:
+    """The heatmap's diagram: the latest version of the process, its names in the reader's language."""
+    actor().require(READ_METRICS, "reading reports")
+    return Response(localized_bpmn(process_bpmn(db.session, key, None)), mimetype="application/xml")
 
 
 @bp.get("/reports/cases")

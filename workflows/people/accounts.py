@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows.cases.step import begin_write
+from workflows.unit import begin_write
 from workflows.errors import Conflict, Invalid, NotFound
 from workflows.models import User, UserRole
 from workflows.people.sessions import end_sessions_of

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from workflows.cases.step import begin_write
+from workflows.unit import begin_write
 from workflows.models import LoginFailure
 
 WINDOW = timedelta(minutes=15)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from workflows.cases.step import begin_write
+from workflows.unit import begin_write
 from workflows.models import LoginSession, User
 from workflows.people.users import authenticate, find_user
 

@@ -30,6 +30,7 @@ from workflows.cases.schedules import run_schedules
 from workflows.customers.operations import create_customer, set_tier
 from workflows.engine.clock import FixedClock
 from workflows.errors import TripflowError
+from workflows.metrics.verdict import findings as metric_findings
 from workflows.models import Case, Customer, Timer, User, WorkItem
 from workflows.permissions import SYSTEM, Actor
 
@@ -860,13 +861,7 @@ class Answers:
         }
 
     def review_metrics(self) -> dict[str, Any]:
-        figures = self.data.get("metrics") or {}
-        notes = []
-        for key in ("csat", "nps", "complaint_resolution_hours"):
-            f = figures.get(key) or {}
-            if f.get("met") is False:
-                notes.append(f"{key} {f.get('value')} misses {f.get('target_text')}")
-        findings = "; ".join(notes) or "all targets met"
+        findings = metric_findings(self.data.get("metrics") or {})
         return {
             "findings": findings,
             "actions": [

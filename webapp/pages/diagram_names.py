@@ -28,18 +28,18 @@ def _has_cjk(text: str) -> bool:
 
 def pick(name: str, locale: str) -> str:
     """One half of a bilingual "中文 / English" name; the name itself when it is not bilingual."""
-    if BILINGUAL in name:
-        first, _sep, rest = name.partition(BILINGUAL)
-        chinese, english = (first, rest) if _has_cjk(first) else (rest, first)
-        return chinese.strip() if locale.startswith("zh") else english.strip()
-    return name
+    first, _sep, rest = name.partition(BILINGUAL)
+    if not rest or _has_cjk(first) == _has_cjk(rest):
+        return name  # "1 January / 1 July" is one name, not two languages
+    chinese, english = (first, rest) if _has_cjk(first) else (rest, first)
+    return chinese.strip() if locale.startswith("zh") else english.strip()
 
 
 def element_name(tag: str, element_id: str, name: str, locale: str, process_ref: str = "") -> str:
     """The name one element shows in ``locale`` (the request's catalogue does the translating)."""
     if tag == "lane" and name in ROLE_LABELS:
         return str(ROLE_LABELS[name])
-    if BILINGUAL in name:
+    if pick(name, locale) != name:
         return pick(name, locale)
     if tag == "process" and element_id in PROCESS_LABELS:
         return str(PROCESS_LABELS[element_id])

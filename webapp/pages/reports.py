@@ -15,6 +15,7 @@ from workflows.deploy.queries import process_bpmn, process_list
 from workflows.engine.today import local_today
 from workflows.errors import Invalid, NotFound
 from workflows.metrics import service as metric_service
+from workflows.metrics.verdict import small_sample, verdict
 from workflows.permissions import READ_METRICS
 
 from ..extensions import db
@@ -160,11 +161,13 @@ def metric_rows(
                 "key": key,
                 "label": str(METRIC_LABELS.get(key, key)),
                 "help": str(METRIC_HELP.get(key, "")),
-                "value": _with_unit(f["value"], f["unit"]),
+                "value": _with_unit(f["value"], f["unit"]) if f["value"] is not None else _("No data"),
                 "raw": f["value"],
                 "n": f["n"],
                 "target": str(TARGET_TEXT[key]) if key in TARGET_TEXT else "—",
-                "met": f.get("met"),
+                "met": f.get("met") if verdict(f) != "no_data" else None,
+                "no_data": verdict(f) == "no_data",
+                "small_sample": small_sample(key, f),
                 "previous": _with_unit(before.get("value"), f["unit"]),
                 "change": None
                 if change is None
@@ -203,10 +206,18 @@ def _period_args(period: metric_service.Period) -> dict[str, str]:
     return {"from": period.first.isoformat(), "to": period.last.isoformat()}
 
 
-def _chart_data(current: dict[str, dict[str, Any]], trends: dict[str, Any]) -> dict[str, Any]:
-    per_task = current["cycle_time"].get("per_task", {})
+NO_TRENDS: dict[str, Any] = {
+    "months": [],
+    "values": {"csat": [], "nps": [], "complaints": [], "plan_rejection_rate": []},
+}
+
+
+def chart_data(current: dict[str, dict[str, Any]], trends: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What js/reports.js draws; a frozen report (no ``trends``) gets empty monthly series."""
+    trends = trends or NO_TRENDS
+    per_task = (current.get("cycle_time") or {}).get("per_task", {})
     busiest = sorted(per_task.items(), key=lambda kv: -(kv[1]["total"]["median_hours"] or 0))[:12]
-    by_topic = current["complaints"].get("by_topic", {})
+    by_topic = (current.get("complaints") or {}).get("by_topic", {})
     return {
         "trends": trends,
         "cycle": {
@@ -219,7 +230,7 @@ def _chart_data(current: dict[str, dict[str, Any]], trends: dict[str, Any]) -> d
             "labels": [str(TOPIC_LABELS.get(t, t)) for t in by_topic],
             "values": list(by_topic.values()),
         },
-        "tiers": current["tiers"].get("by_tier", {}),
+        "tiers": (current.get("tiers") or {}).get("by_tier", {}),
         "text": {
             "csat": _("CSAT (%)"),
             "nps": _("NPS"),
@@ -283,7 +294,7 @@ def index() -> Any:
         previous=previous,
         rows=metric_rows(current, before),
         figures=current,
-        chart=_chart_data(current, trends),
+        chart=chart_data(current, trends),
         problems=problems,
         quarters=_quarter_choices(today),
         period_args=_period_args(period),
@@ -343,8 +354,10 @@ def printable() -> Any:
     current = metric_service.metrics_json(db.session, period, now)
     before = metric_service.metrics_json(db.session, period.previous(), now)
     cycle = current["cycle_time"].get("per_task", {})
+    trends = metric_service.monthly_trends(db.session, period.last, now, 12, rt.timezone)
     return render_template(
         "reports/print.html",
+        chart=chart_data(current, trends),
         period=period,
         previous=period.previous(),
         rows=metric_rows(current, before),

@@ -52,7 +52,7 @@ ALLOWED = {
     "tripflow", "csat", "nps", "cny", "bpmn", "dmn", "api", "csv", "json", "pdf", "sla", "id", "ids",
     "p90", "n", "h", "a", "b", "c", "q1", "q2", "q3", "q4", "vip", "ok", "url", "xml", "yaml", "wechat",
     "email", "sms", "camunda", "spiffworkflow", "utc", "html", "pm", "am", "js", "sql", "bpmn-js",
-    "excel", "mb", "kb", "v", "p", "ui", "schema", "crm",
+    "excel", "mb", "kb", "v", "p", "ui", "schema", "crm", "true", "false",
 }  # fmt: skip
 PO = Path(__file__).resolve().parent.parent / "webapp/translations/zh_Hans/LC_MESSAGES/messages.po"
 WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]")

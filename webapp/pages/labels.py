@@ -200,6 +200,7 @@ VARIABLE_LABELS = {
     "sla_from": _l("Deadline counted from"),
     "triaged_items": _l("Backlog items decided"),
     "confirmation_letter_id": _l("Confirmation letter"),
+    "confirmation_letter": _l("Confirmation letter"),
     "metric": _l("Metric"),
     "label": _l("Metric"),
     "shown": _l("Value"),

@@ -99,7 +99,8 @@ def _fmt(value: Any, unit: str = "") -> str:
 
 def _shown(key: str, figure: dict[str, Any]) -> str:
     if figure["value"] is None:
-        return "无数据 no data"
+        reason = figure.get("reason")
+        return "无数据 no data" + (f" ({reason})" if reason else "")
     unit = {"%": "%", "h": " h", "points": ""}.get(figure["unit"], " " + figure["unit"])
     sample = " (样本少 small sample)" if small_sample(key, figure) else ""
     return _fmt(figure["value"], unit) + sample

@@ -68,4 +68,4 @@ def localized_bpmn(xml: str | bytes) -> str:
             tag, element.get("id", ""), element.get("name", ""), locale, element.get("processRef", "")
         )
         element.set("name", name)
-    return etree.tostring(tree, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(tree, encoding="unicode")

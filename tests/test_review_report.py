@@ -38,6 +38,7 @@ def test_the_review_case_shows_the_frozen_figures_as_a_table_with_targets(
     doc = lxml_html.fromstring(text)
     report = doc.get_element_by_id("frozen-report")
     assert report.xpath(".//table[contains(@class, 'report-table')]")
+    assert "Previous period" not in report.text_content()  # a frozen quarter compares with nothing
     csat = _row(doc, "csat")
     assert "≥ 90 %" in csat.text_content() and "is-met" in csat.get("class")
     assert "Small sample" in csat.text_content()

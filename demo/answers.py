@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from demo.names import ADJUSTMENTS, REVIEW_COMMENTS
 from demo.plans import ChangePlan, TripPlan
+from workflows.metrics.verdict import findings as metric_findings
 from workflows.models import Case, WorkItem
 
 if TYPE_CHECKING:
@@ -323,13 +324,7 @@ class Answers:
         }
 
     def review_metrics(self) -> dict[str, Any]:
-        figures = self.data.get("metrics") or {}
-        notes = []
-        for key in ("csat", "nps", "complaint_resolution_hours"):
-            f = figures.get(key) or {}
-            if f.get("met") is False:
-                notes.append(f"{key} {f.get('value')} misses {f.get('target_text')}")
-        findings = "; ".join(notes) or "all targets met"
+        findings = metric_findings(self.data.get("metrics") or {})
         return {
             "findings": findings,
             "actions": [

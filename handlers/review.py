@@ -12,6 +12,7 @@ from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, sele
 from workflows import metrics
 from workflows.cases.context import HandlerContext
 from workflows.engine.handlers import HandlerRegistry
+from workflows.metrics.verdict import small_sample, verdict
 
 # Bilingual labels: the report is a document filed on the case, read outside the web pages.
 METRIC_LABELS = {
@@ -93,11 +94,13 @@ def _fmt(value: Any, unit: str = "") -> str:
     return f"{value}{unit}"
 
 
-def _shown(figure: dict[str, Any]) -> str:
+def _shown(key: str, figure: dict[str, Any]) -> str:
     if figure["value"] is None:
-        return f"— ({figure.get('reason') or 'no data'})"
+        reason = figure.get("reason")
+        return "无数据 no data" + (f" ({reason})" if reason else "")
     unit = {"%": "%", "h": " h", "points": ""}.get(figure["unit"], " " + figure["unit"])
-    return _fmt(figure["value"], unit)
+    sample = " (样本少 small sample)" if small_sample(key, figure) else ""
+    return _fmt(figure["value"], unit) + sample
 
 
 def open_backlog(ctx: HandlerContext) -> list[dict[str, Any]]:
@@ -130,10 +133,10 @@ def compile_metrics(ctx: HandlerContext) -> dict[str, Any]:
             "unit": f["unit"],
             "target": f["target"],
             "target_text": f.get("target_text"),
-            "met": f.get("met"),
+            "met": f.get("met") if verdict(f) != "no_data" else None,
             "n": f["n"],
             "reason": f.get("reason"),
-            "shown": _shown(f),
+            "shown": _shown(key, f),
         }
         for key, f in figures.items()
     ]

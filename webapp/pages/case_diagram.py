@@ -15,6 +15,7 @@ from workflows.cases.diagram import case_diagram
 
 from ..extensions import db
 from .common import runtime
+from .diagram_names import localized_bpmn
 from .labels import task_label
 
 
@@ -71,7 +72,7 @@ def diagram_state(case: Any) -> dict[str, Any]:
     active = set(found["active"]) - error
     active |= calls_holding(bundle, active) - error
     return {
-        "bpmn": found["bpmn"],
+        "bpmn": localized_bpmn(found["bpmn"]),
         "layout": "BPMNPlane" in found["bpmn"],  # a model without layout (BPMN DI) cannot be drawn
         "active": sorted(active),
         "completed": sorted(set(found["completed"]) - active - error),

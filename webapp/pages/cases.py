@@ -29,6 +29,7 @@ from .common import actor, page_blueprint, runtime
 from .flashes import flash_error, flash_success
 from .labels import CASE_STATUS_LABELS
 from .manage import active_users
+from .reports import chart_data, metric_rows
 from .timeline import timeline
 from .values import field_index, show_case_data
 
@@ -196,6 +197,23 @@ def start() -> Any:
     )
 
 
+FROZEN_REPORT = ("metrics", "metrics_report", "report_period")
+
+
+def _frozen_report(process_key: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """A quarterly review's frozen figures, laid out as /reports lays out live ones."""
+    figures = data.get("metrics")
+    if process_key != "quarterly_review" or not isinstance(figures, dict) or not figures:
+        return None
+    return {
+        "rows": metric_rows(figures, {}),
+        "chart": chart_data(figures),
+        "figures": figures,
+        "period": data.get("report_period") or {},
+        "quarter": data.get("quarter"),
+    }
+
+
 def _related(view: dict[str, Any]) -> list[dict[str, Any]]:
     """The parent case (a change request's trip) and the child cases: what they are, how they stand."""
     ids = ([view["parent"]] if view["parent"] else []) + list(view["children"])
@@ -230,12 +248,15 @@ def show(case_id: int) -> Any:
     supervise = who.has_any(SUPERVISE)
     lanes = {t["lane"] for t in view["active_tasks"]} if supervise else set()
     suspended = next((e for e in reversed(events) if e.kind == "case_suspended"), None)
+    report = _frozen_report(case.process_key, view["data"])
+    hidden = IN_HEADER + (FROZEN_REPORT if report else ())
     return render_template(
         "cases/show.html",
         case=view,
         process_name=case.version.name,
         timeline=timeline(events, index, names),
-        data=show_case_data({k: v for k, v in view["data"].items() if k not in IN_HEADER}, index, SUMMARY),
+        data=show_case_data({k: v for k, v in view["data"].items() if k not in hidden}, index, SUMMARY),
+        report=report,
         variables=sorted(k for k in view["data"] if not k.startswith("_")),
         more_history=next_cursor is not None,
         documents=case_documents(db.session, case_id),

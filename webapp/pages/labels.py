@@ -194,6 +194,23 @@ VARIABLE_LABELS = {
     "proposed_tier_changes": _l("Proposed tier changes"),
     "tier_proposals": _l("Proposed tiers"),
     "rework_loops": _l("Rework loops"),
+    "trips_12m": _l("Trips in the last 12 months"),
+    "annual_spend": _l("Spend in the last 12 months (CNY)"),
+    "escalate_at": _l("Escalation due"),
+    "follow_up_due_at": _l("Follow-up due"),
+    "raised_at": _l("Raised"),
+    "resolved_at": _l("Resolved"),
+    "return_at": _l("Back from the trip"),
+    "reminder_at": _l("Reminder"),
+    "sla_from": _l("Deadline counted from"),
+    "triaged_items": _l("Backlog items decided"),
+    "confirmation_letter_id": _l("Confirmation letter"),
+    "confirmation_letter": _l("Confirmation letter"),
+    "metric": _l("Metric"),
+    "label": _l("Metric"),
+    "shown": _l("Value"),
+    "target_text": _l("Target"),
+    "met": _l("Target met"),
 }
 
 

@@ -6,19 +6,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from workflows import metrics as metric_service
 from workflows.cases.queries import cases_by_id
-from workflows.deploy.queries import process_list
+from workflows.deploy.queries import process_bpmn, process_list
 from workflows.engine.today import local_today
 from workflows.errors import Invalid, NotFound
+from workflows.metrics.verdict import small_sample, verdict
 from workflows.permissions import READ_METRICS
 
 from ..extensions import db
 from .common import actor, page_blueprint, runtime
+from .diagram_names import localized_bpmn
 from .labels import process_label, task_label
 
 bp = page_blueprint("reports", __name__)
@@ -166,11 +168,13 @@ def metric_rows(
                 "key": key,
                 "label": str(METRIC_LABELS.get(key, key)),
                 "help": str(METRIC_HELP.get(key, "")),
-                "value": _with_unit(f["value"], f["unit"]),
+                "value": _with_unit(f["value"], f["unit"]) if f["value"] is not None else _("No data"),
                 "raw": f["value"],
                 "n": f["n"],
                 "target": str(TARGET_TEXT[key]) if key in TARGET_TEXT else "—",
-                "met": f.get("met"),
+                "met": f.get("met") if verdict(f) != "no_data" else None,
+                "no_data": verdict(f) == "no_data",
+                "small_sample": small_sample(key, f),
                 "previous": _with_unit(before.get("value"), f["unit"]),
                 "change": None
                 if change is None
@@ -209,10 +213,18 @@ def _period_args(period: metric_service.Period) -> dict[str, str]:
     return {"from": period.first.isoformat(), "to": period.last.isoformat()}
 
 
-def _chart_data(current: dict[str, dict[str, Any]], trends: dict[str, Any]) -> dict[str, Any]:
-    per_task = current["cycle_time"].get("per_task", {})
+NO_TRENDS: dict[str, Any] = {
+    "months": [],
+    "values": {"csat": [], "nps": [], "complaints": [], "plan_rejection_rate": []},
+}
+
+
+def chart_data(current: dict[str, dict[str, Any]], trends: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What js/reports.js draws; a frozen report (no ``trends``) gets empty monthly series."""
+    trends = trends or NO_TRENDS
+    per_task = (current.get("cycle_time") or {}).get("per_task", {})
     busiest = sorted(per_task.items(), key=lambda kv: -(kv[1]["total"]["median_hours"] or 0))[:12]
-    by_topic = current["complaints"].get("by_topic", {})
+    by_topic = (current.get("complaints") or {}).get("by_topic", {})
     return {
         "trends": trends,
         "cycle": {
@@ -225,7 +237,7 @@ def _chart_data(current: dict[str, dict[str, Any]], trends: dict[str, Any]) -> d
             "labels": [str(TOPIC_LABELS.get(t, t)) for t in by_topic],
             "values": list(by_topic.values()),
         },
-        "tiers": current["tiers"].get("by_tier", {}),
+        "tiers": (current.get("tiers") or {}).get("by_tier", {}),
         "text": {
             "csat": _("CSAT (%)"),
             "nps": _("NPS"),
@@ -289,7 +301,7 @@ def index() -> Any:
         previous=previous,
         rows=metric_rows(current, before),
         figures=current,
-        chart=_chart_data(current, trends),
+        chart=chart_data(current, trends),
         problems=problems,
         quarters=_quarter_choices(today),
         period_args=_period_args(period),
@@ -300,6 +312,13 @@ def index() -> Any:
         topic_labels={k: str(v) for k, v in TOPIC_LABELS.items()},
         metric_labels={k: str(v) for k, v in METRIC_LABELS.items()},
     )
+
+
+@bp.get("/reports/diagram/<key>.bpmn")
+def diagram(key: str) -> Any:
+    """The heatmap's diagram: the latest version of the process, its names in the reader's language."""
+    actor().require(READ_METRICS, "reading reports")
+    return Response(localized_bpmn(process_bpmn(db.session, key, None)), mimetype="application/xml")
 
 
 @bp.get("/reports/cases")
@@ -342,8 +361,10 @@ def printable() -> Any:
     current = metric_service.metrics_json(db.session, period, now)
     before = metric_service.metrics_json(db.session, period.previous(), now)
     cycle = current["cycle_time"].get("per_task", {})
+    trends = metric_service.monthly_trends(db.session, period.last, now, 12, rt.timezone)
     return render_template(
         "reports/print.html",
+        chart=chart_data(current, trends),
         period=period,
         previous=period.previous(),
         rows=metric_rows(current, before),

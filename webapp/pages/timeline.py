@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from .common import local_datetime
 from .labels import case_status_label, event_label, message_label, role_label, task_label
+from .system_texts import incident_summary, migration_text
 from .values import HIDDEN, Shown, label, scalar_text, show
 
 MINOR = ("task_created", "task_claimed", "task_unclaimed")
@@ -96,6 +97,10 @@ def _text(event: Any, names: dict[str, str]) -> str:
         return _("Set by the process")
     if kind in ("case_started", "message_received"):
         return ""  # the process and the message name are in the title
+    if kind == "case_migrated":
+        return migration_text(text)
+    if kind == "case_error":
+        return incident_summary(text)  # the raw message stays on the incident and in the API
     return text
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from flask import g
 from flask_babel import get_locale, gettext
 
-from workflows.deploy.queries import process_detail
+from workflows.deploy.queries import process_detail, process_list
 from workflows.errors import TripflowError
 from workflows.runtime import Runtime
 
@@ -36,8 +36,7 @@ class Shown:
     items: list[Shown] = field(default_factory=list)
 
 
-def field_index(session: Any, rt: Runtime, process_key: str) -> dict[str, dict[str, Any]]:
-    """Every property the process's forms define (nested ones too), by name; first definition wins."""
+def _own_fields(session: Any, rt: Runtime, process_key: str) -> dict[str, dict[str, Any]]:
     cache = g.setdefault(FIELD_INDEX_KEY, {})
     if process_key not in cache:
         index: dict[str, dict[str, Any]] = {}
@@ -49,6 +48,19 @@ def field_index(session: Any, rt: Runtime, process_key: str) -> dict[str, dict[s
             _collect((task.get("form") or {}).get("schema") or {}, index)
         cache[process_key] = index
     return cache[process_key]
+
+
+def field_index(session: Any, rt: Runtime, process_key: str) -> dict[str, dict[str, Any]]:
+    """Every property the process's forms define (nested ones too), by name; first definition wins.
+
+    Then the fields of every other process's forms: a trip case holds what its planning and
+    confirmation forms asked (the itinerary's rows, the bookings), and those forms name them.
+    """
+    index = dict(_own_fields(session, rt, process_key))
+    for other in process_list(session):
+        for key, prop in _own_fields(session, rt, other["key"]).items():
+            index.setdefault(key, prop)
+    return index
 
 
 def _collect(schema: dict[str, Any], index: dict[str, dict[str, Any]]) -> None:

@@ -8,6 +8,8 @@ import lintModule from "bpmn-js-bpmnlint";
 import lintConfig from "./lint.js";
 import { PropertiesPanel, h } from "./panel.js";
 import spiffworkflow from "./spiffworkflow.json";
+import { translateModule } from "./translate.js";
+import zhHans from "./zh_Hans.js";
 
 const $ = (selector, root) => (root || document).querySelector(selector);
 const $$ = (selector, root) => Array.from((root || document).querySelectorAll(selector));
@@ -42,11 +44,14 @@ class Workbench {
     this.currentForm = null;
     this.status = $("[data-status]", root);
 
+    // the libraries' own words (palette, context pad, menus, decision tables) in the page's language
+    const chinese = (document.documentElement.lang || "").toLowerCase().startsWith("zh");
+    const words = chinese ? [translateModule(zhHans)] : [];
     this.modeler = new BpmnModeler({
       container: $("#canvas", root),
       moddleExtensions: { spiffworkflow },
       linting: { bpmnlint: lintConfig, active: true },
-      additionalModules: [lintModule],
+      additionalModules: [lintModule, ...words],
     });
     this.panel = new PropertiesPanel(this.modeler, $("#properties", root), {
       text: this.t,
@@ -57,7 +62,14 @@ class Workbench {
       onOpenForm: (name) => { this.tab("forms"); this.openForm(name); },
       onOpenTable: (decision) => { this.tab("tables"); this.openTable(this.fileOfDecision(decision)); },
     });
-    this.dmn = new DmnModeler({ container: $("#dmn", root) });
+    const dmnWords = { additionalModules: words }; // per view: dmn-js drops common.additionalModules
+    this.dmn = new DmnModeler({
+      container: $("#dmn", root),
+      drd: dmnWords,
+      decisionTable: dmnWords,
+      literalExpression: dmnWords,
+      boxedExpression: dmnWords,
+    });
     this.decisions = {}; // decision id -> DMN file name
 
     const eventBus = this.modeler.get("eventBus");

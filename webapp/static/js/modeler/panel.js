@@ -197,7 +197,8 @@ export class PropertiesPanel {
     const rows = [];
     const modeling = this.modeler.get("modeling");
     rows.push(h("div", { class: "side-head" }, h("h2", {}, t.properties),
-      h("span", { class: "pp-kind" }, KINDS[target.type] || String(target.type || "").replace("bpmn:", ""))));
+      h("span", { class: "pp-kind" },
+        KINDS[target.type] ? this.modeler.get("translate")(KINDS[target.type]) : String(target.type || "").replace("bpmn:", ""))));
     if (!element || is(bo, "bpmn:Process") || is(bo, "bpmn:Participant") || is(bo, "bpmn:Collaboration")) {
       rows.push(this.field(t.processId, h("input", { type: "text", value: processBo ? processBo.id : "", readonly: true })));
       rows.push(this.field(t.name, this.text(processBo && processBo.name, (v) => {

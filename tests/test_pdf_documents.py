@@ -97,7 +97,9 @@ def test_confirmation_letter_and_change_form_are_pdfs(start_case, work, session,
         cost_delta=1200,
     )
     change = work(change, "explain_fee_change", customer_agrees=True)
-    assert render_pending(session) == 1  # the worker's round renders what is waiting
+    change = work(change, "notify_customer", notified_via="phone", notified_on="2026-11-25")
+    # the worker's round renders what is waiting: the reissued letter and the change form
+    assert render_pending(session) == 2
     text = _pdf_of(api, change.id, "change_request_form")
     assert "行程变更单" in text and "航班改期" in text
     assert "京都 Kyoto" in text and "¥35,200.00" in text and "¥1,200.00" in text

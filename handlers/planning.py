@@ -66,17 +66,25 @@ def design_itinerary_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dic
     }
 
 
+REVIEWS_KEPT = 5
+
+
 def review_itinerary_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
-    """Keeps every review round, so the advisor and the next reviewer see what was said before."""
+    """Keeps the review rounds, so the advisor and the next reviewer see what was said before.
+
+    The last ``REVIEWS_KEPT`` rounds are kept (numbered from the first): every task of the case
+    carries this list, so an endless rework loop must not grow the case's state without bound.
+    """
     history = [r for r in ctx.data.get("review_history") or [] if isinstance(r, dict)]
+    last_round = max((int(r.get("round") or 0) for r in history), default=0)
     entry = {
-        "round": len(history) + 1,
+        "round": last_round + 1,
         "approved": submitted.get("approved"),
         "review_comments": submitted.get("review_comments") or "",
         "reviewed_by": ctx.actor.username,
         "reviewed_at": ctx.now.isoformat(timespec="minutes"),
     }
-    return {"review_history": [*history, entry]}
+    return {"review_history": [*history, entry][-REVIEWS_KEPT:]}
 
 
 def register(registry: HandlerRegistry) -> None:

@@ -140,10 +140,17 @@ def document_view(document: Document) -> dict[str, Any]:
 
 
 def check_documents(expected: list[Any], session: Session, case: Case, label: str) -> Mismatch | None:
-    """The case holds exactly as many documents as listed, each matching one entry."""
+    """The case holds exactly as many documents as listed, each matching one entry.
+
+    A PDF copy of a listed document (``rendered_from``) is counted only when the scenario lists
+    PDFs (an entry with ``content_type: application/pdf``): the copy is a rendition, not news.
+    """
     documents = list(
         session.scalars(select(Document).where(Document.case_id == case.id).order_by(Document.id))
     )
+    lists_pdfs = any(isinstance(w, dict) and w.get("content_type") == "application/pdf" for w in expected)
+    if not lists_pdfs:
+        documents = [d for d in documents if d.rendered_from is None]
     actual = [document_view(d) for d in documents]
     left = list(documents)
     for want in expected:

@@ -40,6 +40,11 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
         12 * 1024 * 1024,
         "largest request body, in bytes (attachments: 10 MB)",
     ),
+    "INBOX_ESCALATION_HOURS": (
+        "INBOX_ESCALATION_HOURS",
+        4.0,
+        "a task due within this many hours comes first in the inbox, right after overdue work",
+    ),
     "SCRIPT_TIME_LIMIT": ("SCRIPT_TIME_LIMIT", 1.0, "seconds a BPMN script may run"),
 }
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from workflows.cases import operations as case_service
 from workflows.errors import Invalid, TripflowError
 from workflows.inbox import queries as inbox
+from workflows.inbox.search import search_from
 from workflows.inbox.tasks import task_detail
+from workflows.people.names import display_names, people_of
 from workflows.views import case_view, task_view
 
 from ..extensions import db
@@ -19,7 +22,14 @@ from .doc import documented
 SCOPE_QUERY = {
     "scope": {"type": "string", "enum": ["mine", "group"]},
     "lane": {"type": "string"},
-    "sort": {"type": "string", "enum": ["priority"]},
+    "sort": {"type": "string", "enum": list(inbox.SORTS)},
+    "q": {"type": "string", "maxLength": 200},
+    "process": {"type": "string"},
+    "task": {"type": "string"},
+    "tier": {"type": "string", "enum": ["A", "B", "C"]},
+    "due_from": {"type": "string", "format": "date"},
+    "due_to": {"type": "string", "format": "date"},
+    "overdue": {"type": "boolean"},
 }
 COMPLETE_BODY = {"type": "object", "properties": {"data": {"type": "object"}}}
 ASSIGN_BODY = {
@@ -44,20 +54,33 @@ BULK_BODY = {
 
 @api.get("/tasks")
 @documented(
-    "My tasks (scope=mine) or my groups' unclaimed tasks (scope=group), tier A first, then due date",
+    "My tasks (scope=mine) or my groups' unclaimed tasks (scope=group); sort=urgency (default: overdue, "
+    "then due within the escalation window, by due; then tier A first), tier or due; q= searches customer "
+    "name, destination and case number; process, task, tier, due_from, due_to, overdue narrow",
     query=SCOPE_QUERY | PAGE_QUERY,
     tag="tasks",
 )
 def list_tasks() -> Any:
+    rt = runtime()
     items, next_cursor = inbox.list_tasks(
         db.session,
         actor(),
         request.args.get("scope", "mine"),
+        now=rt.clock.now(),
+        sort=request.args.get("sort", "urgency"),
+        search=search_from(request.args, rt.timezone),
         lane=request.args.get("lane"),
         cursor=request.args.get("cursor"),
         limit=page_limit(),
+        window=escalation_window(),
     )
-    return page([task_view(i) for i in items], next_cursor)
+    names = display_names(db.session, people_of(items))
+    return page([task_view(i, names) for i in items], next_cursor)
+
+
+def escalation_window() -> timedelta:
+    """How far ahead a due time makes a task urgent (``INBOX_ESCALATION_HOURS``)."""
+    return timedelta(hours=float(current_app.config.get("INBOX_ESCALATION_HOURS", 4)))
 
 
 @api.get("/tasks/count")

@@ -6,13 +6,22 @@ tasks; badges use a separate count query.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_, union_all
+from sqlalchemy import and_, func, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
-from workflows.cursors import decode_sort_cursor, encode_sort_cursor
+from workflows.cursors import (
+    INBOX_SORTS,
+    decode_inbox_cursor,
+    decode_sort_cursor,
+    encode_inbox_cursor,
+    encode_sort_cursor,
+)
 from workflows.errors import Invalid
+from workflows.inbox.search import InboxSearch
 from workflows.models import WorkItem
 from workflows.permissions import OPEN, SUPERVISE, Actor
 
@@ -33,7 +42,60 @@ def _scope_filter(scope: str, actor: Actor, lane: str | None) -> object:
 
 
 def encode_cursor(item: WorkItem) -> str:
+    """A team-list cursor: (priority, due, id) of the last row."""
     return encode_sort_cursor(item.priority, item.sort_due, item.id)
+
+
+PAGE_ORDER = (WorkItem.priority, WorkItem.sort_due, WorkItem.id)
+SORTS = INBOX_SORTS
+ESCALATION_WINDOW = timedelta(hours=4)  # the default; webapp/config.py's INBOX_ESCALATION_HOURS sets it
+
+
+@dataclass(frozen=True)
+class Band:
+    """One slice of an inbox order, read from the index in order: rows with ``number`` come before
+    the next band's; inside it rows go by ``priority`` (when ``by_tier``), then due, then id."""
+
+    number: int
+    where: tuple[Any, ...]
+    by_tier: bool
+
+    def order(self) -> tuple[Any, ...]:
+        due_order = (WorkItem.sort_due, WorkItem.id)
+        return (WorkItem.priority, *due_order) if self.by_tier else due_order
+
+
+def bands(sort: str, now: datetime, window: timedelta) -> list[Band]:
+    """The order ``sort`` names, as bands each read by one index range scan.
+
+    ``urgency``: overdue (by due), then due within ``window`` (by due), then the rest (tier A first,
+    then due). One ORDER BY over a CASE could not read an index in page order; three ranges can:
+    the first two from ``(status, lane, sort_due, id)``, the last from
+    ``(status, lane, priority, sort_due, id)``.
+    """
+    if sort == "tier":
+        return [Band(0, (), True)]
+    if sort == "due":
+        return [Band(0, (), False)]
+    soon = now + window
+    return [
+        Band(0, (WorkItem.sort_due < now,), False),
+        Band(1, (WorkItem.sort_due >= now, WorkItem.sort_due < soon), False),
+        Band(2, (WorkItem.sort_due >= soon,), True),
+    ]
+
+
+def _band_of(item: WorkItem, sort: str, now: datetime, window: timedelta) -> tuple[int, int]:
+    """The (band, key) of a row, as ``bands`` ordered it: what the next page's cursor continues from."""
+    if sort == "tier":
+        return 0, item.priority
+    if sort == "due":
+        return 0, 0
+    if item.sort_due < now:
+        return 0, 0
+    if item.sort_due < now + window:
+        return 1, 0
+    return 2, item.priority
 
 
 def list_tasks(
@@ -41,48 +103,56 @@ def list_tasks(
     actor: Actor,
     scope: str,
     *,
+    now: datetime,
+    sort: str = "urgency",
+    search: InboxSearch | None = None,
     lane: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    window: timedelta = ESCALATION_WINDOW,
 ) -> tuple[list[WorkItem], str | None]:
-    """One page of the inbox, tier A first, then by due date; returns the items and the next cursor."""
-    after = decode_sort_cursor(cursor)
-    lanes = sorted(actor.roles) if scope == "group" and lane is None else []
-    if len(lanes) > 1:
-        query = _merged_lanes(lanes, after, limit)
-    else:
-        query = select(WorkItem).where(_scope_filter(scope, actor, lane))
-        if after is not None:
-            query = query.where(tuple_(*PAGE_ORDER) > after)
-        query = query.order_by(*PAGE_ORDER).limit(limit + 1)
-    items = list(session.scalars(query))
-    next_cursor = encode_cursor(items[limit - 1]) if len(items) > limit else None
-    return items[:limit], next_cursor
+    """One page of the inbox in ``sort`` order (default urgency), narrowed by ``search``; returns the
+    items and the next cursor.
 
-
-PAGE_ORDER = (WorkItem.priority, WorkItem.sort_due, WorkItem.id)
-
-
-def _merged_lanes(
-    lanes: list[str], after: tuple[int, datetime, int] | None, limit: int
-) -> Select[tuple[WorkItem]]:
-    """A page over several lanes: each lane's first rows in index order, then merged.
-
-    One query with ``lane IN (...)`` cannot read the (status, lane, priority, due) index in page order
-    across lanes, so PostgreSQL would fetch and sort every ready task of those lanes: a cost growing
-    with the number of open cases. Here each lane reads at most one page from the index.
+    Each (lane, band) reads at most one page from an index, and the page is merged from those: one
+    query with ``lane IN (...)`` or a CASE in ORDER BY would make the database fetch and sort every
+    ready task, a cost growing with the number of open cases.
     """
+    if sort not in SORTS:
+        raise Invalid("unknown sort", [{"field": "sort", "message": "must be one of " + ", ".join(SORTS)}])
+    after = decode_inbox_cursor(cursor, sort)
+    if after is not None:
+        now = after[0]  # bands as the first page saw them
+    wanted = (search or InboxSearch()).clauses(now)
+    if scope == "group" and lane is None:
+        scopes = [_scope_filter(scope, actor, one) for one in sorted(actor.roles)]
+    else:
+        scopes = [_scope_filter(scope, actor, lane)]
     parts = []
-    for one in lanes:
-        part = select(WorkItem.id).where(
-            WorkItem.status == "ready", WorkItem.assignee.is_(None), WorkItem.lane == one
-        )
-        if after is not None:
-            part = part.where(tuple_(*PAGE_ORDER) > after)
-        parts.append(part.order_by(*PAGE_ORDER).limit(limit + 1).subquery().select())
-    first_rows = union_all(*parts).subquery()
+    for band in bands(sort, now, window):
+        if after is not None and after[1] > band.number:
+            continue  # every row of this band was on earlier pages
+        for where in scopes:
+            part = select(WorkItem.id).where(where, *band.where, *wanted)
+            if after is not None and after[1] == band.number:
+                _now, _band, key, due, item_id = after
+                keys = (key, due, item_id) if band.by_tier else (due, item_id)
+                part = part.where(tuple_(*band.order()) > keys)
+            parts.append(part.order_by(*band.order()).limit(limit + 1).subquery().select())
+    if not parts:
+        return [], None
+    first_rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     query = select(WorkItem).where(WorkItem.id.in_(select(first_rows.c.id)))
-    return query.order_by(*PAGE_ORDER).limit(limit + 1)
+    items = sorted(
+        session.scalars(query),
+        key=lambda i: (*_band_of(i, sort, now, window), i.sort_due, i.id),
+    )[: limit + 1]
+    next_cursor = None
+    if len(items) > limit:
+        last = items[limit - 1]
+        band_number, key = _band_of(last, sort, now, window)
+        next_cursor = encode_inbox_cursor(sort, now, band_number, key, last.sort_due, last.id)
+    return items[:limit], next_cursor
 
 
 def count_tasks(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,13 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
     ),
     "SCRIPT_TIME_LIMIT": ("SCRIPT_TIME_LIMIT", 1.0, "seconds a BPMN script may run"),
 }
+
+
+def escalation_window() -> timedelta:
+    """How far ahead a due time makes a task urgent in the inbox (``INBOX_ESCALATION_HOURS``)."""
+    from flask import current_app
+
+    return timedelta(hours=float(current_app.config.get("INBOX_ESCALATION_HOURS") or 4))
 
 
 def _coerce(value: str, default: Any) -> Any:

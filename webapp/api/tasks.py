@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
 from workflows.cases import operations as case_service
 from workflows.errors import Invalid, TripflowError
@@ -15,6 +14,7 @@ from workflows.inbox.tasks import task_detail
 from workflows.people.names import display_names, people_of
 from workflows.views import case_view, task_view
 
+from ..config import escalation_window
 from ..extensions import db
 from . import PAGE_QUERY, actor, api, page, page_limit, runtime
 from .doc import documented
@@ -76,11 +76,6 @@ def list_tasks() -> Any:
     )
     names = display_names(db.session, people_of(items))
     return page([task_view(i, names) for i in items], next_cursor)
-
-
-def escalation_window() -> timedelta:
-    """How far ahead a due time makes a task urgent (``INBOX_ESCALATION_HOURS``)."""
-    return timedelta(hours=float(current_app.config.get("INBOX_ESCALATION_HOURS", 4)))
 
 
 @api.get("/tasks/count")

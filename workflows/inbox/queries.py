@@ -22,8 +22,9 @@ from workflows.cursors import (
 )
 from workflows.errors import Invalid
 from workflows.inbox.search import InboxSearch
-from workflows.models import WorkItem
+from workflows.models import ProcessVersion, WorkItem
 from workflows.permissions import OPEN, SUPERVISE, Actor
+from workflows.runtime import Runtime
 
 SCOPES = ("mine", "group")
 BADGE_CAP = 1000  # counting stops here, so a badge costs the same at any inbox size ("999+")
@@ -198,3 +199,26 @@ def count_team_tasks(session: Session, actor: Actor, *, cap: int | None = BADGE_
     if cap is not None:
         matching = matching.limit(cap)
     return int(session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
+
+
+def task_choices(
+    session: Session, rt: Runtime, roles: frozenset[str] | None = None
+) -> list[tuple[str, str, str]]:
+    """``(process, task id, task name)`` of every user task of every newest process version (in a lane
+    of ``roles`` when given): what an inbox's task filter offers."""
+    newest = (
+        select(ProcessVersion.key, func.max(ProcessVersion.version).label("v"))
+        .group_by(ProcessVersion.key)
+        .subquery()
+    )
+    versions = session.scalars(
+        select(ProcessVersion).join(
+            newest, (ProcessVersion.key == newest.c.key) & (ProcessVersion.version == newest.c.v)
+        )
+    )
+    out = []
+    for version in versions:
+        for info in rt.specs.get(session, version).user_tasks.values():
+            if roles is None or info.lane is None or info.lane in roles:
+                out.append((version.key, info.bpmn_id, info.name))
+    return sorted(set(out))

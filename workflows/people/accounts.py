@@ -14,13 +14,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows.cases.step import begin_write
 from workflows.errors import Conflict, Invalid, NotFound
 from workflows.models import User, UserRole
 from workflows.people.sessions import end_sessions_of
 from workflows.people.tokens import revoke_all_tokens
 from workflows.people.users import add_user, check_password_rule, check_roles, find_user, hash_password
 from workflows.permissions import MANAGE_USERS, Actor
+from workflows.unit import begin_write
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from workflows.cases.step import begin_write
 from workflows.models import LoginFailure
+from workflows.unit import begin_write
 
 WINDOW = timedelta(minutes=15)
 ACCOUNT_LIMIT = 10

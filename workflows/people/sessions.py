@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from workflows.cases.step import begin_write
 from workflows.models import LoginSession, User
 from workflows.people.users import authenticate, find_user
+from workflows.unit import begin_write
 
 TOUCH_EVERY = timedelta(minutes=1)
 """``last_seen_at`` is written at most this often per session: idle time is measured to the minute."""

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from workflows.cases.step import begin_write
 from workflows.errors import NotFound
 from workflows.models import ApiToken, User
 from workflows.people.users import authenticate, find_user
 from workflows.permissions import MANAGE_USERS, Actor
+from workflows.unit import begin_write
 
 DEFAULT_LIFETIME = timedelta(days=30)
 

@@ -354,7 +354,9 @@ def test_an_inbox_over_several_lanes_pages_in_order(start_case, work, session, c
     )
     seen, cursor = [], None
     while True:
-        page, cursor = inbox.list_tasks(session, both, "group", now=clock.now(), sort="tier", cursor=cursor, limit=3)
+        page, cursor = inbox.list_tasks(
+            session, both, "group", now=clock.now(), sort="tier", cursor=cursor, limit=3
+        )
         seen += page
         if cursor is None:
             break

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_, union_all
+from sqlalchemy import Integer, and_, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from workflows.cursors import (
@@ -20,6 +20,7 @@ from workflows.cursors import (
     encode_inbox_cursor,
     encode_sort_cursor,
 )
+from workflows.customers.operations import TIER_PRIORITY
 from workflows.errors import Invalid
 from workflows.inbox.search import InboxSearch
 from workflows.models import ProcessVersion, WorkItem
@@ -52,18 +53,21 @@ SORTS = INBOX_SORTS
 ESCALATION_WINDOW = timedelta(hours=4)  # the default; webapp/config.py's INBOX_ESCALATION_HOURS sets it
 
 
+PRIORITIES = sorted(set(TIER_PRIORITY.values()))  # 0 = tier A
+
+
 @dataclass(frozen=True)
 class Band:
-    """One slice of an inbox order, read from the index in order: rows with ``number`` come before
-    the next band's; inside it rows go by ``priority`` (when ``by_tier``), then due, then id."""
+    """One slice of an inbox order: rows with ``number`` come before the next band's; inside it rows
+    go by ``priority`` (when ``by_tier``), then due, then id.
+
+    A tier-ordered band is read one priority at a time (``priority = p``, by due): an equality and a
+    range on ``(status, lane, priority, sort_due, id)`` that SQLite and PostgreSQL both read in order,
+    where ``ORDER BY priority, sort_due`` with a range on ``sort_due`` let SQLite sort every row."""
 
     number: int
     where: tuple[Any, ...]
     by_tier: bool
-
-    def order(self) -> tuple[Any, ...]:
-        due_order = (WorkItem.sort_due, WorkItem.id)
-        return (WorkItem.priority, *due_order) if self.by_tier else due_order
 
 
 def bands(sort: str, now: datetime, window: timedelta) -> list[Band]:
@@ -71,7 +75,7 @@ def bands(sort: str, now: datetime, window: timedelta) -> list[Band]:
 
     ``urgency``: overdue (by due), then due within ``window`` (by due), then the rest (tier A first,
     then due). One ORDER BY over a CASE could not read an index in page order; three ranges can:
-    the first two from ``(status, lane, sort_due, id)``, the last from
+    the first two from ``(status, lane, sort_due, id)``, the last (one tier at a time) from
     ``(status, lane, priority, sort_due, id)``.
     """
     if sort == "tier":
@@ -133,17 +137,34 @@ def list_tasks(
     for band in bands(sort, now, window):
         if after is not None and after[1] > band.number:
             continue  # every row of this band was on earlier pages
-        for where in scopes:
-            part = select(WorkItem.id).where(where, *band.where, *wanted)
-            if after is not None and after[1] == band.number:
-                _now, _band, key, due, item_id = after
-                keys = (key, due, item_id) if band.by_tier else (due, item_id)
-                part = part.where(tuple_(*band.order()) > keys)
-            parts.append(part.order_by(*band.order()).limit(limit + 1).subquery().select())
+        for priority in PRIORITIES if band.by_tier else (None,):
+            keys = after[3:] if after is not None and after[1] == band.number else None
+            if priority is not None and keys is not None:
+                if after[2] > priority:
+                    continue  # this tier of the band was on earlier pages
+                if after[2] < priority:
+                    keys = None
+            tier = (WorkItem.priority == priority,) if priority is not None else ()
+            for where in scopes:
+                part = select(
+                    WorkItem.id,
+                    literal(band.number, Integer).label("band"),
+                    literal(priority or 0, Integer).label("key"),
+                    WorkItem.sort_due,
+                ).where(where, *band.where, *tier, *wanted)
+                if keys is not None:
+                    part = part.where(tuple_(WorkItem.sort_due, WorkItem.id) > keys)
+                order = (WorkItem.sort_due, WorkItem.id)
+                parts.append(part.order_by(*order).limit(limit + 1).subquery().select())
     if not parts:
         return [], None
-    first_rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    query = select(WorkItem).where(WorkItem.id.in_(select(first_rows.c.id)))
+    merged = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    page_ids = (
+        select(merged.c.id)
+        .order_by(merged.c.band, merged.c.key, merged.c.sort_due, merged.c.id)
+        .limit(limit + 1)
+    )
+    query = select(WorkItem).where(WorkItem.id.in_(page_ids))
     items = sorted(
         session.scalars(query),
         key=lambda i: (*_band_of(i, sort, now, window), i.sort_due, i.id),

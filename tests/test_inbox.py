@@ -228,3 +228,13 @@ def test_people_by_name_in_the_inbox_and_its_api(desk, client, api, session, rt)
     login(client, "service_supervisor")
     page = client.get("/inbox?scope=team").get_data(as_text=True)
     assert '<span class="person" title="customer_service">王芳</span>' in page
+
+
+def test_the_error_summary_sits_above_the_earlier_steps(start_case, work, client, session):
+    case = work(start_case(), "collect_needs", new_customer={"name": "Lin"}, **NEEDS)
+    case = work(case, "design_itinerary", **ITINERARY)
+    item = open_task(session, case.id, "review_itinerary")
+    login(client, "project_manager")
+    html = client.post(f"/tasks/{item.id}", data={}, headers=EN).get_data(as_text=True)
+    assert "data-error-summary" in html and "details-card" in html
+    assert html.index("data-error-summary") < html.index("details-card")

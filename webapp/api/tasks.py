@@ -11,7 +11,7 @@ from workflows.errors import Invalid, TripflowError
 from workflows.inbox import queries as inbox
 from workflows.inbox.search import search_from
 from workflows.inbox.tasks import task_detail
-from workflows.people.names import display_names, people_of
+from workflows.people.names import display_names, people_of, search_people
 from workflows.views import case_view, task_view
 
 from ..config import escalation_window
@@ -164,3 +164,17 @@ def comment_task(task_id: int, body: dict[str, Any]) -> Any:
 
     event = comment_on_task(db.session, runtime(), task_id, body["text"], actor())
     return jsonify({"id": event.id, "at": event.at.isoformat(), "text": event.text, "user": event.user}), 201
+
+
+@api.get("/people")
+@documented(
+    "Assignment picker: active users whose name contains q (and who hold role, when given); supervisors",
+    query={"q": {"type": "string", "maxLength": 120}, "role": {"type": "string"}},
+    tag="tasks",
+)
+def people() -> Any:
+    text = request.args.get("q", "")
+    if len(text) > 120:
+        raise Invalid("bad q", [{"field": "q", "message": "must be at most 120 characters"}])
+    found = search_people(db.session, actor(), text, request.args.get("role") or None)
+    return page([{"username": u, "name": n} for u, n in found], None)

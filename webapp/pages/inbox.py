@@ -27,6 +27,7 @@ from .common import actor, page_blueprint, runtime, safe_next
 from .flashes import flash_error, flash_success
 from .labels import task_label
 from .manage import active_users
+from .people import person_name
 
 bp = page_blueprint("inbox", __name__)
 PAGE_SIZE = 50
@@ -128,7 +129,12 @@ def _bulk_failure(task_id: int, exc: TripflowError) -> str:
     if isinstance(exc, Conflict):
         holder = item["claimed_by"] if item is not None and item["status"] == "claimed" else None
         if holder:
-            return _("%(task)s (#%(id)s): %(user)s holds it already.", task=name, id=task_id, user=holder)
+            return _(
+                "%(task)s (#%(id)s): %(user)s holds it already.",
+                task=name,
+                id=task_id,
+                user=person_name(holder),
+            )
         return _("%(task)s (#%(id)s): no longer open.", task=name, id=task_id)
     return _("%(task)s (#%(id)s): %(message)s", task=name, id=task_id, message=exc.message)
 
@@ -166,7 +172,7 @@ def bulk() -> Any:
                         "%(task)s (#%(id)s): now with %(user)s.",
                         task=task_label(item.bpmn_id, item.name),
                         id=task_id,
-                        user=user,
+                        user=person_name(user),
                     )
                 )
         except TripflowError as exc:

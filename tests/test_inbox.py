@@ -238,3 +238,27 @@ def test_the_error_summary_sits_above_the_earlier_steps(start_case, work, client
     html = client.post(f"/tasks/{item.id}", data={}, headers=EN).get_data(as_text=True)
     assert "data-error-summary" in html and "details-card" in html
     assert html.index("data-error-summary") < html.index("details-card")
+
+
+@pytest.mark.parametrize(("headers", "assigned"), [(EN, "Assigned to 王芳"), (ZH, "王芳")])
+def test_people_by_name_in_the_case_history_and_held_by(desk, client, session, rt, headers, assigned):
+    session.scalars(select(User).where(User.username == "customer_service")).one().display_name = "王芳"
+    session.commit()
+    cases.assign_task(session, rt, desk["urgent"], "customer_service", actor("service_supervisor"))
+    session.commit()
+    case_id = session.get(WorkItem, desk["urgent"]).case_id
+    login(client, "service_supervisor")
+    html = client.get(f"/cases/{case_id}", headers=headers).get_data(as_text=True)
+    assert '<span class="person" title="customer_service">王芳</span>' in html  # held by, on hover the id
+    assert assigned in html and "Assigned to customer_service" not in html
+    task = client.get(f"/tasks/{desk['urgent']}", headers=headers).get_data(as_text=True)
+    assert '<span class="person" title="customer_service">王芳</span>' in task
+
+
+def test_assignment_pickers_search_by_name(desk, api, session):
+    session.scalars(select(User).where(User.username == "customer_service")).one().display_name = "王芳"
+    session.commit()
+    found = api.as_("service_supervisor").get("/api/v1/people?q=王").get_json()["items"]
+    assert found == [{"username": "customer_service", "name": "王芳"}]
+    assert api.get("/api/v1/people?q=wang&role=customer_service").get_json()["items"] == []
+    assert api.as_("customer_service").get("/api/v1/people?q=a").status_code == 403

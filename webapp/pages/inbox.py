@@ -52,12 +52,11 @@ def index() -> Any:
     except Invalid as exc:
         flash_error(exc.details[0]["field"] + ": " + exc.details[0]["message"])
         search = InboxSearch(zone=rt.timezone)
-    if scope == "team":
-        items, next_cursor = inbox.team_tasks(
-            db.session, who, lane=lane, cursor=request.args.get("cursor"), limit=PAGE_SIZE
-        )
-    else:
-        items, next_cursor = inbox.list_tasks(
+
+    def one_page(cursor: str | None) -> tuple[list[Any], str | None]:
+        if scope == "team":
+            return inbox.team_tasks(db.session, who, lane=lane, cursor=cursor, limit=PAGE_SIZE)
+        return inbox.list_tasks(
             db.session,
             who,
             scope,
@@ -65,10 +64,15 @@ def index() -> Any:
             sort=sort,
             search=search,
             lane=lane,
-            cursor=request.args.get("cursor"),
+            cursor=cursor,
             limit=PAGE_SIZE,
             window=escalation_window(),
         )
+
+    try:
+        items, next_cursor = one_page(request.args.get("cursor"))
+    except Invalid:
+        items, next_cursor = one_page(None)  # a cursor this server did not give (or of another order)
     keep = {"scope": scope, "lane": lane, "sort": sort if sort != "urgency" else None, **search.as_query()}
     counts = {s: inbox.count_tasks(db.session, who, s, cap=badge_cap()) for s in inbox.SCOPES}
     if supervise:

@@ -332,7 +332,7 @@ def test_a_trip_whose_dates_changed_often_drops_its_finished_subprocesses(
     assert trip.element_counts["apply_new_dates"] == 25
 
 
-def test_an_inbox_over_several_lanes_pages_in_order(start_case, work, session) -> None:
+def test_an_inbox_over_several_lanes_pages_in_order(start_case, work, session, clock) -> None:
     from workflows.inbox import queries as inbox
 
     made = []
@@ -354,7 +354,9 @@ def test_an_inbox_over_several_lanes_pages_in_order(start_case, work, session) -
     )
     seen, cursor = [], None
     while True:
-        page, cursor = inbox.list_tasks(session, both, "group", cursor=cursor, limit=3)
+        page, cursor = inbox.list_tasks(
+            session, both, "group", now=clock.now(), sort="tier", cursor=cursor, limit=3
+        )
         seen += page
         if cursor is None:
             break

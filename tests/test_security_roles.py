@@ -190,6 +190,7 @@ ROUTES: dict[tuple[str, str], Call] = {
     # --- API: tasks
     ("api.list_tasks", "GET"): Call(EVERYONE),
     ("api.count_tasks", "GET"): Call(EVERYONE),
+    ("api.people", "GET"): Call(SUPERVISE),
     ("api.get_task", "GET"): Call(EVERYONE, values=_task),
     ("api.claim_task", "POST"): Call(LANE, values=_task),
     ("api.unclaim_task", "POST"): Call(HOLDER_OR_SUPERVISOR, values=_claimed),
@@ -273,6 +274,10 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("models.form_preview", "POST"): Call(EVERYONE, json={"schema": {"type": "object"}}),
     ("cases.save_filter", "POST"): Call(EVERYONE, data=lambda w, r: {"name": "walk", "status": "running"}),
     ("cases.delete_filter", "POST"): Call(
+        EVERYONE, values=lambda w, role: {"filter_id": w.saved_filter(role)}
+    ),
+    ("inbox.save_inbox_filter", "POST"): Call(EVERYONE, data=lambda w, r: {"name": "walk", "q": "kyoto"}),
+    ("inbox.delete_inbox_filter", "POST"): Call(
         EVERYONE, values=lambda w, role: {"filter_id": w.saved_filter(role)}
     ),
     ("tasks.comment", "POST"): Call(EVERYONE, values=_task, data=lambda w, r: {"text": "walking"}),

@@ -108,11 +108,11 @@ def test_a_tier_first_in_the_inbox_and_reprioritised_on_change(session, clock, s
     for customer in (plain, vip):
         work(start_case(), "collect_needs", customer_id=customer.id, **NEEDS)
     advisor = Actor("travel_advisor", frozenset({"travel_advisor"}))
-    names = [i.customer_name for i in list_tasks(session, advisor, "group")[0]]
+    names = [i.customer_name for i in list_tasks(session, advisor, "group", now=clock.now())[0]]
     assert names == ["Plain", "Soon VIP"]
     set_tier(session, vip, "A", by="test", reason="test", now=clock.now())
     session.commit()
-    items, _ = list_tasks(session, advisor, "group")
+    items, _ = list_tasks(session, advisor, "group", now=clock.now())
     assert [(i.customer_name, i.customer_tier) for i in items] == [("Soon VIP", "A"), ("Plain", "C")]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,11 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
         "WeCom / DingTalk group-robot URL per role: customer_service=https://...,account_manager=https://...",
     ),
     "BELL_POLL_SECONDS": ("TRIPFLOW_BELL_POLL_SECONDS", 20, "how often an open page asks for new notices"),
+    "INBOX_ESCALATION_HOURS": (
+        "INBOX_ESCALATION_HOURS",
+        4.0,
+        "a task due within this many hours comes first in the inbox, right after overdue work",
+    ),
     "SCRIPT_TIME_LIMIT": ("SCRIPT_TIME_LIMIT", 1.0, "seconds a BPMN script may run"),
     "SCRIPT_MEMORY_LIMIT_MB": ("SCRIPT_MEMORY_LIMIT_MB", 256, "megabytes a BPMN script may allocate"),
     "TIMER_STEP_TIMEOUT": (
@@ -60,6 +66,13 @@ SETTINGS: dict[str, tuple[str, Any, str]] = {
         "seconds a timer worker step may run before its watchdog stops it and makes it an incident",
     ),
 }
+
+
+def escalation_window() -> timedelta:
+    """How far ahead a due time makes a task urgent in the inbox (``INBOX_ESCALATION_HOURS``)."""
+    from flask import current_app
+
+    return timedelta(hours=float(current_app.config.get("INBOX_ESCALATION_HOURS") or 4))
 
 
 def _coerce(value: str, default: Any) -> Any:

@@ -66,5 +66,47 @@ def decode_sort_cursor(cursor: str | None) -> tuple[int, datetime, int] | None:
     return priority, when, item_id
 
 
+INBOX_SORTS = ("urgency", "tier", "due")
+
+
+def encode_inbox_cursor(sort: str, now: datetime, band: int, key: int, due: datetime, item_id: int) -> str:
+    """The inbox order key of a page's last row, with the instant the first page was read at.
+
+    Urgency bands are read against that instant on every later page, so a task cannot move from one
+    band to another between two pages (and be shown twice or never).
+    """
+    raw = json.dumps([sort, now.isoformat(), band, key, due.isoformat(), item_id])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_inbox_cursor(cursor: str | None, sort: str) -> tuple[datetime, int, int, datetime, int] | None:
+    """``(now, band, key, due, id)`` of an ``encode_inbox_cursor`` cursor for ``sort``; else ``Invalid``."""
+    if not cursor:
+        return None
+    try:
+        parts = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):
+        raise bad_cursor() from None
+    if not isinstance(parts, list) or len(parts) != 6 or parts[0] != sort:
+        raise bad_cursor()
+    _sort, now, band, key, due, item_id = parts
+    if not (_storable_int(band) and _storable_int(key) and _storable_int(item_id)):
+        raise bad_cursor()
+    return _instant(now), band, key, _instant(due), item_id
+
+
+def _instant(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise bad_cursor()
+    try:
+        when = datetime.fromisoformat(value)
+        if when.tzinfo is None:
+            raise ValueError("naive")
+        when.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise bad_cursor() from None
+    return when
+
+
 def _storable_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and -MAX_ID - 1 <= value <= MAX_ID

@@ -208,6 +208,7 @@ class WorkItem(Base):
     __tablename__ = "work_item"
     __table_args__ = (
         Index("ix_work_item_group", "status", "lane", "priority", "sort_due", "id"),
+        Index("ix_work_item_lane_due", "status", "lane", "sort_due", "id"),  # urgent bands, sort=due
         Index("ix_work_item_assignee", "assignee", "status"),
         Index("ix_work_item_claimed", "claimed_by", "status"),
         Index("ix_work_item_case", "case_id", "status"),
@@ -420,6 +421,7 @@ class SavedFilter(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16), default="cases", server_default="cases")  # or inbox
     query: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -16,7 +16,10 @@ def _iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def task_view(item: WorkItem) -> dict[str, Any]:
+def task_view(item: WorkItem, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """A task as JSON; ``names`` (from ``people.names.display_names``) fills the ``*_name`` fields,
+    which otherwise repeat the username."""
+    names = names or {}
     return {
         "id": item.id,
         "case_id": item.case_id,
@@ -25,7 +28,9 @@ def task_view(item: WorkItem) -> dict[str, Any]:
         "name": item.name,
         "lane": item.lane,
         "assignee": item.assignee,
+        "assignee_name": names.get(item.assignee, item.assignee) if item.assignee else None,
         "claimed_by": item.claimed_by,
+        "claimed_by_name": names.get(item.claimed_by, item.claimed_by) if item.claimed_by else None,
         "created_at": _iso(item.created_at),
         "due_at": _iso(item.due_at),
         "priority": item.priority,
@@ -38,6 +43,7 @@ def task_view(item: WorkItem) -> dict[str, Any]:
         "status": item.status,
         "completed_at": _iso(item.completed_at),
         "completed_by": item.completed_by,
+        "completed_by_name": names.get(item.completed_by, item.completed_by) if item.completed_by else None,
     }
 
 
@@ -77,7 +83,8 @@ def case_view(session: Session, case: Case) -> dict[str, Any]:
     }
 
 
-def event_view(event: Event) -> dict[str, Any]:
+def event_view(event: Event, names: dict[str, str] | None = None) -> dict[str, Any]:
+    names = names or {}
     return {
         "id": event.id,
         "at": _iso(event.at),
@@ -86,6 +93,7 @@ def event_view(event: Event) -> dict[str, Any]:
         "task_name": event.task_name,
         "work_item_id": event.work_item_id,
         "user": event.user,
+        "user_name": names.get(event.user, event.user) if event.user else None,
         "data_changes": event.data_changes or {},
         "text": event.text,
     }

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 
 from workflows.cases import interventions
 from workflows.cases.diagram import case_diagram
 from workflows.cases.operations import get_case
+from workflows.errors import Invalid
 from workflows.people.out_of_office import get_out_of_office, set_out_of_office
 from workflows.views import case_summary, case_view
 
@@ -130,22 +131,29 @@ def put_out_of_office(body: Any) -> Any:
 
 FILTER_BODY = {
     "type": "object",
-    "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 120}, "query": {"type": "object"}},
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 120},
+        "query": {"type": "object"},
+        "kind": {"type": "string", "enum": ["cases", "inbox"]},
+    },
     "required": ["name", "query"],
 }
 
 
 def _filter_view(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "query": row.query}
+    return {"id": row.id, "name": row.name, "kind": row.kind, "query": row.query}
 
 
 @api.get("/me/filters")
-@documented("My saved case filters", tag="manage")
+@documented("My saved case filters (kind=inbox: my saved inbox filters)", tag="manage")
 def my_filters() -> Any:
-    from workflows.inbox.saved_filters import list_filters
+    from workflows.inbox.saved_filters import KINDS, list_filters
 
+    kind = request.args.get("kind", "cases")
+    if kind not in KINDS:
+        raise Invalid("unknown kind", [{"field": "kind", "message": "must be cases or inbox"}])
     return jsonify(
-        {"items": [_filter_view(f) for f in list_filters(db.session, actor())], "next_cursor": None}
+        {"items": [_filter_view(f) for f in list_filters(db.session, actor(), kind)], "next_cursor": None}
     )
 
 
@@ -155,7 +163,11 @@ def save_my_filter(body: dict[str, Any]) -> Any:
     from workflows.inbox.saved_filters import save_filter
 
     return jsonify(
-        _filter_view(save_filter(db.session, runtime(), actor(), body["name"], body["query"]))
+        _filter_view(
+            save_filter(
+                db.session, runtime(), actor(), body["name"], body["query"], body.get("kind", "cases")
+            )
+        )
     ), 201
 
 

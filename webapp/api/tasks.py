@@ -9,9 +9,12 @@ from flask import jsonify, request
 from workflows.cases import operations as case_service
 from workflows.errors import Invalid, TripflowError
 from workflows.inbox import queries as inbox
+from workflows.inbox.search import search_from
 from workflows.inbox.tasks import task_detail
+from workflows.people.names import display_names, people_of, search_people
 from workflows.views import case_view, task_view
 
+from ..config import escalation_window
 from ..extensions import db
 from . import PAGE_QUERY, actor, api, page, page_limit, runtime
 from .doc import documented
@@ -19,7 +22,14 @@ from .doc import documented
 SCOPE_QUERY = {
     "scope": {"type": "string", "enum": ["mine", "group"]},
     "lane": {"type": "string"},
-    "sort": {"type": "string", "enum": ["priority"]},
+    "sort": {"type": "string", "enum": list(inbox.SORTS)},
+    "q": {"type": "string", "maxLength": 200},
+    "process": {"type": "string"},
+    "task": {"type": "string"},
+    "tier": {"type": "string", "enum": ["A", "B", "C"]},
+    "due_from": {"type": "string", "format": "date"},
+    "due_to": {"type": "string", "format": "date"},
+    "overdue": {"type": "boolean"},
 }
 COMPLETE_BODY = {"type": "object", "properties": {"data": {"type": "object"}}}
 ASSIGN_BODY = {
@@ -44,20 +54,28 @@ BULK_BODY = {
 
 @api.get("/tasks")
 @documented(
-    "My tasks (scope=mine) or my groups' unclaimed tasks (scope=group), tier A first, then due date",
+    "My tasks (scope=mine) or my groups' unclaimed tasks (scope=group); sort=urgency (default: overdue, "
+    "then due within the escalation window, by due; then tier A first), tier or due; q= searches customer "
+    "name, destination and case number; process, task, tier, due_from, due_to, overdue narrow",
     query=SCOPE_QUERY | PAGE_QUERY,
     tag="tasks",
 )
 def list_tasks() -> Any:
+    rt = runtime()
     items, next_cursor = inbox.list_tasks(
         db.session,
         actor(),
         request.args.get("scope", "mine"),
+        now=rt.clock.now(),
+        sort=request.args.get("sort", "urgency"),
+        search=search_from(request.args, rt.timezone),
         lane=request.args.get("lane"),
         cursor=request.args.get("cursor"),
         limit=page_limit(),
+        window=escalation_window(),
     )
-    return page([task_view(i) for i in items], next_cursor)
+    names = display_names(db.session, people_of(items))
+    return page([task_view(i, names) for i in items], next_cursor)
 
 
 @api.get("/tasks/count")
@@ -146,3 +164,17 @@ def comment_task(task_id: int, body: dict[str, Any]) -> Any:
 
     event = comment_on_task(db.session, runtime(), task_id, body["text"], actor())
     return jsonify({"id": event.id, "at": event.at.isoformat(), "text": event.text, "user": event.user}), 201
+
+
+@api.get("/people")
+@documented(
+    "Assignment picker: active users whose name contains q (and who hold role, when given); supervisors",
+    query={"q": {"type": "string", "maxLength": 120}, "role": {"type": "string"}},
+    tag="tasks",
+)
+def people() -> Any:
+    text = request.args.get("q", "")
+    if len(text) > 120:
+        raise Invalid("bad q", [{"field": "q", "message": "must be at most 120 characters"}])
+    found = search_people(db.session, actor(), text, request.args.get("role") or None)
+    return page([{"username": u, "name": n} for u, n in found], None)

@@ -26,6 +26,7 @@ from ..auth import current_actor
 from ..extensions import db
 from .common import TEMPLATE_FILTERS
 from .labels import TEMPLATE_GLOBALS
+from .people import person_name
 from .system_texts import TEMPLATE_GLOBALS as SYSTEM_TEXTS
 from .values import FIELD_INDEX_KEY
 
@@ -114,6 +115,7 @@ def register_pages(app: Flask) -> None:
     app.add_template_filter(badge, "badge")
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     app.jinja_env.globals.update(SYSTEM_TEXTS)
+    app.jinja_env.globals["person_name"] = person_name  # global: the ``person`` macro is imported
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.context_processor(_page_globals)
     app.before_request(_fresh_request_state)

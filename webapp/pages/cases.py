@@ -12,8 +12,15 @@ from flask_babel import gettext as _
 
 from workflows.cases import operations as case_service
 from workflows.cases.comments import comment_on_case
-from workflows.cases.export import count_cases, current_steps
-from workflows.cases.queries import case_documents, case_history, cases_by_id, list_cases
+from workflows.cases.export import current_steps
+from workflows.cases.queries import (
+    case_documents,
+    case_history,
+    cases_by_id,
+    current_tiers,
+    list_cases,
+    status_counts,
+)
 from workflows.customers.operations import TIERS, get_customer, list_customers
 from workflows.deploy.queries import process_list
 from workflows.errors import Conflict, Invalid, NotFound
@@ -91,6 +98,12 @@ def _service_filters(filters: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _status_counts(rt: Any, filters: dict[str, str]) -> dict[str, int]:
+    """Each status tab's count under every other active filter (the tab itself replaces ``status``)."""
+    others = {k: v for k, v in _service_filters(filters).items() if k != "status"}
+    return status_counts(db.session, rt, **others)
+
+
 def _age_days(case: Any, now: datetime) -> int:
     return max(0, int(((case.ended_at or now) - case.started_at).total_seconds() // 86400))
 
@@ -126,7 +139,8 @@ def index() -> Any:
             if "account_manager" in actor().roles
             else None
         ),
-        status_counts={s: count_cases(db.session, s, filters.get("process")) for s in STATUSES},
+        status_counts=_status_counts(rt, filters),
+        tiers_now=current_tiers(db.session, [c.customer_id for c in rows]),
         statuses=STATUSES,
         tiers=TIERS,
         customer=customer,
@@ -269,6 +283,7 @@ def show(case_id: int) -> Any:
         candidates={lane: active_users(lane) for lane in lanes},
         suspended_reason=suspended.text if suspended is not None and case.status == "suspended" else None,
         error_label=element_label(case, names) if case.error_element else "",
+        tier_now=current_tiers(db.session, [case.customer_id]).get(case.customer_id),
     )
 
 

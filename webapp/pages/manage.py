@@ -25,6 +25,7 @@ from .case_diagram import element_label
 from .common import actor, local_zone, page_blueprint, runtime, safe_next
 from .flashes import flash_error, flash_success
 from .labels import case_status_label, task_label
+from .people import person_name
 
 bp = page_blueprint("manage", __name__)
 MANAGE_CASES = SUPERVISE | FIX_CASES
@@ -146,7 +147,11 @@ def assign(task_id: int) -> Any:
         flash_error(_("The task is no longer open."))
     else:
         flash_success(
-            _("%(task)s is now with %(user)s.", task=task_label(item.bpmn_id, item.name), user=user)
+            _(
+                "%(task)s is now with %(user)s.",
+                task=task_label(item.bpmn_id, item.name),
+                user=person_name(user),
+            )
         )
     return redirect(safe_next(request.form.get("next"), url_for("tasks.show", task_id=task_id)))
 

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from .common import local_datetime
 from .labels import case_status_label, event_label, message_label, role_label, task_label
+from .people import person_name
 from .system_texts import incident_summary, migration_text
 from .values import HIDDEN, Shown, label, scalar_text, show
 
@@ -78,9 +79,10 @@ def _text(event: Any, names: dict[str, str]) -> str:
     if kind == "task_assigned":
         handed = _HANDED.match(text)
         if handed:
-            return _("%(away)s is away; handed to %(user)s", away=handed.group(1), user=handed.group(2))
+            away, user = (person_name(handed.group(i)) for i in (1, 2))
+            return _("%(away)s is away; handed to %(user)s", away=away, user=user)
         assigned = _ASSIGNED.match(text)
-        return _("Assigned to %(user)s", user=assigned.group(1)) if assigned else text
+        return _("Assigned to %(user)s", user=person_name(assigned.group(1))) if assigned else text
     if kind == "assignment_refused":
         return _refusal_text(text)
     if kind == "timer_fired":

@@ -147,4 +147,25 @@
       if (!b.closest("fieldset[disabled]")) b.disabled = false;
     });
   });
+
+  // A refused submit: bring the first error into view and put the cursor in it (phone and desktop),
+  // so nobody has to hunt for what the server refused. Without a marked field, the summary takes focus.
+  function showFirstError() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (!summary) return;
+    var field = null;
+    var marked = document.querySelectorAll("[aria-invalid=true]");
+    for (var i = 0; i < marked.length; i++) {
+      if (marked[i].offsetParent !== null && !marked[i].disabled) { field = marked[i]; break; }
+    }
+    var target = field || summary;
+    var box = (field && field.closest(".field, fieldset, td")) || target;
+    box.scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", showFirstError);
+  } else {
+    showFirstError();
+  }
 })();

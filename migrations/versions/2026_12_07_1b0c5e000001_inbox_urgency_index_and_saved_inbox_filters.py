@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "1b0c5e000001"
-down_revision = "a11ce5500001"
+down_revision = "5a1e0c7d2b90"
 branch_labels = None
 depends_on = None
 

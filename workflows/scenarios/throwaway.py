@@ -70,7 +70,7 @@ def play_all(
                 engine=rt.engine,
                 handlers=rt.handlers,
                 clock=FixedClock(DEPLOYED_AT),
-                specs=rt.specs,  # parsed bundles are keyed by content hash: safe to share
+                spec_cache=rt.spec_cache,  # parsed bundles are keyed by content hash: safe to share
                 timezone=rt.timezone,
             )
             try:

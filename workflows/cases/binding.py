@@ -2,9 +2,10 @@
 
 A call activity binds to the called process's latest deployed version at the moment the call starts
 (``latest``, Camunda's default), so deploying a called process makes no new version of its callers.
-``deployment`` takes the version that was deployed when the caller was (the one deployed together
-with it), ``version`` the number in ``calledElementVersion``. The version a subprocess started on is
-kept with the case (``TripflowWorkflow.called_versions``), so it keeps running on it.
+``deployment`` takes the version deployed together with the caller (the one whose file the
+caller's version carries), ``version`` the number in ``calledElementVersion``. The version a
+subprocess started on is kept with the case (``TripflowWorkflow.called_versions``), so it keeps
+running on it.
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ class CallBinding:
         )
         query = select(ProcessVersion).where(ProcessVersion.key == process)
         if binding == "deployment":
-            query = query.where(ProcessVersion.deployed_at <= caller.deployed_at)
+            version = self._deployed_with(caller, process)
+            if version is not None:
+                return self._called(process, version)
+            query = query.where(ProcessVersion.id <= caller.id)
         elif binding == "version":
             try:
                 query = query.where(ProcessVersion.version == int((number or "").strip()))
@@ -57,9 +61,19 @@ class CallBinding:
                     f"process '{process}' has no deployed version {number} (calledElementVersion)", task=task
                 )
             return None  # not deployed on its own: the copy bundled with the caller runs
+        return self._called(process, version)
+
+    def _called(self, process: str, version: ProcessVersion) -> CalledSpec:
         bundle = self.rt.specs.get(self.session, version)
         self._shown(bundle)
         return CalledSpec(process, version.version, version.id, bundle.spec)
+
+    def _deployed_with(self, caller: ProcessVersion, process: str) -> ProcessVersion | None:
+        """The called process's version whose file the caller's version was deployed with."""
+        shas = set(caller.manifest.values())
+        query = select(ProcessVersion).where(ProcessVersion.key == process)
+        versions = self.session.scalars(query.order_by(ProcessVersion.version.desc()))
+        return next((v for v in versions if v.manifest.get(v.bpmn_file) in shas), None)
 
     def spec_of(self, version_id: int) -> BpmnProcessSpec | None:
         bundle = self.rt.specs.get_by_id(self.session, version_id)

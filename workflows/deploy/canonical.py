@@ -60,7 +60,8 @@ def _canonical(name: str, content: bytes) -> tuple[bytes, bytes]:
     )
 
 
-def _element(element: Any, layout: list[Any], *, is_root: bool = False) -> list[Any]:
+def _element(element: Any, layout: list[Any] | None, *, is_root: bool = False) -> list[Any]:
+    """``[tag, sorted attributes, text, children]``; layout elements go to ``layout`` (None: keep them)."""
     attributes = []
     for key, value in element.attrib.items():
         if is_root and key in TOOL_ATTRIBUTES:
@@ -72,8 +73,8 @@ def _element(element: Any, layout: list[Any], *, is_root: bool = False) -> list[
     for child in element:
         if not isinstance(child.tag, str):  # comments and processing instructions
             continue
-        if etree.QName(child).namespace in LAYOUT_NAMESPACES:
-            layout.append(_element(child, []))
+        if layout is not None and etree.QName(child).namespace in LAYOUT_NAMESPACES:
+            layout.append(_element(child, None))
             continue
         children.append(_element(child, layout))
     return [element.tag, sorted(attributes), (element.text or "").strip(), children]

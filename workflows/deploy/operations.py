@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from workflows.deploy.canonical import layout_hash
 from workflows.deploy.plan import Checker, Plan, model_hash
 from workflows.deploy.pool import deployed_pool, read_uploads
 from workflows.deploy.problems import ModelProblem
@@ -130,7 +131,7 @@ def deploy(
     for plan in plans:
         current = latest.get(plan.key)
         if current is not None and _same_model(session, current, plan, dry_run):
-            moved = {f: sha for f, sha in plan.own_manifest.items() if current.manifest.get(f) != sha}
+            moved = _moved_layout(session, current, plan)
             if plan.key in uploaded_keys:
                 results.append(
                     DeployResult(plan.key, current.version, created=False, layout_updated=bool(moved))
@@ -182,6 +183,22 @@ def _same_model(session: Session, current: ProcessVersion, plan: Plan, dry_run: 
     if not dry_run:
         current.content_hash = plan.content_hash
     return True
+
+
+def _moved_layout(session: Session, current: ProcessVersion, plan: Plan) -> dict[str, str]:
+    """The version's own files whose diagram layout differs from the stored one (name -> new sha).
+
+    Bytes that differ only in formatting keep the stored file: nothing was drawn differently.
+    """
+    moved = {}
+    for name, sha in plan.own_manifest.items():
+        stored_sha = current.manifest.get(name)
+        if stored_sha == sha:
+            continue
+        row = session.get(ModelFile, stored_sha) if stored_sha else None
+        if row is None or layout_hash(name, row.content) != layout_hash(name, plan.files[name]):
+            moved[name] = sha
+    return moved
 
 
 def _store_files(session: Session, plan: Plan, manifest: dict[str, str]) -> None:

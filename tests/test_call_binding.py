@@ -225,3 +225,31 @@ def test_redeploying_the_same_model_reformatted_makes_no_version(api, session):
     response = upload(api, ("bind_parent.bpmn", real))
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["items"] == [{"key": "bind_parent", "version": 2, "created": True}]
+
+
+def test_migrating_the_caller_leaves_a_running_subprocess_on_its_version(api, session):
+    deployed(api, ("bind_child.bpmn", child()), ("bind_parent.bpmn", parent()))
+    case_id = start(api)
+    complete(api, session, case_id, "before")  # in bind_child version 1
+    longer = (
+        child()
+        .replace(b'targetRef="c_end"', b'targetRef="extra"')
+        .replace(
+            b'<bpmn:endEvent id="c_end"/>',
+            b'<bpmn:userTask id="extra" name="Extra"/><bpmn:endEvent id="c_end"/>'
+            b'<bpmn:sequenceFlow id="c3" sourceRef="extra" targetRef="c_end"/>',
+        )
+    )
+    deployed(api, ("bind_child.bpmn", longer))  # version 2 has one more task
+    changed = parent().replace(b'name="After"', b'name="After the call"')
+    assert deployed(api, ("bind_parent.bpmn", changed)) == {"bind_parent": 2}
+    response = api.as_("process_owner").post(
+        "/api/v1/processes/bind_parent/migrate", json={"cases": [case_id], "dry_run": False}
+    )
+    assert response.status_code == 200, response.get_json()
+    [done] = response.get_json()["items"]
+    assert done["status"] == "migrated", done
+    assert case(api, case_id)["called_versions"] == {"bind_child": 1}
+    complete(api, session, case_id, "inside")  # version 1 of the child ends here: no "extra"
+    session.rollback()
+    assert open_task(session, case_id, "after").name == "After the call"  # the caller's new version runs on

@@ -155,3 +155,40 @@ def test_change_a_decision_table_and_the_next_case_takes_the_new_rule(server: st
     old = api(server, "customer_service", "GET", f"/api/v1/cases/{before['id']}")
     assert old["version"] == 1
     context.close()
+
+
+def test_saving_again_without_a_change_makes_no_version(server: str, browser: Any) -> None:  # noqa: F811
+    """Issue 16 item 2: the modeler re-serialises the XML, yet a save that changes no model keeps v1;
+    a shape moved is kept as the layout of v1, not a new version."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, server, "process_owner")
+    page.goto(f"{server}/models")
+    page.click("text=New process")
+    page.fill("#key", "visa_again")
+    page.fill("#name", "Visa again")
+    page.click("form.card button[type=submit]")
+    page.wait_for_selector("#workbench.ready", timeout=20_000)
+    save(page, "Version 1 deployed")
+
+    open_workbench(page, f"{server}/models/visa_again/edit")
+    shape = page.locator("g.djs-element.djs-shape[data-element-id]").last.bounding_box()
+    assert shape is not None
+    x, y = shape["x"] + shape["width"] / 2, shape["y"] + shape["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 20, y + 40, steps=5)
+    page.mouse.move(x + 30, y + 80, steps=5)
+    page.mouse.up()
+    page.wait_for_selector("[data-dirty]:not([hidden])")
+    page.click('[data-action="save"]')
+    page.wait_for_selector("[data-status].ok, .save-status.ok", timeout=20_000)
+    text = page.locator("[data-status]").inner_text()
+    assert "Version 2" not in text and "1" in text, text
+    shot(page, "modeler-layout-only-save")
+
+    detail = api(server, "process_owner", "GET", "/api/v1/processes/visa_again")
+    assert [v["version"] for v in detail["versions"]] == [1]
+    assert not errors, errors

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows.engine.spiff import stored_called_versions
 from workflows.models import Case, Document, Event, WorkItem
 from workflows.permissions import OPEN
 
@@ -77,10 +78,21 @@ def case_view(session: Session, case: Case) -> dict[str, Any]:
         "data": case.data or {},
         "active_tasks": [task_view(item) for item in active],
         "children": list(children),
+        "called_versions": called_versions(case),
         "error": None
         if case.status != "error"
         else {"element_id": case.error_element, "message": case.error_message, "at": _iso(case.error_at)},
     }
+
+
+def called_versions(case: Case) -> dict[str, int]:
+    """Which version of each called process the case ran (process -> version; the latest call wins).
+
+    Read from the stored state's JSON, not by restoring the workflow."""
+    found: dict[str, int] = {}
+    for entry in stored_called_versions(case.state).values():
+        found[entry["process"]] = entry["version"]
+    return found
 
 
 def event_view(event: Event, names: dict[str, str] | None = None) -> dict[str, Any]:

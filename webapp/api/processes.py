@@ -105,9 +105,9 @@ def deploy_processes() -> Any:
         force=request.args.get("force") == "true",
     )
     created = any(r.created for r in results)
-    first = results[0].__dict__ if results else {}
+    first = results[0].as_dict() if results else {}
     return jsonify(
-        {**first, "items": [r.__dict__ for r in results], "notes": results.notes}
+        {**first, "items": [r.as_dict() for r in results], "notes": results.notes}
     ), 201 if created else 200
 
 
@@ -119,7 +119,7 @@ def deploy_processes() -> Any:
 )
 def validate_processes(key: str) -> Any:
     results = validate_models(db.session, runtime(), _uploads(), actor())
-    return jsonify({"valid": True, "items": [r.__dict__ for r in results], "notes": results.notes})
+    return jsonify({"valid": True, "items": [r.as_dict() for r in results], "notes": results.notes})
 
 
 def _scenario_root() -> Path:

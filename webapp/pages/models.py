@@ -162,6 +162,8 @@ def _texts() -> dict[str, str]:
         "saving": _("Deploying…"),
         "saved": _("Version %(n)s deployed.", n="{n}"),
         "unchanged": _("Nothing changed: version %(n)s stays current.", n="{n}"),
+        "layoutKept": _("Only the layout changed: it is kept with version %(n)s, no new version.", n="{n}"),
+        "newVersions": _("New versions: %(list)s; nothing else changed.", list="{list}"),
         "failed": _("Not deployed: fix the problems listed."),
         "noChanges": _("No changes to deploy."),
         "checking": _("Checking…"),

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from workflows.audit import record, submitted_values
+from workflows.cases.binding import CallBinding, with_called_versions
 from workflows.cases.context import HandlerContext
 from workflows.customers.operations import priority_of
 from workflows.engine.clock import use_clock
@@ -122,7 +123,8 @@ class Step:
         self.session = session
         self.rt = rt
         self.case = case
-        self.bundle = bundle
+        # a work item inside a called process shows that version's form: overlay what the case ran
+        self.bundle = with_called_versions(session, rt, case, bundle) if case.state else bundle
         self.actor = actor
         self.now = rt.clock.now()
         self.context = HandlerContext(session, case.id, {}, actor, self.now, rt.timezone)
@@ -200,10 +202,14 @@ class Step:
         self.advance(workflow)
 
     def new_workflow(self) -> BpmnWorkflow:
-        return self.rt.engine.new_workflow(self.bundle, self.script_engine)
+        return self.rt.engine.new_workflow(self.bundle, self.script_engine, self.call_binding())
 
     def load(self) -> BpmnWorkflow:
-        return self.rt.engine.load(self.case.state, self.bundle, self.script_engine)
+        return self.rt.engine.load(self.case.state, self.bundle, self.script_engine, self.call_binding())
+
+    def call_binding(self) -> CallBinding:
+        """Resolves each call activity to a deployed version of the called process, when it starts."""
+        return CallBinding(self.session, self.rt, self.case, self)
 
     def advance(self, workflow: BpmnWorkflow) -> None:
         """Run the engine to the next wait state; a failure becomes an incident, not an exception."""

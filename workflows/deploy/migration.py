@@ -202,7 +202,10 @@ def _migrate_workflow(
         top_spec_diff = SpecDiff(registry, workflow.spec, bundle.spec)
         top_diff = WorkflowDiff(workflow, top_spec_diff)
         sub_diffs: dict[Any, tuple[WorkflowDiff, SpecDiff] | None] = {}
+        bound = getattr(workflow, "called_versions", {})
         for sub_id, sub in workflow.subprocesses.items():
+            if str(sub_id) in bound or _inside_bound(workflow, sub, bound):
+                continue  # a call bound to its own deployed version keeps it: not the caller's to move
             new_spec = bundle.subprocess_specs.get(sub.spec.name)
             if new_spec is None:
                 sub_diffs[sub_id] = None
@@ -241,6 +244,16 @@ def _migrate_workflow(
             _apply(pair[0], pair[1], sub, bundle.subprocess_specs[sub.spec.name])
     workflow.subprocess_specs = bundle.subprocess_specs
     return sorted(set(changed))
+
+
+def _inside_bound(workflow: BpmnWorkflow, sub: Any, bound: dict[str, Any]) -> bool:
+    """Whether ``sub`` runs inside a subprocess that is bound to a called version."""
+    parent = sub.parent_workflow
+    while parent is not None and parent is not workflow:
+        if str(parent.parent_task_id) in bound:
+            return True
+        parent = parent.parent_workflow
+    return False
 
 
 def _judge(

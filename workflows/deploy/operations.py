@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from workflows.deploy.plan import Checker, Plan
+from workflows.deploy.canonical import layout_hash
+from workflows.deploy.plan import Checker, Plan, model_hash
 from workflows.deploy.pool import deployed_pool, read_uploads
 from workflows.deploy.problems import ModelProblem
 from workflows.deploy.queries import latest_versions
@@ -35,6 +36,14 @@ class DeployResult:
     key: str
     version: int
     created: bool
+    layout_updated: bool = False  # same model, new diagram layout: stored with the current version
+
+    def as_dict(self) -> dict[str, Any]:
+        """The deploy answer's item; ``layout_updated`` only where the drawing was replaced."""
+        item: dict[str, Any] = {"key": self.key, "version": self.version, "created": self.created}
+        if self.layout_updated:
+            item["layout_updated"] = True
+        return item
 
 
 class DeployResults(list[DeployResult]):
@@ -121,24 +130,22 @@ def deploy(
     results = DeployResults(notes=[n.as_detail() for n in dict.fromkeys(notes)])
     for plan in plans:
         current = latest.get(plan.key)
-        if current is not None and current.content_hash == plan.content_hash:
+        if current is not None and _same_model(session, current, plan, dry_run):
+            moved = _moved_layout(session, current, plan)
             if plan.key in uploaded_keys:
-                results.append(DeployResult(plan.key, current.version, created=False))
+                results.append(
+                    DeployResult(plan.key, current.version, created=False, layout_updated=bool(moved))
+                )
+            if moved and plan.key in uploaded_keys and not dry_run:
+                # the same model drawn differently: keep the drawing, under the same version number
+                _store_files(session, plan, moved)
+                current.manifest = {**current.manifest, **moved}
             continue
         version = (current.version if current else 0) + 1
         results.append(DeployResult(plan.key, version, created=True))
         if dry_run:
             continue
-        for file_name, sha in plan.manifest.items():
-            if session.get(ModelFile, sha) is None:
-                session.add(
-                    ModelFile(
-                        sha256=sha,
-                        name=file_name,
-                        kind=_stored_kind(file_name, plan.files[file_name]),
-                        content=plan.files[file_name],
-                    )
-                )
+        _store_files(session, plan, plan.manifest)
         session.add(
             ProcessVersion(
                 key=plan.key,
@@ -154,6 +161,57 @@ def deploy(
         session.flush()
     session.flush()
     return results
+
+
+def _same_model(session: Session, current: ProcessVersion, plan: Plan, dry_run: bool) -> bool:
+    """Whether the planned version means what ``current`` means.
+
+    A version stored before hashes were canonical carries the hash of its bytes: its own files are
+    hashed again the canonical way, and the hash is brought up to date when they agree.
+    """
+    if current.content_hash == plan.content_hash:
+        return True
+    stored: dict[str, bytes] = {}
+    for name in plan.own_manifest:
+        sha = current.manifest.get(name)
+        row = session.get(ModelFile, sha) if sha else None
+        if row is None:
+            return False
+        stored[name] = row.content
+    if model_hash(stored) != plan.content_hash:
+        return False
+    if not dry_run:
+        current.content_hash = plan.content_hash
+    return True
+
+
+def _moved_layout(session: Session, current: ProcessVersion, plan: Plan) -> dict[str, str]:
+    """The version's own files whose diagram layout differs from the stored one (name -> new sha).
+
+    Bytes that differ only in formatting keep the stored file: nothing was drawn differently.
+    """
+    moved = {}
+    for name, sha in plan.own_manifest.items():
+        stored_sha = current.manifest.get(name)
+        if stored_sha == sha:
+            continue
+        row = session.get(ModelFile, stored_sha) if stored_sha else None
+        if row is None or layout_hash(name, row.content) != layout_hash(name, plan.files[name]):
+            moved[name] = sha
+    return moved
+
+
+def _store_files(session: Session, plan: Plan, manifest: dict[str, str]) -> None:
+    for file_name, sha in manifest.items():
+        if session.get(ModelFile, sha) is None:
+            session.add(
+                ModelFile(
+                    sha256=sha,
+                    name=file_name,
+                    kind=_stored_kind(file_name, plan.files[file_name]),
+                    content=plan.files[file_name],
+                )
+            )
 
 
 def _stored_kind(name: str, content: bytes) -> str:

@@ -1,9 +1,12 @@
 """Planning a deploy: check each process with everything it calls, and assemble its version's files.
 
-A process version is its own BPMN plus every file it needs (called processes, DMN tables, forms,
-and the forms generated from Camunda ``formData``), hashed together, so a change to a called
-process or a decision table versions every process that uses it. SpiffWorkflow parses each
-planned bundle before anything is stored; its refusals become problems naming file and element.
+A process version stores its own BPMN plus every file it needs (called processes, DMN tables,
+forms, and the forms generated from Camunda ``formData``), so SpiffWorkflow can parse the bundle
+before anything is stored; its refusals become problems naming file and element. Its hash covers
+only what is its own: its BPMN file, and the tables and forms its own processes use, each in its
+canonical form (``canonical``). A called process that is deployed on its own is left out: a call
+binds to the called process's deployed versions when it starts (``workflows.cases.binding``), so a
+new version of ``itinerary_planning`` makes no new version of ``trip``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from workflows.deploy import camunda
+from workflows.deploy.canonical import canonical_hash
 from workflows.deploy.checks import check_bpmn_tree
 from workflows.deploy.pool import Pool
 from workflows.deploy.problems import ModelProblem, References, describe, executable_processes, sentence
@@ -31,6 +35,7 @@ class Plan:
     files: dict[str, bytes]
     manifest: dict[str, str]
     content_hash: str
+    own_manifest: dict[str, str]  # the version's own files (file name -> sha256 of the bytes)
 
 
 class Checker:
@@ -84,6 +89,8 @@ class Checker:
         root = self.pool.processes[key]
         files[root.name] = root.content
         provided = {p.get("id") for p in executable_processes(root.tree)}
+        own_processes = {p.get("id") for p in root.tree.getroot().iter(f"{BPMN}process")}
+        own_names = {root.name}
         generated: dict[str, bytes] = {}
         order = self._walk(key, found)
         for pid in order:
@@ -94,6 +101,11 @@ class Checker:
                 name = _unique_name(files, source.name, source.content)
                 files[name] = source.content
                 provided.update(p.get("id") for p in executable_processes(source.tree))
+                if pid not in {p.get("id") for p in executable_processes(source.tree)}:
+                    own_names.add(name)  # not deployed on its own: only this version carries it
+            is_own = pid in own_processes or not any(
+                p.get("id") == pid for p in executable_processes(source.tree)
+            )
             for decision, element in refs.decisions:
                 dmn = self.pool.decisions.get(decision)
                 if dmn is None:
@@ -106,8 +118,11 @@ class Checker:
                             element.sourceline,
                         )
                     )
-                elif dmn.content not in files.values():
-                    files[_unique_name(files, dmn.name, dmn.content)] = dmn.content
+                else:
+                    if dmn.content not in files.values():
+                        files[_unique_name(files, dmn.name, dmn.content)] = dmn.content
+                    if is_own:
+                        own_names.update(n for n, c in files.items() if c == dmn.content)
             for form, element in refs.forms:
                 if form not in self.pool.forms:
                     found.append(
@@ -121,8 +136,13 @@ class Checker:
                     )
                 else:
                     files[form] = self.pool.forms[form]
+                    if is_own:
+                        own_names.add(form)
             for task_id, task in refs.camunda_tasks.items():
-                generated.update(camunda.form_files(pid, task_id, task))
+                made = camunda.form_files(pid, task_id, task)
+                generated.update(made)
+                if is_own:
+                    own_names.update(made)
         files.update(generated)
         problems.extend(found)
         if found or self.refused_files & set(files):
@@ -133,10 +153,9 @@ class Checker:
             return None
         ordered = {root.name: files.pop(root.name), **dict(sorted(files.items()))}
         manifest = {f: hashlib.sha256(c).hexdigest() for f, c in ordered.items()}
-        content_hash = hashlib.sha256(
-            json.dumps(dict(sorted(manifest.items())), sort_keys=True).encode()
-        ).hexdigest()
-        return Plan(key, name, ordered, manifest, content_hash)
+        own_manifest = {f: sha for f, sha in manifest.items() if f in own_names}
+        content_hash = model_hash({f: ordered[f] for f in own_manifest})
+        return Plan(key, name, ordered, manifest, content_hash, own_manifest)
 
     def _walk(self, key: str, found: list[ModelProblem]) -> list[str]:
         """Processes reachable from ``key`` through call activities; a call cycle is a problem."""
@@ -182,6 +201,12 @@ class Checker:
 
         visit(key, [])
         return order
+
+
+def model_hash(files: dict[str, bytes]) -> str:
+    """The hash of a version's own files by meaning: reformatting or moving shapes keeps it."""
+    canonical = {name: canonical_hash(name, content) for name, content in files.items()}
+    return hashlib.sha256(json.dumps(dict(sorted(canonical.items())), sort_keys=True).encode()).hexdigest()
 
 
 def _quick_refs(tree: etree._ElementTree, pid: str) -> tuple[list[str], list[str], list[str]]:

@@ -51,7 +51,21 @@ def build_bundle(key: str, files: dict[str, bytes], timezone_name: str = DEFAULT
                 user_tasks[task_spec.bpmn_id] = _with_camunda(
                     info, process_spec.name, task_spec, trees, forms, timezone_name
                 )
-    return ProcessBundle(key, spec.description or key, spec, subprocess_specs, forms, user_tasks)
+    return ProcessBundle(
+        key, spec.description or key, spec, subprocess_specs, forms, user_tasks, _call_bindings(trees)
+    )
+
+
+def _call_bindings(trees: list[etree._ElementTree]) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """Each call activity's Camunda binding (``latest`` unless the model says otherwise)."""
+    found: dict[tuple[str, str], tuple[str, str | None]] = {}
+    for tree in trees:
+        for process in tree.getroot().iter(f"{BPMN}process"):
+            for call in process.iter(f"{BPMN}callActivity"):
+                binding = (call.get(f"{camunda.CAMUNDA}calledElementBinding") or "latest").strip()
+                version = call.get(f"{camunda.CAMUNDA}calledElementVersion")
+                found[(process.get("id") or "", call.get("id") or "")] = (binding, version)
+    return found
 
 
 def _with_camunda(
@@ -137,6 +151,11 @@ class SpecCache:
                 bundle = build_bundle(version.key, version_files(session, version), self.timezone_name)
                 self._bundles[cache_key] = bundle
         return bundle
+
+    def get_by_id(self, session: Session, version_id: int) -> ProcessBundle | None:
+        """The bundle of the version with this id (a called version a subprocess started on)."""
+        version = session.get(ProcessVersion, version_id)
+        return self.get(session, version) if version is not None else None
 
     def clear(self) -> None:
         self._bundles.clear()

@@ -12,17 +12,18 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter, BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
+from SpiffWorkflow.bpmn.workflow import BpmnSubWorkflow, BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser, ServiceTaskParser
@@ -110,6 +111,80 @@ class TripflowScriptEngine(PythonScriptEngine):
         return "null"
 
 
+# --- call activities: each call binds to a deployed version of the called process ------------
+
+
+@dataclass(frozen=True)
+class CalledSpec:
+    """The deployed version a call activity runs: the process, its version number and its spec."""
+
+    process: str
+    version: int
+    version_id: int
+    spec: BpmnProcessSpec
+
+
+class CallResolver(Protocol):
+    """Finds the version a call activity binds to (``called``) and the spec of a recorded one (``spec_of``).
+
+    The case layer implements it with the database and the spec cache; the engine only asks.
+    """
+
+    def called(self, task: Task, process: str) -> CalledSpec | None: ...
+
+    def spec_of(self, version_id: int) -> BpmnProcessSpec | None: ...
+
+
+class TripflowWorkflow(BpmnWorkflow):
+    """A workflow whose call activities run the called process's deployed version, not a bundled copy.
+
+    SpiffWorkflow takes a called process's spec from the caller's ``subprocess_specs``, fixed when the
+    caller was parsed. Here a call activity asks the resolver when it starts (Camunda's binding:
+    ``latest`` by default), and the version it got is kept in ``called_versions`` (subprocess task id
+    → process, version, version id) with the state, so a running subprocess keeps its version.
+    Embedded subprocesses and a workflow without a resolver use the bundled specs as before.
+    """
+
+    def __init__(self, spec: Any, subprocess_specs: Any = None, script_engine: Any = None, **kwargs: Any):
+        super().__init__(spec, subprocess_specs, script_engine=script_engine, **kwargs)
+        self.resolver: CallResolver | None = None
+        self.called_versions: dict[str, dict[str, Any]] = {}
+
+    def create_subprocess(self, my_task: Task, spec_name: str) -> BpmnSubWorkflow:
+        called = None
+        if self.resolver is not None and isinstance(my_task.task_spec, CallActivity):
+            called = self.resolver.called(my_task, spec_name)
+        if called is None:
+            return super().create_subprocess(my_task, spec_name)
+        subprocess = BpmnSubWorkflow(called.spec, parent_task_id=my_task.id, top_workflow=self)
+        self.subprocesses[my_task.id] = subprocess
+        self.called_versions[str(my_task.id)] = {
+            "process": called.process,
+            "version": called.version,
+            "id": called.version_id,
+        }
+        return subprocess
+
+    def delete_subprocess(self, my_task: Task) -> Any:
+        self.called_versions.pop(str(my_task.id), None)
+        return super().delete_subprocess(my_task)
+
+
+def called_versions_of(workflow: BpmnWorkflow) -> dict[str, int]:
+    """Which version of each called process this case ran: process → version (the latest call wins)."""
+    found: dict[str, int] = {}
+    for entry in getattr(workflow, "called_versions", {}).values():
+        found[entry["process"]] = entry["version"]
+    return found
+
+
+def stored_called_versions(state: bytes | None) -> dict[str, dict[str, Any]]:
+    """The ``called_versions`` of a stored state, read without restoring the workflow."""
+    if not state:
+        return {}
+    return dict(json.loads(zlib.decompress(state)).get("called_versions") or {})
+
+
 # --- serialization: the spec is stored once per version, not in every case ------------------
 
 
@@ -123,11 +198,16 @@ class SharedSpecWorkflowConverter(BpmnWorkflowConverter):
         dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        called = getattr(workflow, "called_versions", None)
+        if called:
+            dct["called_versions"] = called
         return dct
 
     def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
         spec, subprocess_specs = dct.pop("spec"), dct.pop("subprocess_specs")
-        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow = TripflowWorkflow(spec, subprocess_specs, deserializing=True)
+        workflow.resolver = dct.pop("resolver", None)
+        workflow.called_versions = dict(dct.pop("called_versions", None) or {})
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
@@ -136,9 +216,34 @@ class SharedSpecWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
+class VersionedSubWorkflowConverter(BpmnSubWorkflowConverter):
+    """Restores a called subprocess with the spec of the version it started on."""
+
+    def from_dict(self, dct: dict[str, Any], task: Task, top_workflow: BpmnWorkflow) -> BpmnSubWorkflow:
+        entry = getattr(top_workflow, "called_versions", {}).get(str(task.id))
+        resolver = getattr(top_workflow, "resolver", None)
+        spec = resolver.spec_of(entry["id"]) if entry and resolver is not None else None
+        if spec is None:
+            return super().from_dict(dct, task, top_workflow)
+        subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
+        subprocess.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=subprocess)
+        subprocess.task_tree = subprocess.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(subprocess, dct)
+        return subprocess
+
+
+class _TripflowWorkflowConverter(SharedSpecWorkflowConverter):
+    """Stores a ``TripflowWorkflow`` under SpiffWorkflow's name, so states from before it still load."""
+
+    def __init__(self, target_class: Any, registry: Any, typename: str | None = None) -> None:
+        super().__init__(target_class, registry, "BpmnWorkflow")
+
+
 def _serializer_config() -> dict[Any, Any]:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = SharedSpecWorkflowConverter
+    config[TripflowWorkflow] = _TripflowWorkflowConverter
+    config[BpmnSubWorkflow] = VersionedSubWorkflowConverter
     config[HandlerServiceTask] = HandlerServiceTaskConverter
     return config
 
@@ -171,9 +276,27 @@ class ProcessBundle:
     subprocess_specs: dict[str, BpmnProcessSpec]
     forms: dict[str, dict[str, Any]]
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+    # (process id, call activity id) -> (camunda:calledElementBinding, camunda:calledElementVersion)
+    call_bindings: dict[tuple[str, str], tuple[str, str | None]] = field(default_factory=dict)
 
     def form(self, name: str | None) -> dict[str, Any] | None:
         return self.forms.get(name) if name else None
+
+    def with_called(self, called: list[ProcessBundle]) -> ProcessBundle:
+        """This bundle, its user tasks and forms overlaid by those of the called versions a case runs.
+
+        A work item inside a called process must show that version's form and lane, not the copy
+        bundled with the caller; the later call wins where two versions share a task id.
+        """
+        if not called:
+            return self
+        user_tasks, forms = dict(self.user_tasks), dict(self.forms)
+        for other in called:
+            user_tasks.update(other.user_tasks)
+            forms.update(other.forms)
+        return ProcessBundle(
+            self.key, self.name, self.spec, self.subprocess_specs, forms, user_tasks, self.call_bindings
+        )
 
 
 def user_task_info(task_spec: Any) -> UserTaskInfo:
@@ -227,8 +350,15 @@ class ProcessEngine:
     def script_engine(self, call_handler: Callable[[Task, str], dict[str, Any]]) -> TripflowScriptEngine:
         return TripflowScriptEngine(self._environment, call_handler)
 
-    def new_workflow(self, bundle: ProcessBundle, script_engine: TripflowScriptEngine) -> BpmnWorkflow:
-        return BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=script_engine)
+    def new_workflow(
+        self,
+        bundle: ProcessBundle,
+        script_engine: TripflowScriptEngine,
+        resolver: CallResolver | None = None,
+    ) -> TripflowWorkflow:
+        workflow = TripflowWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=script_engine)
+        workflow.resolver = resolver
+        return workflow
 
     def dump(self, workflow: BpmnWorkflow) -> bytes:
         """The workflow's state without its spec or old history, compressed: one row written per step."""
@@ -242,10 +372,17 @@ class ProcessEngine:
             registry._encoder_mode = False
         return zlib.compress(text.encode("utf-8"), 1)
 
-    def load(self, state: bytes, bundle: ProcessBundle, script_engine: TripflowScriptEngine) -> BpmnWorkflow:
+    def load(
+        self,
+        state: bytes,
+        bundle: ProcessBundle,
+        script_engine: TripflowScriptEngine,
+        resolver: CallResolver | None = None,
+    ) -> BpmnWorkflow:
         dct = json.loads(zlib.decompress(state))
         dct["spec"] = bundle.spec
         dct["subprocess_specs"] = bundle.subprocess_specs
+        dct["resolver"] = resolver
         workflow = self._serializer.registry.restore(dct)
         workflow.script_engine = script_engine
         return workflow
@@ -317,6 +454,7 @@ def _drop_subprocess(top: BpmnWorkflow, task_id: UUID) -> None:
     sub = top.subprocesses.pop(task_id, None)
     if sub is None:
         return
+    getattr(top, "called_versions", {}).pop(str(task_id), None)
     for inner_id in [i for i, inner in top.subprocesses.items() if inner.parent_task_id in sub.tasks]:
         _drop_subprocess(top, inner_id)
 

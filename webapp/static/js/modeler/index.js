@@ -404,7 +404,10 @@ class Workbench {
       this.renderProblems();
       const mine = (body.items || []).find((item) => item.key === this.data.key) || body.items[0];
       const version = mine ? mine.version : this.data.version;
-      const text = (status === 201 ? this.t.saved : this.t.unchanged).replace("{n}", version);
+      // say exactly what got a new version: deploying one model versions no other
+      let text = (status === 201 ? this.t.saved : mine && mine.layout_updated ? this.t.layoutKept : this.t.unchanged).replace("{n}", version);
+      const created = (body.items || []).filter((item) => item.created);
+      if (created.length) text += " " + this.t.newVersions.replace("{list}", created.map((item) => `${item.key} ${item.version}`).join(", "));
       this.status.replaceChildren(h("a", { href: `${this.data.showUrl}?version=${version}` }, text));
       this.status.className = "save-status ok";
       this.data.version = version;

@@ -326,8 +326,6 @@ TRAPS = {
     "script not in Python": "camunda7-examples/bpmn-model-api/parse-bpmn/src/test/resources/process.bpmn",
     "called process missing": SPIFF_TESTS + "bpmn/data/single_call_activity.bpmn",
     "business rule task without decision": "miwg/Reference/C.7.0.bpmn",
-    "message reference with prefix": CAMUNDA_TESTS
-    + "bpmn/event/message/MessageStartEventTest.testSingleMessageStartEvent.bpmn20.xml",
     "decision missing": SPIFF_TESTS + "spiff/data/business_rule_task.bpmn",
 }
 

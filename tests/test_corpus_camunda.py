@@ -93,6 +93,48 @@ def camunda_files() -> list[Path]:
     return chosen
 
 
+def _defines_and_needs(path: Path) -> tuple[set[str], set[str]]:
+    """What a model file of the folder defines (process and decision ids, its own name) and refers to."""
+    if file_kind(path.name) == "form":
+        return {path.name}, set()
+    try:
+        root = parse_model_xml(path.read_bytes()).getroot()
+    except Exception:  # noqa: BLE001 - an unreadable neighbour is no companion
+        return set(), set()
+    defines, needs = set(), set()
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        tag = etree.QName(element).localname
+        if tag in ("process", "decision") and element.get("id"):
+            defines.add(element.get("id"))
+        for attribute, value in element.attrib.items():
+            if etree.QName(attribute).localname in ("calledElement", "decisionRef", "formKey"):
+                needs.add(value.strip())
+        if tag in ("calledDecisionId", "formJsonSchemaFilename", "formUiSchemaFilename") and element.text:
+            needs.add(element.text.strip())
+    return defines, needs
+
+
+def companions(path: Path) -> list[Path]:
+    """The files of ``path``'s folder defining what it calls, and what those call, one file per id."""
+    folder = {
+        p: _defines_and_needs(p) for p in sorted(path.parent.iterdir()) if p != path and file_kind(p.name)
+    }
+    defined, needed = _defines_and_needs(path)
+    chosen: list[Path] = []
+    while True:
+        missing = needed - defined
+        found = next(
+            (p for p, (d, _) in folder.items() if p not in chosen and d & missing and not d & defined), None
+        )
+        if found is None:
+            return chosen
+        chosen.append(found)
+        defined |= folder[found][0]
+        needed |= folder[found][1]
+
+
 def deploy_and_start(deployer: Deployer, files: list[Path], label: str) -> tuple[str, list[str]]:
     """``deployed`` (every deployed process started a case) or the refusal's reason; and the messages."""
     copy = deployer.workdir / "copy.db"
@@ -138,10 +180,7 @@ def camunda_outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tupl
         label = str(path.relative_to(CORPUS))
         outcome = deploy_and_start(deployer, [path], label)
         if outcome[0] in NEEDS_FOLDER:
-            folder = sorted(
-                p for p in path.parent.iterdir() if p != path and p.is_file() and file_kind(p.name)
-            )
-            outcome = deploy_and_start(deployer, [path, *folder], label)
+            outcome = deploy_and_start(deployer, [path, *companions(path)], label)
         results[label] = outcome
     counts = Counter(reason for reason, _ in results.values())
     print(f"\ncamunda 7 / activiti runnable set: {len(results)} files")

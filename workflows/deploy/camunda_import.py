@@ -9,6 +9,7 @@ file is what gets stored and run:
 - a sequence flow without an id gets a generated one (SpiffWorkflow would drop it silently);
 - ``camunda:asyncBefore``, ``asyncAfter`` and ``exclusive`` are dropped: each Tripflow step is
   already its own transaction;
+- ``tns:id`` references into the file's own namespace name the id;
 - ``activiti:`` attributes are read as their ``camunda:`` twins;
 - FEEL simple unary tests of DMN 1.1–1.3 tables become Python entries (``feel``).
 
@@ -79,6 +80,7 @@ def _translate_bpmn(file_name: str, tree: etree._ElementTree) -> list[ModelProbl
             if etree.QName(element).namespace != NS["bpmn"]:
                 continue
             tag = etree.QName(element).localname
+            _unprefix_references(element, tree, note)
             if tag == "sequenceFlow" and not element.get("id"):
                 new_id = _fresh_id(f"Flow_{element.get('sourceRef')}_{element.get('targetRef')}", taken)
                 element.set("id", new_id)
@@ -100,6 +102,21 @@ def _translate_bpmn(file_name: str, tree: etree._ElementTree) -> list[ModelProbl
             )
         )
     return notes
+
+
+def _unprefix_references(element: etree._Element, tree: etree._ElementTree, note) -> None:  # type: ignore[no-untyped-def]
+    """``messageRef="tns:newInvoice"``, where ``tns`` is the file's own namespace, names ``newInvoice``."""
+    root = tree.getroot()
+    for attribute in ("messageRef", "signalRef", "errorRef", "escalationRef"):
+        value = (element.get(attribute) or "").strip()
+        prefix, _, local = value.partition(":")
+        if not local or element.nsmap.get(prefix) != root.get("targetNamespace"):
+            continue
+        if not any(e.get("id") == local for e in root if isinstance(e.tag, str)):
+            continue
+        element.set(attribute, local)
+        owner = element.getparent() if etree.QName(element).localname.endswith("Definition") else element
+        note(owner, f"The reference {value} of {describe(owner)} was read as {local}, its id in this file")
 
 
 def _activiti_as_camunda(process: etree._Element) -> None:

@@ -24,7 +24,7 @@ from lxml import etree
 
 from workflows.deploy import feel, juel
 from workflows.deploy.problems import ModelProblem, describe, executable_processes, short
-from workflows.engine.xml import CAMUNDA, CAMUNDA_NS, NS, is_dmn
+from workflows.engine.xml import CAMUNDA, NS, is_dmn
 
 ACTIVITI_NS = "http://activiti.org/bpmn"
 ACTIVITI = f"{{{ACTIVITI_NS}}}"
@@ -34,27 +34,12 @@ TIMER_TAGS = ("timeDate", "timeDuration", "timeCycle")
 EXPRESSION_TAGS = ("conditionExpression", "loopCardinality", "completionCondition", "loopCondition")
 
 
-def is_camunda_model(tree: etree._ElementTree) -> bool:
-    """Whether the file comes from Camunda 7 or Activiti (their namespaces or exporter)."""
-    root = tree.getroot()
-    namespaces = set(root.nsmap.values())
-    for element in root.iter():
-        if isinstance(element.tag, str):
-            namespaces.update(etree.QName(a).namespace or "" for a in element.attrib)
-    exporter = (root.get("exporter") or "").lower()
-    return bool(namespaces & {CAMUNDA_NS, ACTIVITI_NS}) or "camunda" in exporter or "activiti" in exporter
-
-
 def translate_model(
     file_name: str, content: bytes, tree: etree._ElementTree
 ) -> tuple[bytes, etree._ElementTree, list[ModelProblem]]:
     """The file as Tripflow runs it, and one note per translation; the input when nothing changed."""
-    if is_dmn(tree):
-        notes = _translate_dmn(file_name, tree)
-    elif is_camunda_model(tree):
-        notes = _translate_bpmn(file_name, tree)
-    else:
-        return content, tree, []
+    # JUEL, bare ISO timers and id-less flows mean one thing in any file, so every file is read so
+    notes = _translate_dmn(file_name, tree) if is_dmn(tree) else _translate_bpmn(file_name, tree)
     if not notes:
         return content, tree, []
     translated = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")

@@ -65,6 +65,11 @@ REASONS = [
         r"expression",
     ),
     ("sequence flow without id", r"sequence flow from .* has no id"),
+    (
+        "broken reference",
+        r"no element of the file|must agree with the sequence flows|is attached to '|does not define; add|"
+        r"which is no step of the process|not one of its outgoing",
+    ),
     ("data store", r"data store"),
     ("timer without a time", r"timer without a time"),
     ("unquoted ISO timer", r"must be quoted"),
@@ -93,6 +98,9 @@ RUNNABLE_BUT_REFUSED = {
     "refused by the script sandbox": "scripts call print(), which the sandbox refuses at run time too",
     "form file missing": "the form file is not part of the upload, so the task could not be shown",
     "call activity calls itself": "a process that calls itself would loop forever",
+    "broken reference": "a lane lists steps that do not exist, or bpmn:outgoing names a flow that is not "
+    "there "
+    "(Approvals.bpmn, spiff_properties.bpmn): the model says two things, and deploy does not guess",
 }
 
 
@@ -310,8 +318,6 @@ def test_what_deploys_is_something_spiffworkflow_can_parse(outcomes):
 CAMUNDA_TESTS = "camunda7-platform/engine/src/test/resources/org/camunda/bpm/engine/test/"
 SPIFF_TESTS = "spiffworkflow-tests/tests/SpiffWorkflow/"
 TRAPS = {
-    "sequence flow without id": CAMUNDA_TESTS
-    + "api/form/FormDataTest.testGetFormFieldBasicProperties.bpmn20.xml",
     "call activity calls itself": SPIFF_TESTS + "bpmn/data/call_activity_nested/call_activity_level_3.bpmn",
     "not executable (isExecutable=false)": "bpmn-js-fixtures/test/fixtures/bpmn/basic.bpmn",
     "duplicate ids": "bpmn-js-fixtures/test/fixtures/bpmn/error/duplicate-ids.bpmn",
@@ -319,16 +325,20 @@ TRAPS = {
     "resources/pa3/complex-process.bpmn",
     "data store": "bpmn-js-fixtures/test/fixtures/bpmn/collaboration-data-items.bpmn",
     "timer without a time": "miwg/ARIS 10.2025.07/C.1.0-export.bpmn",
-    "Camunda ${...} expression": "camunda7-examples/servicetask/rest-service/src/main/resources/"
-    "invokeRestService.bpmn",
-    "unquoted ISO timer": CAMUNDA_TESTS
-    + "bpmn/event/timer/BoundaryTimerEventTest.testInterruptingTimerDuration.bpmn20.xml",
     "script not in Python": "camunda7-examples/bpmn-model-api/parse-bpmn/src/test/resources/process.bpmn",
     "called process missing": SPIFF_TESTS + "bpmn/data/single_call_activity.bpmn",
     "business rule task without decision": "miwg/Reference/C.7.0.bpmn",
-    "message reference with prefix": CAMUNDA_TESTS
-    + "bpmn/event/message/MessageStartEventTest.testSingleMessageStartEvent.bpmn20.xml",
     "decision missing": SPIFF_TESTS + "spiff/data/business_rule_task.bpmn",
+    "Camunda ${...} expression": "camunda7-platform/examples/invoice/src/main/resources/reviewInvoice.bpmn",
+}
+# Traps that are now translated, with a note saying what was done (issue 16)
+TRANSLATED = {
+    CAMUNDA_TESTS
+    + "api/form/FormDataTest.testGetFormFieldBasicProperties.bpmn20.xml": "had no id; it was given",
+    CAMUNDA_TESTS
+    + "bpmn/event/timer/BoundaryTimerEventTest.testInterruptingTimerDuration.bpmn20.xml": "was quoted",
+    CAMUNDA_TESTS
+    + "bpmn/event/message/MessageStartEventTest.testSingleMessageStartEvent.bpmn20.xml": "was read as",
 }
 
 
@@ -337,6 +347,14 @@ def test_the_readme_traps_are_caught(outcomes, reason):
     outcome = outcomes[TRAPS[reason]]
     assert outcome.status == 422, outcome.body
     assert reason in {reason_of(d["message"]) for d in outcome.details}, outcome.details
+
+
+@pytest.mark.parametrize("label", TRANSLATED)
+def test_translated_traps_deploy_with_a_note(outcomes, label):
+    outcome = outcomes[label]
+    assert outcome.status == 201, outcome.body
+    assert any(TRANSLATED[label] in n["message"] for n in outcome.body["notes"]), outcome.body["notes"]
+    assert all(n["file"] == Path(label).name for n in outcome.body["notes"])
 
 
 SAMPLE_FOLDERS = [

@@ -31,13 +31,15 @@ from workflows.deploy.problems import (
     has_flow_nodes,
     sentence,
 )
+from workflows.deploy.reference_checks import check_references
 from workflows.engine.sandbox import check_script
 from workflows.engine.xml import BPMN, CAMUNDA, NS, SPIFF, find_process
 from workflows.permissions import LANE_ROLES
 
 
 def check_definitions(file_name: str, tree: etree._ElementTree) -> list[ModelProblem]:
-    """Whole-file problems of a BPMN file: no process, processes that would be skipped, duplicate ids."""
+    """Whole-file problems of a BPMN file: no process, processes that would be skipped, duplicate ids,
+    broken references."""
     problems: list[ModelProblem] = []
     root = tree.getroot()
     if etree.QName(root).localname != "definitions" or etree.QName(root).namespace != NS["bpmn"]:
@@ -111,6 +113,7 @@ def check_definitions(file_name: str, tree: etree._ElementTree) -> list[ModelPro
                 store.sourceline,
             )
         )
+    problems.extend(check_references(file_name, tree))
     return problems
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from workflows.deploy import juel
 from workflows.deploy.problems import describe, short
 from workflows.engine.sandbox import check_expression
 
@@ -39,11 +40,16 @@ def check_expression_text(
     text = (element.text or "").strip()
     if not text:
         problem(owner, f"The {what} of {describe(owner)} is empty")
-    elif "${" in text or "#{" in text:
+    elif juel.is_juel(text):
+        try:
+            juel.translate(text)
+            why = ""
+        except juel.JuelError as exc:
+            why = f" Tripflow translates the common forms, but not this one: {exc}."
         problem(
             owner,
-            f"The {what} '{short(text)}' of {describe(owner)} is in the Camunda expression language; "
-            "write it in Python, for example approved == True",
+            f"The {what} '{short(text)}' of {describe(owner)} is in the Camunda expression language.{why} "
+            "Write it in Python, for example approved == True",
         )
     else:
         for message in check_expression(text):

@@ -15,6 +15,7 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from workflows.deploy import camunda
+from workflows.deploy.camunda_import import translate_model
 from workflows.deploy.checks import check_definitions
 from workflows.deploy.dmn_checks import check_dmn_tree
 from workflows.deploy.form_checks import check_forms
@@ -76,6 +77,8 @@ def read_uploads(
         except XmlProblem as exc:
             problems.append(ModelProblem(name, sentence(exc.message), line=exc.line))
             continue
+        content, tree, translated = translate_model(name, content, tree)  # Camunda 7 / Activiti / FEEL
+        notes.extend(translated)
         model = model_kind(name, tree)
         source = Source(name, content, tree, uploaded=True, kind=model)
         if model == "dmn":

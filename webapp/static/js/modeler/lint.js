@@ -8,8 +8,6 @@ import noImplicitSplit from "bpmnlint/rules/no-implicit-split";
 import startEventRequired from "bpmnlint/rules/start-event-required";
 import superfluousGateway from "bpmnlint/rules/superfluous-gateway";
 
-const ISO = /^\s*(R\d*\/)?(P(\d|T)[\dYMWDTHS.]*|\d{4}-\d{2}-\d{2}T[\d:.+\-Z]*)\s*$/;
-
 function is(node, type) {
   return node && node.$instanceOf && node.$instanceOf(type);
 }
@@ -32,8 +30,10 @@ const tripflowRules = {
   }),
   "python-expressions": rule((node, reporter) => {
     const text = node.body || "";
-    if (is(node, "bpmn:FormalExpression") && /[$#]\{/.test(text)) {
-      reporter.report(node.id || (node.$parent && node.$parent.id), "Camunda ${…} expression: write it in Python");
+    // the deploy translates the common JUEL forms (workflows/deploy/juel.py); a method call it refuses
+    const calls = text.replace(/execution\.getVariable\(/g, "(").replace(/\b(empty|not|and|or)\s*\(/g, "(");
+    if (is(node, "bpmn:FormalExpression") && /[$#]\{[^}]*[A-Za-z_]\w*\s*[.(]/.test(calls)) {
+      reporter.report(node.id || (node.$parent && node.$parent.id), "Camunda ${…} expression with a call: write it in Python");
     }
   }),
   "quoted-timers": rule((node, reporter) => {
@@ -42,8 +42,6 @@ const tripflowRules = {
     const expression = node.timeDate || node.timeDuration || node.timeCycle;
     if (!expression || !(expression.body || "").trim()) {
       reporter.report(owner.id, "Timer without a time");
-    } else if (ISO.test(expression.body)) {
-      reporter.report(owner.id, `Timer expression must be quoted: "${expression.body.trim()}"`);
     }
   }),
   "conditions-present": rule((node, reporter) => {
@@ -57,6 +55,36 @@ const tripflowRules = {
   "rule-task-decision": rule((node, reporter) => {
     if (is(node, "bpmn:BusinessRuleTask") && !extension(node, "spiffworkflow:CalledDecisionId")) {
       reporter.report(node.id, "Business rule task names no decision table");
+    }
+  }),
+  // broken references: the same rules as workflows/deploy/reference_checks.py. bpmn-moddle drops a
+  // reference it cannot resolve, so a missing end, attachment or default shows here as absent.
+  "flow-ends": rule((node, reporter) => {
+    if (is(node, "bpmn:SequenceFlow") && (!node.sourceRef || !node.targetRef)) {
+      reporter.report(node.id, "Sequence flow comes from or goes to no element");
+    }
+  }),
+  "incoming-outgoing": rule((node, reporter) => {
+    if (!is(node, "bpmn:FlowNode") || !node.$parent || !node.$parent.flowElements) return;
+    const flows = node.$parent.flowElements.filter((e) => is(e, "bpmn:SequenceFlow"));
+    [["incoming", "targetRef"], ["outgoing", "sourceRef"]].forEach(([side, end]) => {
+      const listed = (node[side] || []).filter((f) => is(f, "bpmn:SequenceFlow"));
+      if (!listed.length) return;
+      const wrong = listed.filter((f) => f[end] !== node);
+      const missing = flows.filter((f) => f[end] === node && !listed.includes(f));
+      if (wrong.length || missing.length) {
+        reporter.report(node.id, `bpmn:${side} disagrees with the sequence flows`);
+      }
+    });
+  }),
+  "boundary-attached": rule((node, reporter) => {
+    if (is(node, "bpmn:BoundaryEvent") && !node.attachedToRef) {
+      reporter.report(node.id, "Boundary event is attached to nothing");
+    }
+  }),
+  "default-flow": rule((node, reporter) => {
+    if (node.default && (is(node, "bpmn:Gateway") || is(node, "bpmn:Activity")) && node.default.sourceRef !== node) {
+      reporter.report(node.id, "Default flow is not one of its outgoing flows");
     }
   }),
   "call-activity-target": rule((node, reporter) => {

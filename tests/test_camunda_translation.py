@@ -1,0 +1,208 @@
+"""Camunda 7 models come across: JUEL and FEEL translated to the Python Tripflow runs, the rest refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from workflows.deploy import feel, juel
+from workflows.engine.sandbox import check_expression
+
+from .test_deploy import model, upload, versions
+
+JUEL = {
+    "${approved}": "approved",
+    "${!approved}": "(not approved)",
+    "${amount > 10000}": "(amount > 10000)",
+    "${tier == 'A' && nights >= 3}": "((tier == 'A') and (nights >= 3))",
+    "#{execution.getVariable('x') == \"yes\"}": "(x == 'yes')",
+    "${empty note}": "(note is None or note == '' or note == [] or note == {})",
+    "${not empty note}": "(not (note is None or note == '' or note == [] or note == {}))",
+    "${a eq 1 or b ne 2 and not c}": "((a == 1) or ((b != 2) and (not c)))",
+    "${x lt 1 || x gt 9 || x le 2 || x ge 3}": "((((x < 1) or (x > 9)) or (x <= 2)) or (x >= 3))",
+    "${total / 2 + 3 * n - m % 4}": "(((total / 2) + (3 * n)) - (m % 4))",
+    "${ok ? 'yes' : 'no'}": "('yes' if ok else 'no')",
+    "${approved == true && reason != null}": "((approved == True) and (reason != None))",
+}
+
+
+@pytest.mark.parametrize("text", JUEL)
+def test_common_juel_forms_become_python(text):
+    python = juel.translate(text)
+    assert python == JUEL[text]
+    assert check_expression(python) == []
+
+
+def test_the_translation_means_the_same():
+    env = {"tier": "A", "nights": 3, "amount": 20000, "note": "", "x": "yes"}
+    assert eval(juel.translate("${tier == 'A' && nights >= 3}"), {}, env) is True  # noqa: S307
+    assert eval(juel.translate("${tier eq 'B' or nights lt 3}"), {}, env) is False  # noqa: S307
+    assert eval(juel.translate("${empty note}"), {}, env) is True  # noqa: S307
+    assert eval(juel.translate("${amount > 10000}"), {}, env) is True  # noqa: S307
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "${orderService.isValid(order)}",
+        "${order.amount > 10}",
+        "${execution.setVariable('x', 1)}",
+        "Amount: ${amount}",
+        "${a > }",
+        "${x instanceof y}",
+        "${list[0]}",
+        "${in > 3}",
+    ],
+)
+def test_unknown_juel_forms_are_refused(text):
+    with pytest.raises(juel.JuelError):
+        juel.translate(text)
+
+
+FEEL = {
+    "< 10": "? < 10",
+    "[1..5]": "1 <= ? <= 5",
+    "]1..5[": "1 < ? < 5",
+    '"A","B"': '? in ("A", "B")',
+    "-": "",
+    'not("x")': 'not (? == "x")',
+    'not("A", "B")': 'not (? in ("A", "B"))',
+    ">= 3, < 0": "(? >= 3) or (? < 0)",
+    "true": "? == True",
+}
+
+
+@pytest.mark.parametrize("text", FEEL)
+def test_feel_simple_unary_tests_become_python_entries(text):
+    assert feel.unary_tests(text) == FEEL[text]
+
+
+@pytest.mark.parametrize("text", ["x > 3 and y", "some x in y satisfies x", "[1..]", "matches(x, 'a')"])
+def test_unknown_feel_is_refused(text):
+    with pytest.raises(feel.FeelError):
+        feel.unary_tests(text)
+
+
+def camunda_process(key: str, condition: str, *, extra: str = "", flow_id: str = 'id="f_yes" ') -> bytes:
+    return model(
+        key,
+        f"""
+    <bpmn:startEvent id="start" camunda:asyncBefore="true"/>
+    <bpmn:exclusiveGateway id="gw" default="f_no"/>
+    <bpmn:userTask id="yes" camunda:candidateGroups="travel_advisor"/>
+    <bpmn:userTask id="no" camunda:candidateGroups="travel_advisor"/>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow sourceRef="start" targetRef="gw"/>
+    <bpmn:sequenceFlow {flow_id}sourceRef="gw" targetRef="yes">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{condition}</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f_no" sourceRef="gw" targetRef="no"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="yes" targetRef="end"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="no" targetRef="end"/>
+    {extra}""",
+        extra_ns='xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"',
+    )
+
+
+def test_a_camunda_model_deploys_with_notes_and_runs_the_translated_condition(api):
+    content = camunda_process("juel_ok", "${tier == 'A' &amp;&amp; nights &gt;= 3}")
+    response = upload(api, ("juel_ok.bpmn", content))
+    assert response.status_code == 201, response.get_json()
+    notes = " | ".join(n["message"] for n in response.get_json()["notes"])
+    assert "((tier == 'A') and (nights >= 3))" in notes
+    assert "had no id; it was given the id Flow_start_gw" in notes
+    assert "camunda:asyncBefore was dropped on start" in notes
+    assert all(n["file"] == "juel_ok.bpmn" for n in response.get_json()["notes"])
+    stored = api.as_("process_owner").get("/api/v1/processes/juel_ok/bpmn")
+    text = stored.get_data(as_text=True)
+    assert "${" not in text and "asyncBefore" not in text and 'id="Flow_start_gw"' in text
+
+
+def test_an_unknown_juel_form_is_refused_naming_the_element(api, session):
+    before = versions(session)
+    content = camunda_process("juel_bad", "${orderService.isValid(order)}")
+    response = upload(api, ("juel_bad.bpmn", content))
+    assert response.status_code == 422, response.get_json()
+    detail = next(d for d in response.get_json()["details"] if d.get("element_id") == "f_yes")
+    assert "Camunda expression language" in detail["message"]
+    assert "calls a method" in detail["message"] and detail["line"] > 1
+    assert versions(session) == before
+
+
+def test_a_camunda_bare_iso_timer_is_quoted(api):
+    timer = (
+        '<bpmn:boundaryEvent id="late" attachedToRef="yes"><bpmn:timerEventDefinition>'
+        "<bpmn:timeDuration>PT2H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+        '<bpmn:endEvent id="end_late"/><bpmn:sequenceFlow id="f5" sourceRef="late" targetRef="end_late"/>'
+    )
+    response = upload(api, ("timer.bpmn", camunda_process("timer_ok", "${approved}", extra=timer)))
+    assert response.status_code == 201, response.get_json()
+    assert any('was quoted ("PT2H")' in n["message"] for n in response.get_json()["notes"])
+
+
+DMN = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d"
+    namespace="http://camunda.org/schema/1.0/dmn">
+  <decision id="discount" name="Discount">
+    <decisionTable id="table" hitPolicy="FIRST">
+      <input id="in1" label="Nights">
+        <inputExpression id="ie1" typeRef="integer"><text>nights</text></inputExpression></input>
+      <input id="in2" label="Tier">
+        <inputExpression id="ie2" typeRef="string"><text>tier</text></inputExpression></input>
+      <output id="out1" name="discount" typeRef="integer"/>
+      <output id="out2" name="vip" typeRef="boolean"/>
+      <rule id="r1"><inputEntry id="e1"><text>[7..14]</text></inputEntry>
+        <inputEntry id="e2"><text>"A","B"</text></inputEntry>
+        <outputEntry id="o1"><text>15</text></outputEntry>
+        <outputEntry id="o2"><text>true</text></outputEntry></rule>
+      <rule id="r2"><inputEntry id="e3"><text>&lt; 3</text></inputEntry>
+        <inputEntry id="e4"><text>not("C")</text></inputEntry>
+        <outputEntry id="o3"><text>5</text></outputEntry>
+        <outputEntry id="o4"><text>false</text></outputEntry></rule>
+      <rule id="r3"><inputEntry id="e5"><text>-</text></inputEntry>
+        <inputEntry id="e6"><text>-</text></inputEntry>
+        <outputEntry id="o5"><text>0</text></outputEntry>
+        <outputEntry id="o6"><text>false</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>"""
+
+
+def test_a_feel_decision_table_deploys_translated():
+    from lxml import etree
+
+    from workflows.deploy.camunda_import import translate_model
+    from workflows.deploy.dmn_checks import check_dmn_tree
+    from workflows.engine.xml import parse_model_xml
+
+    content = DMN.encode()
+    translated, tree, notes = translate_model("d.dmn", content, parse_model_xml(content))
+    assert check_dmn_tree("d.dmn", tree) == []
+    texts = [t.text for t in tree.getroot().iter("{https://www.omg.org/spec/DMN/20191111/MODEL/}text")]
+    assert "7 <= ? <= 14" in texts and '? in ("A", "B")' in texts and 'not (? == "C")' in texts
+    assert "True" in texts and len(notes) == 6
+    assert etree.fromstring(translated) is not None
+
+
+def test_a_feel_decision_table_runs(api):
+    """The translated table decides as FEEL would, in a real case run by SpiffWorkflow."""
+    process = model(
+        "feel_run",
+        """
+    <bpmn:startEvent id="start"/>
+    <bpmn:scriptTask id="set" scriptFormat="python"><bpmn:script>nights = 9
+tier = "B"</bpmn:script></bpmn:scriptTask>
+    <bpmn:businessRuleTask id="decide" camunda:decisionRef="discount"/>
+    <bpmn:userTask id="look" camunda:candidateGroups="travel_advisor"/>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="set"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="set" targetRef="decide"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="decide" targetRef="look"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="look" targetRef="end"/>""",
+    )
+    response = upload(api, ("feel_run.bpmn", process), ("discount.dmn", DMN.encode()))
+    assert response.status_code == 201, response.get_json()
+    started = api.as_("process_owner").post("/api/v1/cases", json={"process": "feel_run", "data": {}})
+    assert started.status_code == 201, started.get_json()
+    case = api.as_("process_owner").get(f"/api/v1/cases/{started.get_json()['id']}").get_json()
+    data = case["data"]
+    assert data.get("discount") == 15 and data.get("vip") is True, case

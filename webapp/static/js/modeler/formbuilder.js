@@ -124,7 +124,7 @@ export class FormBuilder {
         disabled: index === this.fields.length - 1, onclick: () => this.move(index, index + 1) }, "↓"),
       h("button", { type: "button", class: "fb-icon fb-remove", title: t.fbRemove, "aria-label": t.fbRemove, "data-fb-remove": "",
         onclick: () => { this.fields.splice(index, 1); this.changed(true); } }, "×"));
-    const item = h("li", { class: "fb-row", "data-field": field.id, "data-index": String(index) },
+    const item = h("li", { class: "fb-row", draggable: "true", "data-field": field.id, "data-index": String(index) },
       tools, h("div", { class: "fb-body" }, ...parts));
     this.dragAndDrop(item, index);
     return item;
@@ -199,19 +199,20 @@ export class FormBuilder {
   }
 
   dragAndDrop(item, index) {
-    // only the handle starts a drag: inside a draggable row, selecting text in an input would drag it
-    const handle = item.querySelector(".fb-handle");
-    handle.addEventListener("mousedown", () => { item.draggable = true; });
-    handle.addEventListener("mouseup", () => { item.draggable = false; });
+    // only the handle starts a drag: a drag begun in an input selects its text instead
+    let grabbed = false;
+    item.addEventListener("mousedown", (event) => { grabbed = Boolean(event.target.closest(".fb-handle")); });
     item.addEventListener("dragstart", (event) => {
-      if (event.target !== item) return;
+      if (!grabbed || event.target !== item) {
+        if (event.target === item) event.preventDefault();
+        return;
+      }
       this.dragging = index;
       event.dataTransfer.effectAllowed = "move";
       event.dataTransfer.setData("text/plain", String(index));
       item.classList.add("fb-dragging");
     });
     item.addEventListener("dragend", () => {
-      item.draggable = false;
       item.classList.remove("fb-dragging");
       this.dragging = null;
     });

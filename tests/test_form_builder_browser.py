@@ -172,7 +172,9 @@ def test_build_a_form_deploy_it_and_complete_a_task_with_it(server: str, browser
     )
     assert not page.locator("#problems .problem.error").count()
 
-    status, case = call(server, "process_owner", "POST", "/api/v1/cases", {"process": "visa_help", "data": {}})
+    status, case = call(
+        server, "process_owner", "POST", "/api/v1/cases", {"process": "visa_help", "data": {}}
+    )
     assert status == 201, case
     [task] = case["active_tasks"]
     complete = f"/api/v1/tasks/{task['id']}/complete"
@@ -188,7 +190,11 @@ def test_build_a_form_deploy_it_and_complete_a_task_with_it(server: str, browser
     assert [(d["field"], d["code"]) for d in body["details"]] == [("return_on", "date_after")]
 
     status, body = call(
-        server, "process_owner", "POST", complete, {"data": {"depart_on": "2027-03-10", "visa_type": "business"}}
+        server,
+        "process_owner",
+        "POST",
+        complete,
+        {"data": {"depart_on": "2027-03-10", "visa_type": "business"}},
     )
     assert status == 400
     assert {d["field"] for d in body["details"]} == {"notes"}

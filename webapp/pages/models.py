@@ -239,6 +239,7 @@ def _builder_texts() -> dict[str, str]:
         "fbFormTitleEn": _("Form title (English)"),
         "fbAddField": _("Add a field"),
         "fbId": _("Field id"),
+        "fbBadId": _("Give each field its own id: letters, digits and _, not starting with a digit."),
         "fbLabelZh": _("Label (Chinese)"),
         "fbLabelEn": _("Label (English)"),
         "fbRequired": _("Required"),

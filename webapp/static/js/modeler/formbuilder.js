@@ -124,6 +124,10 @@ export class FormBuilder {
         disabled: index === this.fields.length - 1, onclick: () => this.move(index, index + 1) }, "↓"),
       h("button", { type: "button", class: "fb-icon fb-remove", title: t.fbRemove, "aria-label": t.fbRemove, "data-fb-remove": "",
         onclick: () => { this.fields.splice(index, 1); this.changed(true); } }, "×"));
+    const id = field.id.trim();
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(id) || this.fields.filter((f) => f.id.trim() === id).length > 1) {
+      parts.unshift(h("p", { class: "field-error", "data-fb-bad-id": "" }, t.fbBadId));
+    }
     const item = h("li", { class: "fb-row", draggable: "true", "data-field": field.id, "data-index": String(index) },
       tools, h("div", { class: "fb-body" }, ...parts));
     this.dragAndDrop(item, index);

@@ -87,7 +87,10 @@ console.log(JSON.stringify(m.toSchema(form, fields)));
             [
                 "kind",
                 "choice",
-                {"required": True, "choices": [{"value": "a", "en": "A", "zh": "甲"}, {"value": "b", "en": "", "zh": ""}]},
+                {
+                    "required": True,
+                    "choices": [{"value": "a", "en": "A", "zh": "甲"}, {"value": "b", "en": "", "zh": ""}],
+                },
             ],
             ["start", "date", {}],
             ["end", "date", {"dateAfter": "start"}],
@@ -108,7 +111,8 @@ console.log(JSON.stringify(m.toSchema(form, fields)));
             return {(d["field"], d.get("code", "")) for d in error.details}
         return set()
 
-    good = {"kind": "a", "start": "2027-01-01", "end": "2027-01-05", "lines": [{"what": "Hotel", "supplier": "X"}]}
+    lines = [{"what": "Hotel", "supplier": "X"}]
+    good = {"kind": "a", "start": "2027-01-01", "end": "2027-01-05", "lines": lines}
     assert problems(good) == set()
     assert problems({**good, "end": "2027-01-01"}) == {("end", "date_after")}
     assert problems({**good, "kind": "b"}) == {("why", "required")}

@@ -109,6 +109,15 @@ def test_build_a_form_deploy_it_and_complete_a_task_with_it(server: str, browser
     fee.locator('[data-fb="min"]').fill("0")
     fee.locator('[data-fb="helpEn"]').fill("What the consulate charges.")
 
+    # an id twice is pointed out, and the rules keep pointing at the right field
+    assert not page.locator("[data-fb-bad-id]").count()
+    field_row(page, "notes").locator('[data-fb="id"]').fill("depart_on")
+    field_row(page, "notes").locator('[data-fb="id"]').press("Tab")
+    assert page.locator("[data-fb-bad-id]").count() == 2
+    page.locator('#form-builder li.fb-row[data-index="3"] [data-fb="id"]').fill("notes")
+    page.locator('#form-builder li.fb-row[data-index="3"] [data-fb="id"]').press("Tab")
+    assert not page.locator("[data-fb-bad-id]").count()
+
     # the amount goes first: dragged by its handle onto the first row (HTML5 drag and drop)
     page.locator("#form-builder").evaluate("node => node.closest('.form-editor').scrollTo(0, 0)")
     handle = field_row(page, "fee").locator(".fb-handle").bounding_box()

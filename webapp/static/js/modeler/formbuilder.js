@@ -188,7 +188,9 @@ export class FormBuilder {
 
   rename(field, id) {
     const old = field.id;
+    const unique = this.fields.filter((f) => f.id === old).length === 1;
     field.id = id;
+    if (!unique) return; // which of the fields named so a rule meant is unknown: rules keep their id
     this.fields.forEach((f) => {
       if (f.dateAfter === old) f.dateAfter = id;
       if (f.requiredWhen && f.requiredWhen.field === old) f.requiredWhen.field = id;

@@ -19,6 +19,8 @@ import pytest
 from workflows.cases.forms import validate_submission
 from workflows.errors import Invalid
 
+from .conftest import PASSWORD
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "webapp" / "static" / "js" / "modeler" / "schema_model.js"
 FORMS = ROOT / "bpmn" / "forms"
@@ -122,3 +124,19 @@ console.log(JSON.stringify(m.toSchema(form, fields)));
     assert problems({**good, "fee": -1}) == {("fee", "minimum")}
     assert problems({**good, "fee": 501}) == {("fee", "maximum")}
     assert problems({**good, "lines": []}) == {("lines", "minItems")}
+
+
+def test_the_workbench_carries_the_builder_and_its_words_in_the_readers_language(client: Any) -> None:
+    response = client.post("/login", data={"username": "process_owner", "password": PASSWORD})
+    assert response.status_code == 302
+    for language, words in (
+        ("en", ("Required when", "Must be after", "List of rows")),
+        ("zh", ("何时必填", "须晚于", "多行列表")),
+    ):
+        html = client.get("/models/new?key=visa_service", headers={"Accept-Language": language}).get_data(
+            as_text=True
+        )
+        assert 'id="form-builder"' in html and 'data-form-mode="json"' in html
+        blob = html.split('id="workbench-data">', 1)[1].split("</script>", 1)[0]
+        text = json.loads(blob)["text"]
+        assert [text["fbRequiredWhen"], text["fbDateAfter"], text["fbRows"]] == list(words)

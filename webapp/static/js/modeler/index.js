@@ -5,6 +5,7 @@ import BpmnModeler from "bpmn-js/lib/Modeler";
 import DmnModeler from "dmn-js/lib/Modeler";
 import lintModule from "bpmn-js-bpmnlint";
 
+import { FormBuilder } from "./formbuilder.js";
 import lintConfig from "./lint.js";
 import { PropertiesPanel, h } from "./panel.js";
 import spiffworkflow from "./spiffworkflow.json";
@@ -261,6 +262,18 @@ class Workbench {
     };
     this.schemaArea.addEventListener("input", onInput(this.schemaArea, "schema"));
     this.uiArea.addEventListener("input", onInput(this.uiArea, "ui"));
+    this.builder = new FormBuilder($("#form-builder", this.root), { schemaArea: this.schemaArea, uiArea: this.uiArea, text: this.t });
+    this.formMode = "builder";
+    $$("[data-form-mode]", this.root).forEach((button) => button.addEventListener("click", () => this.formView(button.dataset.formMode)));
+  }
+
+  // the builder and the JSON text show the same files: the builder writes the text as it goes,
+  // and reads it again whenever it is shown
+  formView(mode) {
+    this.formMode = mode;
+    $$("[data-form-mode]", this.root).forEach((b) => b.setAttribute("aria-selected", String(b.dataset.formMode === mode)));
+    $$("[data-form-view]", this.root).forEach((view) => { view.hidden = view.dataset.formView !== mode; });
+    if (mode === "builder" && this.currentForm) this.builder.load();
   }
 
   partnerOf(name) {
@@ -306,6 +319,7 @@ class Workbench {
     this.schemaArea.value = (this.files[this.currentForm] || { content: "" }).content;
     this.uiArea.value = partner && this.files[partner] ? this.files[partner].content : "";
     this.renderFormList();
+    if (this.formMode === "builder") this.builder.load();
     this.preview();
   }
 

@@ -273,7 +273,11 @@ def test_a_supervisor_sees_where_a_case_stands_on_its_diagram(server: Server, br
         ("away", "/me/away"),
     ):
         page.goto(server.url + path)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 392, path
+        wide = page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 392)"
+            ".slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 392, (path, wide)
         shot(page, f"phone-{name}")
     assert errors == []
     context.close()

@@ -255,7 +255,9 @@ def test_a_quarterly_review_runs_to_its_end(server: Server, browser: Any) -> Non
     assert [a["due_date"] for a in data["actions"]] == [due, due]
     assert [t["decision"] for t in data["triage"]] == list(decisions)
     documents = api.get("service_supervisor", f"/api/v1/cases/{case['id']}/documents")["items"]
-    [report_doc] = [d for d in documents if d["kind"] == "quarterly_report"]
+    [report_doc] = [
+        d for d in documents if d["kind"] == "quarterly_report" and d["content_type"].startswith("text/html")
+    ]
     assert report_doc["name"] == f"quarterly-report-{quarter}.html"
     html = context.request.get(
         server.url + report_doc["url"],

@@ -69,10 +69,8 @@ def index() -> Any:
             window=escalation_window(),
         )
 
-    try:
-        items, next_cursor = one_page(request.args.get("cursor"))
-    except Invalid:
-        items, next_cursor = one_page(None)  # a cursor this server did not give (or of another order)
+    # a cursor this server did not give is refused (400), never silently read as the first page
+    items, next_cursor = one_page(request.args.get("cursor"))
     keep = {"scope": scope, "lane": lane, "sort": sort if sort != "urgency" else None, **search.as_query()}
     counts = {s: inbox.count_tasks(db.session, who, s, cap=badge_cap()) for s in inbox.SCOPES}
     if supervise:

@@ -429,6 +429,13 @@ class Simulation:
         self.session.commit()
 
 
+def any_case_exists() -> bool:
+    """Whether the database has any case: ``make run`` loads the demo only into a new one."""
+    found = db.session.scalar(select(Case.id).limit(1)) is not None
+    db.session.rollback()
+    return found
+
+
 def demo_history_exists() -> bool:
     return db.session.scalar(select(Case.id).where(Case.process_key == "trip").limit(1)) is not None
 

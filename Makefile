@@ -28,11 +28,17 @@ assets: node_modules/.installed
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d webapp/translations 2>&1 | tail -n 2
 
+# DEMO=0 skips the year of demo history that `make run` loads into a new database (one without cases).
+DEMO ?= 1
 run: setup
 	@echo "Tripflow on http://127.0.0.1:$(PORT) (timer worker beside it; Ctrl-C stops both; demo users, for trying it out)"
 	@trap 'kill 0' EXIT INT TERM; \
 	TRIPFLOW_DEMO_USERS=1 $(BIN)/flask --app webapp init-db; \
 	TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp worker --interval 5 & \
+	if [ "$(DEMO)" != 0 ]; then \
+	  echo "Loading a year of demo history if the database is new (several minutes; make run DEMO=0 skips it)"; \
+	  TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp demo --if-new; \
+	fi; \
 	TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp run --host 127.0.0.1 --port $(PORT)
 
 # init-db builds the app once with setup on start (schema, models in bpmn/; no users: see README for the first admin);

@@ -5,6 +5,6 @@ ahead for each case, ``answers`` what the demo users type into each form, and ``
 it draws from.
 """
 
-from demo.simulator import load_demo_history
+from demo.simulator import any_case_exists, load_demo_history
 
-__all__ = ["load_demo_history"]
+__all__ = ["any_case_exists", "load_demo_history"]

@@ -33,8 +33,9 @@ def init_db_command() -> None:
 
 @click.command("demo")
 @click.option("--users-only", is_flag=True, help="only the demo users, no case history")
+@click.option("--if-new", is_flag=True, help="history only into a database without cases (make run)")
 @with_appcontext
-def demo_command(users_only: bool) -> None:
+def demo_command(users_only: bool, if_new: bool) -> None:
     """Load demo users (one per role, well-known passwords) and, unless --users-only, demo history.
 
     Never on a server others can reach: anyone can sign in as these users.
@@ -52,8 +53,11 @@ def demo_command(users_only: bool) -> None:
             "(demo users' passwords are <user name>-demo, e.g. " + demo_password("account_manager") + ")"
         )
     if not users_only:
-        from demo import load_demo_history
+        from demo import any_case_exists, load_demo_history
 
+        if if_new and any_case_exists():
+            click.echo("the database has cases already: no demo history loaded")
+            return
         click.echo(load_demo_history(current_app))
 
 

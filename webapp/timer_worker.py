@@ -70,6 +70,7 @@ def run_rounds(app: Flask, interval: float, report: PipeReport | None = None) ->
     """The timer loop: start scheduled cases, fire due timers, sleep when nothing was due."""
     from workflows.cases.operations import fire_due_timers
     from workflows.cases.schedules import run_schedules
+    from workflows.cases.timer_hold import timers_held
 
     rt = app.extensions["tripflow"]
     if report is not None:
@@ -79,13 +80,16 @@ def run_rounds(app: Flask, interval: float, report: PipeReport | None = None) ->
         if report is not None:
             report.round_started()
         try:
-            run_schedules(db.session, rt)
-            fired = fire_due_timers(db.session, rt, SYSTEM, watch=report)
-            if fired:
-                click.echo(f"fired timers of {len(fired)} case(s): {fired}")
-            _after_commit(app, rt)  # notices and PDFs even while timers keep firing
-            if fired:
-                continue
+            if timers_held(db.session):
+                db.session.rollback()  # the demo is simulating a year: its timers, its notices wait
+            else:
+                run_schedules(db.session, rt)
+                fired = fire_due_timers(db.session, rt, SYSTEM, watch=report)
+                if fired:
+                    click.echo(f"fired timers of {len(fired)} case(s): {fired}")
+                _after_commit(app, rt)  # notices and PDFs even while timers keep firing
+                if fired:
+                    continue
         except Exception as exc:  # noqa: BLE001 - a worker keeps going; the failure is logged
             db.session.rollback()
             app.logger.exception("timer round failed: %s", exc)

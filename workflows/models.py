@@ -412,6 +412,17 @@ class ScheduleRun(Base):
     case_id: Mapped[int | None] = mapped_column(Integer)
 
 
+class TimerHold(Base):
+    """A lease on the timers: while one is unexpired, only its holder fires timers or starts calendar
+    processes (the demo's simulated year, which must not see the timer worker fire its timers at
+    the real time). A holder that dies stops holding when ``until`` passes."""
+
+    __tablename__ = "timer_hold"
+
+    holder: Mapped[str] = mapped_column(String(64), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class SavedFilter(Base):
     """A case-list filter a user keeps ("my overdue A-tier trips")."""
 

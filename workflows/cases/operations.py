@@ -32,6 +32,7 @@ from workflows.cases.step import (
     require_case,
     timers_of,
 )
+from workflows.cases.timer_hold import timers_held
 from workflows.cases.timer_incidents import TimerStepWatch
 from workflows.deploy.queries import latest_version
 from workflows.engine.clock import use_clock
@@ -471,8 +472,11 @@ def deliver_outbox(session: Session, rt: Runtime, step: Step) -> None:
             )
 
 
-def due_timer_cases(session: Session, at: datetime, limit: int = 200) -> list[int]:
-    """Ids of running cases with a timer due at ``at``, oldest first."""
+def due_timer_cases(session: Session, at: datetime, limit: int = 200, holder: str | None = None) -> list[int]:
+    """Ids of running cases with a timer due at ``at``, oldest first; none while another holds the
+    timers (``timer_hold``: the demo's simulated year), unless the caller is that ``holder``."""
+    if timers_held(session, holder):
+        return []
     rows = session.execute(
         select(Timer.case_id)
         .join(Case, Case.id == Timer.case_id)
@@ -484,17 +488,23 @@ def due_timer_cases(session: Session, at: datetime, limit: int = 200) -> list[in
 
 
 def fire_due_timers(
-    session: Session, rt: Runtime, actor: Actor, limit: int = 200, watch: TimerStepWatch | None = None
+    session: Session,
+    rt: Runtime,
+    actor: Actor,
+    limit: int = 200,
+    watch: TimerStepWatch | None = None,
+    holder: str | None = None,
 ) -> list[int]:
     """Fire every timer due by the runtime's clock, one case per transaction; returns the case ids.
 
     Runners side by side skip cases another runner holds (SKIP LOCKED on PostgreSQL; SQLite's
     write lock serialises them), and a case whose timers another runner already fired is passed
     over, so firing twice is harmless. ``watch`` hears when each step starts and ends (the timer
-    worker's watchdog, ``timer_incidents``).
+    worker's watchdog, ``timer_incidents``). While the timers are held (``timer_hold``), only
+    their ``holder`` fires any.
     """
     fired = []
-    for case_id in due_timer_cases(session, rt.clock.now(), limit):
+    for case_id in due_timer_cases(session, rt.clock.now(), limit, holder):
         try:
             with unit_of_work(session):
                 if _fire_case(session, rt, case_id, actor, watch):

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflows.cases import operations as cases
+from workflows.cases.timer_hold import timers_held
 from workflows.engine.today import local_today
 from workflows.models import Case, Customer, ScheduleRun
 from workflows.permissions import SYSTEM
@@ -85,8 +86,14 @@ def _account_manager_of(session: Session, customer_id: int) -> str | None:
     return (latest.data or {}).get("trip_account_manager") or latest.started_by
 
 
-def run_schedules(session: Session, rt: Runtime) -> list[int]:
-    """Start every calendar process that is due and not yet started; returns the new case ids."""
+def run_schedules(session: Session, rt: Runtime, holder: str | None = None) -> list[int]:
+    """Start every calendar process that is due and not yet started; returns the new case ids.
+
+    Nothing while another holds the timers (``timer_hold``), unless the caller is that ``holder``.
+    """
+    if timers_held(session, holder):
+        session.rollback()
+        return []
     today = local_today(rt.clock, rt.timezone)
     due = list(calendar_starts(today)) + list(birthday_starts(session, today))
     session.rollback()

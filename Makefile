@@ -36,8 +36,8 @@ run: setup
 	TRIPFLOW_DEMO_USERS=1 $(BIN)/flask --app webapp init-db; \
 	TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp worker --interval 5 & \
 	if [ "$(DEMO)" != 0 ]; then \
-	  echo "Loading a year of demo history if the database is new (several minutes; make run DEMO=0 skips it)"; \
-	  TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp demo --if-new; \
+	  echo "Loading a year of demo history in the background if the database is new (a few minutes; make run DEMO=0 skips it)"; \
+	  TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp demo --if-new & \
 	fi; \
 	TRIPFLOW_SETUP_ON_START=0 $(BIN)/flask --app webapp run --host 127.0.0.1 --port $(PORT)
 

@@ -1,7 +1,7 @@
 """Demo: timer hold, a lease that keeps the timer worker off a simulated year
 
 Revision ID: d3e0a0c1d2f1
-Revises: 5a1e0c7d2b90
+Revises: 1b0c5e000001
 Create Date: 2026-12-07 03:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd3e0a0c1d2f1'
-down_revision = '5a1e0c7d2b90'
+down_revision = '1b0c5e000001'
 branch_labels = None
 depends_on = None
 

@@ -274,8 +274,9 @@ def test_a_supervisor_sees_where_a_case_stands_on_its_diagram(server: Server, br
     ):
         page.goto(server.url + path)
         wide = page.evaluate(
-            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 392)"
-            ".slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+            "[...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > 392).slice(0, 8)"
+            ".map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
         )
         assert page.evaluate("document.documentElement.scrollWidth") <= 392, (path, wide)
         shot(page, f"phone-{name}")

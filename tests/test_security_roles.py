@@ -241,6 +241,7 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("reports.index", "GET"): Call(READ_METRICS),
     ("reports.cases_behind", "GET"): Call(READ_METRICS),
     ("reports.printable", "GET"): Call(READ_METRICS),
+    ("reports.diagram", "GET"): Call(READ_METRICS, values=lambda w, r: {"key": "trip"}),
     # --- pages: actions, as in the API
     ("cases.start", "GET"): Call(EVERYONE),
     # The start form redirects either way; what counts is whether a case was started (see the walk).

@@ -37,6 +37,8 @@ PROCESS_LABELS = {
 
 # Keyed by BPMN element id (PROCESSES.md); the English is the model's task name.
 TASK_LABELS = {
+    # trip_feedback: a praise classification of a declared complaint needs the supervisor's reason
+    "confirm_reclassification": _l("Confirm a declared complaint is not one"),
     # itinerary_planning
     "collect_needs": _l("Collect travel needs"),
     "design_itinerary": _l("Design itinerary"),
@@ -182,6 +184,15 @@ VARIABLE_LABELS = {
     "discount_amount": _l("Tier discount (CNY)"),
     "contract_price": _l("Contract price (CNY)"),
     "review_history": _l("Earlier reviews"),
+    "round": _l("Round"),
+    "reviewed_by": _l("Reviewed by"),
+    "reviewed_at": _l("Reviewed at"),
+    "design_advisor": _l("Designed by"),
+    "departure_at": _l("Departure at"),
+    "change_case_id": _l("Change request case"),
+    "change_form_id": _l("Change form"),
+    "reissued_letter_id": _l("Reissued confirmation letter"),
+    "itinerary_change": _l("Itinerary change received"),
     "complaints_12m": _l("Complaints (12 months)"),
     "low_ratings_12m": _l("Low ratings (12 months)"),
     "change_outcome": _l("Change outcome"),

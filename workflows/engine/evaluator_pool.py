@@ -107,7 +107,12 @@ class Evaluator:
         for pipe in (self.popen.stdin, self.popen.stdout):
             if pipe is not None:
                 pipe.close()
-        if kill:
+        # always reap: an evaluator left running when its Popen is dropped is a leaked process (and
+        # a ResourceWarning); a retired one ends by itself once its input closes
+        try:
+            self.popen.wait(timeout=None if kill else 2)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
             self.popen.wait()
 
 

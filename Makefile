@@ -8,7 +8,7 @@ PORT ?= 5000
 WORKERS ?= 4
 TIMER_WORKERS ?= 2
 
-.PHONY: setup run serve test test-fast lint bench assets translations chromium pdf-tools postgres clean
+.PHONY: setup run serve test test-fast lint bench assets translations chromium pdf-tools postgres redis clean
 
 setup: $(VENV)/.installed assets translations pdf-tools
 
@@ -64,7 +64,12 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
 	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start) || true
 
-test: setup chromium postgres
+# the login-limit tests count in Redis too; the machine usually runs it already
+redis:
+	@(command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1) || \
+	  (command -v redis-server >/dev/null && redis-server --daemonize yes --bind 127.0.0.1 --port 6379 >/dev/null) || true
+
+test: setup chromium postgres redis
 	$(BIN)/python -m pytest -q
 	@if [ -n "$${CI:-}" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 	  echo "== the suite again on PostgreSQL"; \

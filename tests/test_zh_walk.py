@@ -20,8 +20,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from lxml import html
 from sqlalchemy import select
-from webapp.demo_data import load_demo_history
 
+from demo import load_demo_history
 from workflows.models import (
     Case,
     ContactRecord,

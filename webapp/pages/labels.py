@@ -193,6 +193,8 @@ VARIABLE_LABELS = {
     "change_form_id": _l("Change form"),
     "reissued_letter_id": _l("Reissued confirmation letter"),
     "itinerary_change": _l("Itinerary change received"),
+    "complaint_resolver": _l("Resolved by"),
+    "feedback_due_at": _l("Feedback due"),
     "complaints_12m": _l("Complaints (12 months)"),
     "low_ratings_12m": _l("Low ratings (12 months)"),
     "change_outcome": _l("Change outcome"),

@@ -6,6 +6,7 @@ never spoils the next.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,10 @@ PNG = bytes.fromhex(
 
 def as_actor(role: str) -> Actor:
     return Actor(role, frozenset({role}))
+
+
+_filter_numbers = itertools.count(1)
+"""Saved filter names must be unique per user; every world hands out the next number."""
 
 
 @dataclass
@@ -89,7 +94,7 @@ class World:
     def saved_filter(self, username: str) -> int:
         row = SavedFilter(
             username=username,
-            name=f"mine {self.rt.clock.now().timestamp()}-{id(object())}",
+            name=f"mine {next(_filter_numbers)}",
             query={"status": "running"},
             created_at=self.rt.clock.now(),
         )

@@ -27,6 +27,8 @@ DEMO_USERS = (
     ("customer_service", "赵敏 Zhao Min", ["customer_service"]),
     ("service_supervisor", "孙强 Sun Qiang", ["service_supervisor"]),
     ("data_analyst", "周婷 Zhou Ting", ["data_analyst"]),
+    ("tour_guide", "马骏 Ma Jun", ["tour_guide"]),
+    ("finance", "郑红 Zheng Hong", ["finance"]),
     ("process_owner", "吴刚 Wu Gang", ["process_owner"]),
     ("admin", "Admin", ["admin"]),
 )

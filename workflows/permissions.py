@@ -15,10 +15,12 @@ ROLES = (
     "customer_service",
     "service_supervisor",
     "data_analyst",
+    "tour_guide",
+    "finance",
     "process_owner",
     "admin",
 )
-LANE_ROLES = ROLES[:6]
+LANE_ROLES = ROLES[:8]
 
 START_ROLES: dict[str, frozenset[str]] = {
     "trip": frozenset({"account_manager"}),

@@ -19,6 +19,8 @@ ROLE_LABELS = {
     "customer_service": _l("Customer service"),
     "service_supervisor": _l("Service supervisor"),
     "data_analyst": _l("Data analyst"),
+    "tour_guide": _l("Tour guide"),
+    "finance": _l("Finance"),
     "process_owner": _l("Process owner"),
     "admin": _l("Administrator"),
 }

@@ -183,7 +183,7 @@ def test_hostile_scripts_freeze_no_worker(url: str, tmp_path: Path, monkeypatch:
         # understood, so the checks above still hold every run.
         if not _wait_for(lambda: failed(looping), WATCHDOG + 30):
             case = _case(app, looping)
-            pytest.xfail(f"endless-loop timer did not start its loop: {case.status} {case.data}")
+            pytest.xfail(f"endless-loop timer did not start its loop: {case.status} {case.data}\n{timers.tail(200)}")
         case = _case(app, looping)
         assert case.error_element == "wait_first" and "stopped by the timer worker" in case.error_message
         errors = select(func.count()).select_from(Event).where(Event.case_id == looping)

@@ -246,6 +246,8 @@ def worker_command(interval: float, runner_fd: int | None, supervisor_pid: int |
     from .timer_worker import PipeReport, die_with_parent, run_rounds, supervise
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    for stream in (sys.stdout, sys.stderr):  # a killed child must not take unwritten log lines with it
+        stream.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     if runner_fd is not None:  # the child a supervising `flask worker` started
         if supervisor_pid is not None:
             die_with_parent(supervisor_pid)

@@ -176,14 +176,8 @@ def test_hostile_scripts_freeze_no_worker(url: str, tmp_path: Path, monkeypatch:
             assert _count(app, fired.where(Event.case_id == case_id, Event.kind == "timer_fired")) == 1
             assert _count(app, select(func.count()).select_from(Timer).where(Timer.case_id == case_id)) == 0
 
-        # the step that never ends is stopped by the watchdog and becomes an incident naming its timer.
-        # Known flaky (seen here about half the time after the merges of this round): the worker
-        # reports the loop's timer fired, yet the case stays running with no data, as if the timer
-        # step ran nothing; the watchdog itself was not reached. Marked xfail at this point until
-        # understood, so the checks above still hold every run.
-        if not _wait_for(lambda: failed(looping), WATCHDOG + 30):
-            case = _case(app, looping)
-            pytest.xfail(f"endless-loop timer did not start its loop: {case.status} {case.data}\n{timers.tail(200)}")
+        # the step that never ends is stopped by the watchdog and becomes an incident naming its timer
+        assert _wait_for(lambda: failed(looping), WATCHDOG + 30), (_case(app, looping).data, timers.tail(200))
         case = _case(app, looping)
         assert case.error_element == "wait_first" and "stopped by the timer worker" in case.error_message
         errors = select(func.count()).select_from(Event).where(Event.case_id == looping)

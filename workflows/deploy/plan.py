@@ -20,6 +20,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from workflows.deploy import camunda
+from workflows.deploy.camunda_import import is_camunda_file
 from workflows.deploy.canonical import canonical_hash
 from workflows.deploy.checks import check_bpmn_tree
 from workflows.deploy.pool import Pool
@@ -124,7 +125,22 @@ class Checker:
                     if is_own:
                         own_names.update(n for n, c in files.items() if c == dmn.content)
             for form, element in refs.forms:
-                if form not in self.pool.forms:
+                if form not in self.pool.forms and is_camunda_file(source.tree):
+                    files[form] = camunda.placeholder_form(form, element)
+                    if is_own:
+                        own_names.add(form)
+                    if source.uploaded:
+                        self.notes.append(
+                            ModelProblem(
+                                source.name,
+                                f"{sentence(describe(element))} uses the form '{form}', which is neither in "
+                                "the upload nor deployed; the task shows a generated form without fields "
+                                "until that file is deployed",
+                                element.get("id"),
+                                element.sourceline,
+                            )
+                        )
+                elif form not in self.pool.forms:
                     found.append(
                         ModelProblem(
                             source.name,

@@ -313,3 +313,31 @@ def test_a_missing_form_of_a_camunda_model_is_stood_in_for(api):
     # the stand-in is not taken for the real file: the same upload again still says so
     again = upload(api, ("no_form_file.bpmn", process))
     assert any("generated form without fields" in n["message"] for n in again.get_json()["notes"])
+
+
+def test_translation_notes_are_kept_with_the_version(api, client):
+    """The deploy answer's notes stay with the version: in the API's process view and on the model page."""
+    v1 = upload(api, ("kept_notes.bpmn", camunda_process("kept_notes", "${approved}")))
+    assert v1.status_code == 201, v1.get_json()
+    said = {(n.get("element_id"), n["message"]) for n in v1.get_json()["notes"]}
+    assert any("JUEL expression '${approved}'" in m for _, m in said)
+    v2 = upload(api, ("kept_notes.bpmn", camunda_process("kept_notes", "${!approved}")))
+    assert v2.get_json()["items"][0]["version"] == 2
+
+    detail = api.as_("process_owner").get("/api/v1/processes/kept_notes").get_json()
+    assert any("(not approved)" in n["message"] for n in detail["translation_notes"])
+    first = next(v for v in detail["versions"] if v["version"] == 1)
+    assert {(n.get("element_id"), n["message"]) for n in first["translation_notes"]} == said
+    assert all(n["file"] == "kept_notes.bpmn" for n in first["translation_notes"])
+    native = api.get("/api/v1/processes/complaint_handling").get_json()
+    assert native["translation_notes"] == []
+
+    from .test_deploy import _login
+
+    _login(client, "travel_advisor")
+    page = client.get("/models/kept_notes?version=1", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Translation notes of version 1" in text
+    assert "translated to Python: approved" in text and "(not approved)" not in text
+    plain = client.get("/models/complaint_handling", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Translation notes" not in plain

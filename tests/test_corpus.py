@@ -99,7 +99,7 @@ RUNNABLE_BUT_REFUSED = {
     "(in files made with a Camunda modeler the calls are removed, with a note)",
     "form file missing": "the form file is not part of the upload, so the task could not be shown "
     "(in files made with a Camunda modeler a form without fields stands in, with a note)",
-    "call activity calls itself": "a process that calls itself would loop forever",
+    "call activity calls itself": "a process that calls itself straight from the start would loop forever",
     "broken reference": "a lane lists steps that do not exist, or bpmn:outgoing names a flow that is not "
     "there "
     "(Approvals.bpmn, spiff_properties.bpmn): the model says two things, and deploy does not guess",

@@ -20,8 +20,9 @@ WAITS = {
     "receiveTask",
     "intermediateCatchEvent",
     "eventBasedGateway",
-    "subProcess",  # its own start may wait or choose; counted as a guard, not inspected
 }
+# an embedded subprocess is passed through as one step, whatever it holds: a guard inside it is not
+# looked for, so such a model is refused rather than let loop
 CHOOSERS = {"exclusiveGateway", "inclusiveGateway", "complexGateway"}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from workflows.deploy import feel, juel
@@ -206,3 +208,136 @@ tier = "B"</bpmn:script></bpmn:scriptTask>
     case = api.as_("process_owner").get(f"/api/v1/cases/{started.get_json()['id']}").get_json()
     data = case["data"]
     assert data.get("discount") == 15 and data.get("vip") is True, case
+
+
+def test_a_camunda8_feel_condition_becomes_python():
+    assert feel.expression("=fraud") == "fraud"
+    assert feel.expression('=amount > 100 and not(tier = "A")') == "((amount > 100) and (not (tier == 'A')))"
+    with pytest.raises(feel.FeelError):
+        feel.expression("=some(x in items satisfies x > 1)")
+
+
+def _started(api, key: str, data: dict) -> dict:
+    started = api.as_("process_owner").post("/api/v1/cases", json={"process": key, "data": data})
+    assert started.status_code == 201, started.get_json()
+    return api.as_("process_owner").get(f"/api/v1/cases/{started.get_json()['id']}").get_json()
+
+
+def test_a_camunda8_condition_deploys_and_decides(api):
+    response = upload(api, ("feel_cond.bpmn", camunda_process("feel_cond", '=tier = "A"')))
+    assert response.status_code == 201, response.get_json()
+    assert any("FEEL expression (Camunda 8)" in n["message"] for n in response.get_json()["notes"])
+    assert [t["task_id"] for t in _started(api, "feel_cond", {"tier": "A"})["active_tasks"]] == ["yes"]
+    assert [t["task_id"] for t in _started(api, "feel_cond", {"tier": "B"})["active_tasks"]] == ["no"]
+
+
+def test_print_in_a_camunda_script_is_removed_and_the_rest_runs(api):
+    process = model(
+        "printing",
+        """
+    <bpmn:startEvent id="start"/>
+    <bpmn:scriptTask id="show" name="Show"><bpmn:script>print("value", nights)
+[print(n) for n in range(nights)]
+shown = nights * 2</bpmn:script></bpmn:scriptTask>
+    <bpmn:userTask id="look" camunda:candidateGroups="travel_advisor"/>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="show"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="show" targetRef="look"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="look" targetRef="end"/>""",
+    )
+    response = upload(api, ("printing.bpmn", process))
+    assert response.status_code == 201, response.get_json()
+    [note] = [n for n in response.get_json()["notes"] if "print()" in n["message"]]
+    assert note["element_id"] == "show"
+    assert _started(api, "printing", {"nights": 3})["data"]["shown"] == 6
+
+
+def test_a_camunda_collection_is_the_multi_instance_input(api):
+    process = model(
+        "each_guest",
+        """
+    <bpmn:startEvent id="start"/>
+    <bpmn:userTask id="check" camunda:candidateGroups="travel_advisor">
+      <bpmn:multiInstanceLoopCharacteristics camunda:collection="${guests}" camunda:elementVariable="guest"/>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="check"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="end"/>""",
+    )
+    response = upload(api, ("each_guest.bpmn", process))
+    assert response.status_code == 201, response.get_json()
+    assert any("one instance per item of guests" in n["message"] for n in response.get_json()["notes"])
+    case = _started(api, "each_guest", {"guests": ["Li", "Wang", "Zhao"]})
+    assert len(case["active_tasks"]) == 3, case["active_tasks"]
+
+
+def test_a_java_due_date_from_now_becomes_a_duration(api, clock):
+    process = model(
+        "due_java",
+        """
+    <bpmn:startEvent id="start"/>
+    <bpmn:userTask id="review" camunda:candidateGroups="travel_advisor"
+        camunda:dueDate="${dateTime().plusDays(2).plusHours(3).toDate()}"/>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end"/>""",
+    )
+    response = upload(api, ("due_java.bpmn", process))
+    assert response.status_code == 201, response.get_json()
+    assert any("due P2DT3H after the task is created" in n["message"] for n in response.get_json()["notes"])
+    [task] = _started(api, "due_java", {})["active_tasks"]
+    due = datetime.fromisoformat(task["due_at"])
+    assert due == clock.now() + timedelta(days=2, hours=3)
+
+
+def test_a_missing_form_of_a_camunda_model_is_stood_in_for(api):
+    process = model(
+        "no_form_file",
+        """
+    <bpmn:startEvent id="start"/>
+    <bpmn:userTask id="ask" name="Ask" camunda:candidateGroups="travel_advisor">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formJsonSchemaFilename" value="absent.json"/>
+      </spiffworkflow:properties></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="ask"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="ask" targetRef="end"/>""",
+    )
+    response = upload(api, ("no_form_file.bpmn", process))
+    assert response.status_code == 201, response.get_json()
+    assert any("generated form without fields" in n["message"] for n in response.get_json()["notes"])
+    [task] = _started(api, "no_form_file", {})["active_tasks"]
+    done = api.as_("travel_advisor").post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {}})
+    assert done.status_code == 200, done.get_json()
+    # the stand-in is not taken for the real file: the same upload again still says so
+    again = upload(api, ("no_form_file.bpmn", process))
+    assert any("generated form without fields" in n["message"] for n in again.get_json()["notes"])
+
+
+def test_translation_notes_are_kept_with_the_version(api, client):
+    """The deploy answer's notes stay with the version: in the API's process view and on the model page."""
+    v1 = upload(api, ("kept_notes.bpmn", camunda_process("kept_notes", "${approved}")))
+    assert v1.status_code == 201, v1.get_json()
+    said = {(n.get("element_id"), n["message"]) for n in v1.get_json()["notes"]}
+    assert any("JUEL expression '${approved}'" in m for _, m in said)
+    v2 = upload(api, ("kept_notes.bpmn", camunda_process("kept_notes", "${!approved}")))
+    assert v2.get_json()["items"][0]["version"] == 2
+
+    detail = api.as_("process_owner").get("/api/v1/processes/kept_notes").get_json()
+    assert any("(not approved)" in n["message"] for n in detail["translation_notes"])
+    first = next(v for v in detail["versions"] if v["version"] == 1)
+    assert {(n.get("element_id"), n["message"]) for n in first["translation_notes"]} == said
+    assert all(n["file"] == "kept_notes.bpmn" for n in first["translation_notes"])
+    native = api.get("/api/v1/processes/complaint_handling").get_json()
+    assert native["translation_notes"] == []
+
+    from .test_deploy import _login
+
+    _login(client, "travel_advisor")
+    page = client.get("/models/kept_notes?version=1", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Translation notes of version 1" in text
+    assert "translated to Python: approved" in text and "(not approved)" not in text
+    plain = client.get("/models/complaint_handling", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Translation notes" not in plain

@@ -95,9 +95,11 @@ REASONS = [
 ]
 # What SpiffWorkflow runs but Tripflow deliberately refuses, with the reason (see the module docstring).
 RUNNABLE_BUT_REFUSED = {
-    "refused by the script sandbox": "scripts call print(), which the sandbox refuses at run time too",
-    "form file missing": "the form file is not part of the upload, so the task could not be shown",
-    "call activity calls itself": "a process that calls itself would loop forever",
+    "refused by the script sandbox": "scripts call print(), which the sandbox refuses at run time too "
+    "(in files made with a Camunda modeler the calls are removed, with a note)",
+    "form file missing": "the form file is not part of the upload, so the task could not be shown "
+    "(in files made with a Camunda modeler a form without fields stands in, with a note)",
+    "call activity calls itself": "a process that calls itself straight from the start would loop forever",
     "broken reference": "a lane lists steps that do not exist, or bpmn:outgoing names a flow that is not "
     "there "
     "(Approvals.bpmn, spiff_properties.bpmn): the model says two things, and deploy does not guess",
@@ -329,7 +331,7 @@ TRAPS = {
     "called process missing": SPIFF_TESTS + "bpmn/data/single_call_activity.bpmn",
     "business rule task without decision": "miwg/Reference/C.7.0.bpmn",
     "decision missing": SPIFF_TESTS + "spiff/data/business_rule_task.bpmn",
-    "Camunda ${...} expression": "camunda7-platform/examples/invoice/src/main/resources/reviewInvoice.bpmn",
+    "Camunda ${...} expression": "camunda7-platform/examples/invoice/src/main/resources/invoice.v1.bpmn",
 }
 # Traps that are now translated, with a note saying what was done (issue 16)
 TRANSLATED = {
@@ -339,6 +341,9 @@ TRANSLATED = {
     + "bpmn/event/timer/BoundaryTimerEventTest.testInterruptingTimerDuration.bpmn20.xml": "was quoted",
     CAMUNDA_TESTS
     + "bpmn/event/message/MessageStartEventTest.testSingleMessageStartEvent.bpmn20.xml": "was read as",
+    "camunda7-platform/examples/invoice/src/main/resources/reviewInvoice.bpmn": "was read as due P2D",
+    SPIFF_TESTS + "bpmn/data/transaction.bpmn": "print() calls",
+    SPIFF_TESTS + "camunda/data/parallel_multiinstance_collection.bpmn": "multi-instance input",
 }
 
 

@@ -3,9 +3,11 @@
 The set: every corpus file that uses the Camunda or Activiti namespace (or comes from the Camunda 7
 folders), has an executable process with steps, and has no Java delegate (``camunda:class``,
 ``delegateExpression``, an expression-implemented task or a Java listener), no connector, no
-service task and no script in a language other than Python. Each is uploaded alone, or, when it
-calls a process, decision or form defined beside it, together with the model files of its folder;
-every process deployed must then start a case.
+Camunda 8 job worker (``zeebe:taskDefinition``), no service task and no script in a language other
+than Python. Each is uploaded alone, or, when it calls a process, decision or form defined beside
+it, together with the model files of its folder and subfolders; every process deployed must then
+start a case. A file that calls a process or decision its folder does not define either is not
+executable as it stands (``NOT_EXECUTABLE``), and is listed with that refusal.
 
 What happens to each file is kept in ``corpus_camunda_expected.tsv``: ``deployed`` or the reason
 it is refused. The test fails when any file's outcome changes, so a better translator updates the
@@ -42,6 +44,9 @@ EXPECTED = Path(__file__).with_name("corpus_camunda_expected.tsv")
 CAMUNDA_NS = {"http://camunda.org/schema/1.0/bpmn", "http://activiti.org/bpmn"}
 PYTHON = ("", "python", "python3", "text/python", "text/x-python")
 NEEDS_FOLDER = ("called process missing", "decision missing", "form file missing")
+# Even with every file of its folder it calls a process or decision defined nowhere there: no
+# engine could start it as it stands, so it counts as not executable, with the refusal kept.
+NOT_EXECUTABLE = "not executable: calls what its folder lacks"
 
 
 def cannot_run(tree: etree._ElementTree) -> str | None:
@@ -59,6 +64,8 @@ def cannot_run(tree: etree._ElementTree) -> str | None:
             return "Java delegate"
         if tag == "connector":
             return "connector"
+        if tag == "taskDefinition":  # zeebe: a Camunda 8 job worker, code outside the model
+            return "job worker"
         if tag == "serviceTask":
             return "service task"
         if tag == "scriptTask" and (element.get("scriptFormat") or "").strip().lower() not in PYTHON:
@@ -117,9 +124,12 @@ def _defines_and_needs(path: Path) -> tuple[set[str], set[str]]:
 
 
 def companions(path: Path) -> list[Path]:
-    """The files of ``path``'s folder defining what it calls, and what those call, one file per id."""
+    """The files of ``path``'s folder (and its subfolders, such as ``dmn/``) defining what it calls, and
+    what those call, one file per id."""
     folder = {
-        p: _defines_and_needs(p) for p in sorted(path.parent.iterdir()) if p != path and file_kind(p.name)
+        p: _defines_and_needs(p)
+        for p in sorted(path.parent.rglob("*"))
+        if p != path and p.is_file() and file_kind(p.name)
     }
     defined, needed = _defines_and_needs(path)
     chosen: list[Path] = []
@@ -181,11 +191,21 @@ def camunda_outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tupl
         outcome = deploy_and_start(deployer, [path], label)
         if outcome[0] in NEEDS_FOLDER:
             outcome = deploy_and_start(deployer, [path, *companions(path)], label)
+            lacking = [m for m in outcome[1] if reason_of(m) in NEEDS_FOLDER]
+            if outcome[0] != "deployed" and lacking:
+                outcome = (NOT_EXECUTABLE, lacking)
         results[label] = outcome
     counts = Counter(reason for reason, _ in results.values())
-    print(f"\ncamunda 7 / activiti runnable set: {len(results)} files")
+    runnable = len(results) - counts[NOT_EXECUTABLE]
+    print(
+        f"\ncamunda 7 / activiti set: {len(results)} files, {runnable} executable; "
+        f"{counts['deployed']} of them deploy and start"
+    )
     for reason, count in counts.most_common():
         print(f"  {count:3d}  {reason}")
+    for label, (reason, _) in sorted(results.items()):
+        if reason != "deployed":
+            print(f"       {reason}: {label}")
     return results
 
 

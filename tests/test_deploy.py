@@ -301,7 +301,7 @@ TRAPS: dict[str, tuple[bytes, str, list[str]]] = {
     "calls itself": (
         simple("trap", '<bpmn:callActivity id="t" name="Again" calledElement="trap"/>'),
         "t",
-        ['"Again" (t) calls its own process', "loop forever"],
+        ['"Again" (t) calls its own process', "again forever"],
     ),
     "rule task without decision": (
         simple("trap", '<bpmn:businessRuleTask id="t" name="Decide"/>'),

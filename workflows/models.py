@@ -160,6 +160,8 @@ class ProcessVersion(Base):
     manifest: Mapped[dict[str, str]] = mapped_column(JSON)  # file name -> ModelFile.sha256
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str] = mapped_column(String(64))
+    # what the deploy translated in this version's own files (Camunda 7 import), as the deploy said it
+    translation_notes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 # --- cases and their index ----------------------------------------------------------------

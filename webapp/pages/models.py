@@ -167,6 +167,7 @@ def _texts() -> dict[str, str]:
         "failed": _("Not deployed: fix the problems listed."),
         "noChanges": _("No changes to deploy."),
         "checking": _("Checking…"),
+        "opened": _("Opened %(file)s: not deployed until you save.", file="{file}"),
         "valid": _("No problems found."),
         "problems": _("Problems"),
         "lint": _("Modelling hints"),

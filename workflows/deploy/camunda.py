@@ -29,6 +29,12 @@ GENERATED_FORM_SUFFIX = ".camunda-form.json"
 _VARIABLE = re.compile(r"^\s*[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\s*$")
 _EXPRESSION = re.compile(r"[$#]\{")
 _ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+# Camunda's ``${dateTime().plusDays(2).toDate()}``: "2 days after the task is created"
+_JAVA_FROM_NOW = re.compile(
+    r"^\s*[$#]\{\s*dateTime\(\)((?:\s*\.\s*plus(?:Years|Months|Weeks|Days|Hours|Minutes|Seconds)\(\s*\d+\s*\))+)"
+    r"\s*\.\s*toDate\(\)\s*\}\s*$"
+)
+_JAVA_STEP = re.compile(r"plus(Years|Months|Weeks|Days|Hours|Minutes|Seconds)\(\s*(\d+)\s*\)")
 _ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
 
 # camunda:formData field type -> JSON Schema
@@ -165,8 +171,13 @@ def _due_date(element: etree._Element, result: CamundaUserTask, timezone_name: s
     if not due:
         return
     variable = _VARIABLE.match(due)
+    from_now = _JAVA_FROM_NOW.match(due)
     if variable:
         result.properties["dueAtVariable"] = variable.group(1)
+    elif from_now:
+        duration = _duration(from_now.group(1))
+        result.properties["dueIn"] = duration
+        result.notes.append(f"camunda:dueDate '{due}' was read as due {duration} after the task is created")
     elif _EXPRESSION.search(due):
         result.problems.append(
             f"camunda:dueDate '{due}' is a Java expression Tripflow cannot evaluate; use an "
@@ -187,6 +198,16 @@ def _due_date(element: etree._Element, result: CamundaUserTask, timezone_name: s
         result.due_at = instant.isoformat()
     else:
         result.problems.append(f"camunda:dueDate '{due}' is neither an ISO date-time nor ${{variable}}")
+
+
+def _duration(steps: str) -> str:
+    """``.plusDays(2).plusHours(4)`` as the ISO 8601 duration ``P2DT4H``."""
+    amounts: dict[str, int] = {}
+    for unit, number in _JAVA_STEP.findall(steps):
+        amounts[unit] = amounts.get(unit, 0) + int(number)
+    date_part = "".join(f"{amounts[u]}{u[0]}" for u in ("Years", "Months", "Weeks", "Days") if u in amounts)
+    time_part = "".join(f"{amounts[u]}{u[0]}" for u in ("Hours", "Minutes", "Seconds") if u in amounts)
+    return "P" + date_part + (f"T{time_part}" if time_part else "")
 
 
 def _form(element: etree._Element, result: CamundaUserTask) -> None:
@@ -327,6 +348,30 @@ def form_files(process_id: str, task_id: str, task: CamundaUserTask) -> dict[str
         form_file_name(process_id, task_id): dump(task.form),
         ui_file_name(process_id, task_id): dump(task.ui_form or {}),
     }
+
+
+PLACEHOLDER_MARK = "missing form file"
+
+
+def placeholder_form(file_name: str, element: etree._Element) -> bytes:
+    """A form without fields for a task of an imported model whose form file did not come along.
+
+    Marked, so a later deploy does not take it for the real file (``is_placeholder``).
+    """
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": element.get("name") or element.get("id") or "Task",
+        "type": "object",
+        "properties": {},
+        "x-generated-from": PLACEHOLDER_MARK,
+    }
+    if file_name.endswith(("uischema.json", "ui.json")):
+        schema = {"x-generated-from": PLACEHOLDER_MARK}
+    return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True).encode()
+
+
+def is_placeholder(content: bytes) -> bool:
+    return PLACEHOLDER_MARK.encode() in content[:4000] and b'"x-generated-from"' in content
 
 
 def decision_ref(element: etree._Element) -> str | None:

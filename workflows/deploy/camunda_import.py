@@ -11,7 +11,11 @@ file is what gets stored and run:
   already its own transaction;
 - ``tns:id`` references into the file's own namespace name the id;
 - ``activiti:`` attributes are read as their ``camunda:`` twins;
-- FEEL simple unary tests of DMN 1.1–1.3 tables become Python entries (``feel``).
+- FEEL simple unary tests of DMN 1.1–1.3 tables become Python entries (``feel``), and Camunda 8
+  style ``=fraud`` conditions become Python (``feel.expression``);
+- ``camunda:collection`` without a cardinality is the multi-instance input collection;
+- in files made with a Camunda modeler, ``print()`` calls in Python scripts are removed, since
+  nobody reads a server's console (``scripts``).
 
 What cannot be translated is left as it is, so the checks refuse it naming the element.
 """
@@ -22,7 +26,7 @@ from collections import defaultdict
 
 from lxml import etree
 
-from workflows.deploy import feel, juel
+from workflows.deploy import feel, juel, scripts
 from workflows.deploy.problems import ModelProblem, describe, executable_processes, short
 from workflows.engine.xml import CAMUNDA, NS, is_dmn
 
@@ -53,6 +57,7 @@ def _translate_bpmn(file_name: str, tree: etree._ElementTree) -> list[ModelProbl
         notes.append(ModelProblem(file_name, message, element.get("id"), element.sourceline))
 
     dropped: dict[str, list[str]] = defaultdict(list)
+    from_camunda = is_camunda_file(tree)
     for process in executable_processes(tree):
         _activiti_as_camunda(process)
         taken = {e.get("id") for e in tree.getroot().iter() if isinstance(e.tag, str) and e.get("id")}
@@ -78,6 +83,10 @@ def _translate_bpmn(file_name: str, tree: etree._ElementTree) -> list[ModelProbl
                 _translate_expression(element, note)
             elif tag in TIMER_TAGS:
                 _translate_timer(element, note)
+            elif tag == "multiInstanceLoopCharacteristics":
+                _translate_collection(element, note)
+            elif tag == "script" and from_camunda:
+                scripts.drop_print(element, note)
     for attribute, ids in sorted(dropped.items()):
         notes.append(
             ModelProblem(
@@ -122,22 +131,65 @@ def _fresh_id(base: str, taken: set[str | None]) -> str:
     return candidate
 
 
+def is_camunda_file(tree: etree._ElementTree) -> bool:
+    """Whether the file was made with a Camunda (or Activiti) modeler: it declares their namespace."""
+    return bool({NS["camunda"], ACTIVITI_NS} & set(tree.getroot().nsmap.values()))
+
+
 def _translate_expression(element: etree._Element, note) -> None:  # type: ignore[no-untyped-def]
     text = (element.text or "").strip()
     language = (element.get("language") or "").strip().lower()
-    if not juel.is_juel(text) or language not in JUEL_LANGUAGES:
+    if language not in JUEL_LANGUAGES:
+        return
+    if juel.is_juel(text):
+        kind, translate, error = "JUEL expression", juel.translate, juel.JuelError
+    elif text.startswith("=") and not text.startswith("=="):
+        kind, translate, error = "FEEL expression (Camunda 8)", feel.expression, feel.FeelError
+    else:
         return
     try:
-        python = juel.translate(text)
-    except juel.JuelError:
+        python = translate(text)
+    except error:
         return  # left as it is: the expression checks refuse it, naming the element and the reason
     owner = element.getparent()
     if etree.QName(owner).localname != "sequenceFlow":
         owner = owner.getparent() if owner.getparent() is not None else owner
     element.text = python
     element.attrib.pop("language", None)
+    note(owner, f"The {kind} '{short(text)}' of {describe(owner)} was translated to Python: {python}")
+
+
+def _translate_collection(element: etree._Element, note) -> None:  # type: ignore[no-untyped-def]
+    """``camunda:collection="items" camunda:elementVariable="item"``: one instance per item of ``items``.
+
+    With a cardinality beside it the collection is where SpiffWorkflow's Camunda dialect gathers
+    the results, so only a collection standing alone is read as the input.
+    """
+    collection = (element.get(f"{CAMUNDA}collection") or "").strip()
+    if not collection or element.find(f"{{{NS['bpmn']}}}loopCardinality") is not None:
+        return
+    if element.find(f"{{{NS['bpmn']}}}loopDataInputRef") is not None:
+        return
+    variable = juel.WRAPPED.match(collection)
+    name = variable.group("body").strip() if variable else collection
+    if not name.isidentifier():
+        return  # an expression over beans: the parser refuses the task, naming it
+    item = (element.get(f"{CAMUNDA}elementVariable") or "").strip()
+    bpmn = f"{{{NS['bpmn']}}}"
+    reference = etree.Element(f"{bpmn}loopDataInputRef")
+    reference.text = name
+    element.insert(0, reference)
+    if item.isidentifier():
+        data_item = etree.Element(f"{bpmn}inputDataItem", id=f"{name}_{item}_item", name=item)
+        reference.addnext(data_item)
+    del element.attrib[f"{CAMUNDA}collection"]
+    element.attrib.pop(f"{CAMUNDA}elementVariable", None)
+    owner = element.getparent()
+    each = f", each item as '{item}'" if item.isidentifier() else ""
     note(
-        owner, f"The JUEL expression '{short(text)}' of {describe(owner)} was translated to Python: {python}"
+        owner,
+        f"camunda:collection '{collection}' of {describe(owner)} was read as the multi-instance input: "
+        f"one instance per item of {name}{each}",
     )
 
 

@@ -107,3 +107,31 @@ def _split(text: str) -> list[str]:
     if any(not p.strip() for p in parts):
         raise FeelError(f"'{text}' has an empty test between commas")
     return [p.strip() for p in parts]
+
+
+def expression(text: str) -> str:
+    """A Camunda 8 condition ``=fraud`` / ``=amount > 10 and not(vip)`` as the equivalent Python.
+
+    FEEL's operators of such conditions are JUEL's with other spellings (``=`` for ``==``,
+    ``not(x)`` for ``!(x)``), so the body is respelled and handed to the JUEL translator, which
+    refuses anything beyond names, literals, comparisons and ``and``/``or``/``not``.
+    """
+    from workflows.deploy import juel
+
+    body = text.strip()
+    if not body.startswith("="):
+        raise FeelError(f"'{text}' is not a FEEL expression (it does not start with =)")
+    respelled, quoted = "", None
+    for index, char in enumerate(body[1:], start=1):
+        if quoted:
+            quoted = None if char == quoted and body[index - 1] != "\\" else quoted
+        elif char in "\"'":
+            quoted = char
+        elif char == "=" and body[index - 1] not in "<>!=" and body[index + 1 : index + 2] != "=":
+            char = "=="
+        respelled += char
+    respelled = re.sub(r"\bnot\s*\(", "!(", respelled)
+    try:
+        return juel.translate("${" + respelled + "}")
+    except juel.JuelError as exc:
+        raise FeelError(str(exc)) from None

@@ -156,6 +156,7 @@ def deploy(
                 manifest=plan.manifest,
                 deployed_at=now,
                 deployed_by=author,
+                translation_notes=version_notes(results.notes, plan) or None,
             )
         )
         session.flush()
@@ -219,6 +220,11 @@ def _stored_kind(name: str, content: bytes) -> str:
     if kind == "xml":
         return "dmn" if is_dmn(parse_model_xml(content)) else "bpmn"
     return kind or "form"
+
+
+def version_notes(notes: list[dict[str, Any]], plan: Plan) -> list[dict[str, Any]]:
+    """The deploy's notes about this version's own files: kept with it, as the workbench shows them."""
+    return [n for n in notes if n.get("file") in plan.own_manifest]
 
 
 def _root_file(plan: Plan) -> str:

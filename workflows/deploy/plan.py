@@ -20,10 +20,12 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from workflows.deploy import camunda
+from workflows.deploy.camunda_import import is_camunda_file
 from workflows.deploy.canonical import canonical_hash
 from workflows.deploy.checks import check_bpmn_tree
 from workflows.deploy.pool import Pool
 from workflows.deploy.problems import ModelProblem, References, describe, executable_processes, sentence
+from workflows.deploy.recursion import reached_unconditionally
 from workflows.engine.spec_cache import build_bundle
 from workflows.engine.xml import BPMN, NS, find_process
 
@@ -124,7 +126,22 @@ class Checker:
                     if is_own:
                         own_names.update(n for n, c in files.items() if c == dmn.content)
             for form, element in refs.forms:
-                if form not in self.pool.forms:
+                if form not in self.pool.forms and is_camunda_file(source.tree):
+                    files[form] = camunda.placeholder_form(form, element)
+                    if is_own:
+                        own_names.add(form)
+                    if source.uploaded:
+                        self.notes.append(
+                            ModelProblem(
+                                source.name,
+                                f"{sentence(describe(element))} uses the form '{form}', which is neither in "
+                                "the upload nor deployed; the task shows a generated form without fields "
+                                "until that file is deployed",
+                                element.get("id"),
+                                element.sourceline,
+                            )
+                        )
+                elif form not in self.pool.forms:
                     found.append(
                         ModelProblem(
                             source.name,
@@ -162,7 +179,7 @@ class Checker:
         order: list[str] = []
         state: dict[str, str] = {}
 
-        def visit(pid: str, path: list[str]) -> None:
+        def visit(pid: str, path: list[str], trail: list[tuple[str, etree._Element]]) -> None:
             state[pid] = "open"
             order.append(pid)
             source = self.pool.processes[pid]
@@ -178,6 +195,12 @@ class Checker:
                             element.sourceline,
                         )
                     )
+                elif state.get(called) == "open" and self._guarded(
+                    [*trail[[p for p, _ in trail].index(called) :], (pid, element)]
+                    if called in [p for p, _ in trail]
+                    else [(pid, element)]
+                ):
+                    continue  # recursion that a wait or a choice can end: legal
                 elif state.get(called) == "open":
                     cycle = path[path.index(called) :] + [pid, called] if called in path else [pid, called]
                     cycle = list(dict.fromkeys(cycle[:-1])) + [called]
@@ -189,18 +212,27 @@ class Checker:
                     found.append(
                         ModelProblem(
                             source.name,
-                            f"{sentence(describe(element))} calls {what}; a process that calls itself "
-                            "would never end, so SpiffWorkflow would loop forever",
+                            f"{sentence(describe(element))} calls {what} straight from the start, with no "
+                            "task that waits and no choice on the way, so each case would start itself "
+                            "again forever; put the call behind a gateway condition or a user task",
                             element.get("id"),
                             element.sourceline,
                         )
                     )
                 elif called not in state:
-                    visit(called, path + [pid])
+                    visit(called, path + [pid], [*trail, (pid, element)])
             state[pid] = "done"
 
-        visit(key, [])
+        visit(key, [], [])
         return order
+
+    def _guarded(self, calls: list[tuple[str, etree._Element]]) -> bool:
+        """Whether some call of a cycle waits or chooses on its way (``recursion``), so the cycle can end."""
+        for pid, element in calls:
+            process = find_process(self.pool.processes[pid].tree, pid)
+            if process is None or not reached_unconditionally(process, element):
+                return True
+        return False
 
 
 def model_hash(files: dict[str, bytes]) -> str:

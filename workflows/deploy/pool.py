@@ -181,7 +181,7 @@ def deployed_pool(session: Session) -> Pool:
         for name, sha in version.manifest.items():
             kind = file_kind(name)
             if kind == "form":
-                if not camunda.is_generated(name):
+                if not camunda.is_generated(name) and not camunda.is_placeholder(content(sha)):
                     pool.forms.setdefault(name, content(sha))
                 continue
             found = source(name, sha)

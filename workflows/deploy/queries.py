@@ -84,7 +84,15 @@ def process_detail(session: Session, rt: Runtime, key: str) -> dict[str, Any]:
     lanes = sorted({t.lane for t in bundle.user_tasks.values() if t.lane})
     return {
         **_version_view(latest),
-        "versions": [{**_version_view(v), "running_cases": running.get(v.id, 0)} for v in versions],
+        "translation_notes": latest.translation_notes or [],
+        "versions": [
+            {
+                **_version_view(v),
+                "running_cases": running.get(v.id, 0),
+                "translation_notes": v.translation_notes or [],
+            }
+            for v in versions
+        ],
         "lanes": lanes,
         "user_tasks": [
             {

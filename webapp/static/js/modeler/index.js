@@ -7,6 +7,7 @@ import lintModule from "bpmn-js-bpmnlint";
 
 import { FormBuilder } from "./formbuilder.js";
 import lintConfig from "./lint.js";
+import { referenceProblems } from "./references.js";
 import { PropertiesPanel, h } from "./panel.js";
 import spiffworkflow from "./spiffworkflow.json";
 import { translateModule } from "./translate.js";
@@ -40,7 +41,8 @@ class Workbench {
     this.files = {}; // name -> {kind, original, content, dirty}
     this.bpmnDirty = !data.version; // a new process is unsaved until deployed
     this.serverProblems = [];
-    this.lintProblems = [];
+    this.lintIssues = []; // bpmnlint's, on each change
+    this.importProblems = []; // references to nothing, from the import's warnings (references.js)
     this.currentTable = null;
     this.currentForm = null;
     this.status = $("[data-status]", root);
@@ -81,9 +83,9 @@ class Workbench {
       this.validateSoon();
     });
     eventBus.on("linting.completed", (event) => {
-      this.lintProblems = [];
+      this.lintIssues = [];
       Object.entries(event.issues || {}).forEach(([id, issues]) => {
-        issues.forEach((issue) => this.lintProblems.push({ element_id: id, message: issue.message,
+        issues.forEach((issue) => this.lintIssues.push({ element_id: id, message: issue.message,
           category: issue.category, source: "lint", file: data.bpmnFile }));
       });
       this.renderProblems();
@@ -97,6 +99,8 @@ class Workbench {
     }));
     $('[data-action="save"]', root).addEventListener("click", () => this.save());
     $('[data-action="validate"]', root).addEventListener("click", () => this.validate(true));
+    const open = $('[data-action="open-file"]', root);
+    if (open) open.addEventListener("change", () => this.openFile(open));
     const run = $('[data-action="run-scenarios"]', root);
     if (run) run.addEventListener("click", () => this.runScenarios());
     window.addEventListener("beforeunload", (event) => {
@@ -126,14 +130,46 @@ class Workbench {
     Object.entries(this.files).forEach(([name, file]) => {
       if (file.kind === "dmn") this.indexDecisions(name, file.content);
     });
-    await this.modeler.importXML(xml);
-    this.modeler.get("canvas").zoom("fit-viewport", "auto");
+    await this.importBpmn(xml);
     this.bpmnDirty = !this.data.version;
     this.markDirty();
     this.renderTableList();
     this.renderFormList();
     this.root.classList.add("ready");
     if (!this.data.version) this.validate(false);
+  }
+
+  // the diagram from XML; what the import could not resolve is kept as problems of the panel
+  async importBpmn(xml) {
+    const { warnings } = await this.modeler.importXML(xml);
+    this.modeler.get("canvas").zoom("fit-viewport", "auto");
+    this.importProblems = referenceProblems(warnings, this.modeler.get("elementRegistry"), this.data.bpmnFile);
+    this.renderProblems();
+  }
+
+  // bpmnlint's issues and the import's references to nothing that are still there
+  get lintProblems() {
+    this.importProblems = this.importProblems.filter((p) => p.still());
+    return [...this.importProblems, ...this.lintIssues];
+  }
+
+  // a .bpmn file from the owner's computer (a Camunda export, say) replaces the diagram, unsaved
+  async openFile(input) {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    try {
+      await this.importBpmn(await file.text());
+    } catch (error) {
+      this.say(`${file.name}: ${error.message}`, "error");
+      return;
+    } finally {
+      input.value = "";
+    }
+    this.serverProblems = [];
+    this.bpmnDirty = true;
+    this.markDirty();
+    this.say(this.t.opened.replace("{file}", file.name), "");
+    this.renderProblems();
   }
 
   async fetchText(url) {
@@ -413,6 +449,7 @@ class Workbench {
         file.dirty = false;
       });
       this.serverProblems = [];
+      this.importProblems = []; // what was deployed is the diagram, without the dropped references
       this.notes = body.notes || [];
       this.markDirty();
       this.renderProblems();

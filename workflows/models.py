@@ -516,7 +516,7 @@ class CampaignDelivery(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    channel: Mapped[str] = mapped_column(String(16))  # email, or record (no address: the account manager passes it on)
+    channel: Mapped[str] = mapped_column(String(16))  # email, or record (no address: passed on by hand)
     email_status: Mapped[str | None] = mapped_column(String(16))  # pending, sent, failed
 
 

@@ -77,11 +77,17 @@ def decide(session: Session, decision: str, **inputs: Any) -> dict[str, Any]:
 
 
 def booking_days_early(session: Session, member_tier: str, peak_season: bool) -> int:
-    return int(decide(session, "booking_days_early", member_tier=member_tier, peak_season=peak_season).get("days_early", 0))
+    return int(
+        decide(session, "booking_days_early", member_tier=member_tier, peak_season=peak_season).get(
+            "days_early", 0
+        )
+    )
 
 
 def waitlist_rank(session: Session, member_tier: str, peak_season: bool) -> int:
-    return int(decide(session, "waitlist_rank", member_tier=member_tier, peak_season=peak_season).get("rank", 9))
+    return int(
+        decide(session, "waitlist_rank", member_tier=member_tier, peak_season=peak_season).get("rank", 9)
+    )
 
 
 def event_lead_days(session: Session, member_tier: str) -> int:

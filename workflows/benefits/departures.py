@@ -49,7 +49,16 @@ DEPARTURE_SCHEMA: dict[str, Any] = {
         "release_on": {"type": "string", "format": "date"},
         "itinerary": {"type": "array", "items": DAY, "minItems": 1, "maxItems": 60},
     },
-    "required": ["route_name", "destination", "start_date", "end_date", "seats", "price", "release_on", "itinerary"],
+    "required": [
+        "route_name",
+        "destination",
+        "start_date",
+        "end_date",
+        "seats",
+        "price",
+        "release_on",
+        "itinerary",
+    ],
     "additionalProperties": False,
 }
 BOOKING_SCHEMA: dict[str, Any] = {
@@ -67,7 +76,10 @@ def _dates(data: dict[str, Any]) -> dict[str, Any]:
         if name in typed:
             typed[name] = date.fromisoformat(typed[name])
     if typed["end_date"] < typed["start_date"]:
-        raise Invalid("the trip ends before it starts", [{"field": "end_date", "message": "must not be before start_date"}])
+        raise Invalid(
+            "the trip ends before it starts",
+            [{"field": "end_date", "message": "must not be before start_date"}],
+        )
     if typed["release_on"] > typed["start_date"]:
         raise Invalid(
             "released after departure", [{"field": "release_on", "message": "must not be after start_date"}]
@@ -87,7 +99,9 @@ def create_departure(session: Session, rt: Runtime, fields: Any, actor: Actor) -
     return departure
 
 
-def update_departure(session: Session, rt: Runtime, departure_id: int, fields: Any, actor: Actor) -> Departure:
+def update_departure(
+    session: Session, rt: Runtime, departure_id: int, fields: Any, actor: Actor
+) -> Departure:
     """Changes a departure; seats may not drop below those already booked."""
     actor.require(EDIT_DEPARTURES, "editing the route catalogue")
     with unit_of_work(session):
@@ -96,7 +110,9 @@ def update_departure(session: Session, rt: Runtime, departure_id: int, fields: A
             check(DEPARTURE_SCHEMA, fields)
         data = _dates(check(DEPARTURE_SCHEMA, {**departure_fields(departure), **fields}))
         if data["seats"] < seats_taken(session, departure.id):
-            raise Invalid("seats already booked", [{"field": "seats", "message": "fewer than the seats already booked"}])
+            raise Invalid(
+                "seats already booked", [{"field": "seats", "message": "fewer than the seats already booked"}]
+            )
         for key, value in data.items():
             setattr(departure, key, value)
         departure.updated_at = rt.clock.now()
@@ -137,7 +153,9 @@ def member_tier(session: Session, customer: Customer) -> str:
 
 def opens_on(session: Session, departure: Departure, tier: str) -> date:
     """The first day ``tier`` may book ``departure``."""
-    return departure.release_on - timedelta(days=booking_days_early(session, tier, bool(departure.peak_season)))
+    return departure.release_on - timedelta(
+        days=booking_days_early(session, tier, bool(departure.peak_season))
+    )
 
 
 def book(session: Session, rt: Runtime, departure_id: int, fields: Any, actor: Actor) -> DepartureBooking:
@@ -152,14 +170,19 @@ def book(session: Session, rt: Runtime, departure_id: int, fields: Any, actor: A
         departure = get_or_404(session, Departure, departure_id, "departure")
         customer = session.get(Customer, data["customer_id"])
         if customer is None:
-            raise Invalid("no such customer", [{"field": "customer_id", "message": "pick a customer who is on file"}])
+            raise Invalid(
+                "no such customer", [{"field": "customer_id", "message": "pick a customer who is on file"}]
+            )
         today = local_today(rt.clock, rt.timezone)
         tier = member_tier(session, customer)
         first_day = opens_on(session, departure, tier)
         if today < first_day:
-            raise Conflict(f"booking opens for this customer on {first_day.isoformat()}")
+            raise Conflict(
+                f"booking opens for this customer on {first_day.isoformat()}",
+                [{"code": "not_open_yet", "params": {"date": first_day.isoformat()}}],
+            )
         if today >= departure.start_date:
-            raise Conflict("the departure has already left")
+            raise Conflict("the departure has already left", [{"code": "departed"}])
         if session.scalar(
             select(DepartureBooking.id).where(
                 DepartureBooking.departure_id == departure.id,
@@ -167,7 +190,9 @@ def book(session: Session, rt: Runtime, departure_id: int, fields: Any, actor: A
                 DepartureBooking.status.in_(OPEN_BOOKING),
             )
         ):
-            raise Conflict("the customer is already booked or waiting on this departure")
+            raise Conflict(
+                "the customer is already booked or waiting on this departure", [{"code": "already_booked"}]
+            )
         booking = DepartureBooking(
             departure_id=departure.id,
             customer_id=customer.id,
@@ -190,7 +215,7 @@ def cancel(session: Session, rt: Runtime, booking_id: int, actor: Actor) -> Depa
     with unit_of_work(session):
         booking = get_or_404(session, DepartureBooking, booking_id, "booking")
         if booking.status not in OPEN_BOOKING:
-            raise Conflict(f"the booking is already {booking.status}")
+            raise Conflict(f"the booking is already {booking.status}", [{"code": "already_cancelled"}])
         was_booked = booking.status == "booked"
         booking.status, booking.cancelled_at = "cancelled", rt.clock.now()
         session.flush()
@@ -227,7 +252,9 @@ def _promote(session: Session, rt: Runtime, departure: Departure, actor: Actor) 
         booking.case_id = _start_trip(session, rt, departure, booking, actor).id
 
 
-def _start_trip(session: Session, rt: Runtime, departure: Departure, booking: DepartureBooking, actor: Actor) -> Any:
+def _start_trip(
+    session: Session, rt: Runtime, departure: Departure, booking: DepartureBooking, actor: Actor
+) -> Any:
     """The ``trip`` case of a booking: the route's itinerary and price, so planning skips design."""
     price = round(float(departure.price) * booking.travellers, 2)
     data = {
@@ -302,3 +329,15 @@ def booking_view(booking: DepartureBooking, customer_name: str | None = None) ->
         "booked_at": booking.booked_at.isoformat() if booking.booked_at else None,
         "case_id": booking.case_id,
     }
+
+
+def get_departure(session: Session, departure_id: int) -> Departure:
+    return get_or_404(session, Departure, departure_id, "departure")
+
+
+def customer_names(session: Session, customer_ids: list[int]) -> dict[int, str]:
+    if not customer_ids:
+        return {}
+    return dict(
+        session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids))).all()
+    )

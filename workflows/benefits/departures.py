@@ -146,9 +146,11 @@ def seats_taken(session: Session, departure_id: int) -> int:
 
 
 def member_tier(session: Session, customer: Customer) -> str:
-    """The customer's tier, or ``new`` for a customer with no trip on file yet (not yet a member)."""
+    """The customer's tier, or ``new`` for a C-tier customer with no trip on file yet (not yet a member)."""
+    if customer.tier != "C":
+        return customer.tier
     has_trip = session.scalar(select(Trip.id).where(Trip.customer_id == customer.id).limit(1))
-    return customer.tier if has_trip else "new"
+    return "C" if has_trip else "new"
 
 
 def opens_on(session: Session, departure: Departure, tier: str) -> date:

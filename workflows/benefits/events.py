@@ -97,7 +97,7 @@ def _invite(session: Session, event: MemberEvent, today: date, now: datetime) ->
     for customer in session.scalars(
         select(Customer).where(Customer.id.not_in(invited)).order_by(Customer.id)
     ):
-        if days[customer.tier if customer.id in members else "new"] <= today:
+        if days["new" if customer.tier == "C" and customer.id not in members else customer.tier] <= today:
             session.add(
                 EventInvitation(event_id=event.id, customer_id=customer.id, invited_at=now, status="invited")
             )

@@ -342,16 +342,10 @@ def invite(event_id: int) -> Any:
     return redirect(url_for("benefits.event", event_id=event_id))
 
 
-@bp.post("/events/<int:event_id>/invitations/<int:invitation_id>/<any(rsvp, attendance):what>")
-def answer(event_id: int, invitation_id: int, what: str) -> Any:
-    value = request.form.get("value", "")
+def _answered(event_id: int, record: Any) -> Any:
+    """Runs one invitation change; a refusal is shown on the event page."""
     try:
-        if what == "rsvp":
-            events.record_rsvp(db.session, runtime(), invitation_id, {"answer": value}, actor())
-        else:
-            events.record_attendance(
-                db.session, runtime(), invitation_id, {"attended": value == "yes"}, actor()
-            )
+        record()
     except Conflict as exc:
         flash_error(_refusal(exc))
     except Invalid as exc:
@@ -360,6 +354,22 @@ def answer(event_id: int, invitation_id: int, what: str) -> Any:
     else:
         flash_success(_("Changes saved."))
     return redirect(url_for("benefits.event", event_id=event_id))
+
+
+@bp.post("/events/<int:event_id>/invitations/<int:invitation_id>/rsvp")
+def rsvp(event_id: int, invitation_id: int) -> Any:
+    answer = {"answer": request.form.get("value", "")}
+    return _answered(
+        event_id, lambda: events.record_rsvp(db.session, runtime(), invitation_id, answer, actor())
+    )
+
+
+@bp.post("/events/<int:event_id>/invitations/<int:invitation_id>/attendance")
+def attendance(event_id: int, invitation_id: int) -> Any:
+    came = {"attended": request.form.get("value") == "yes"}
+    return _answered(
+        event_id, lambda: events.record_attendance(db.session, runtime(), invitation_id, came, actor())
+    )
 
 
 # --- the customer card ----------------------------------------------------------------------------

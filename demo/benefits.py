@@ -19,29 +19,29 @@ from workflows.errors import TripflowError
 from workflows.models import Customer
 
 ITINERARY = {
-    "丽江 Lijiang": [
-        {"day": 1, "transport": "航班 flight", "accommodation": "古城客栈", "attractions": "丽江古城"},
+    "丽江": [
+        {"day": 1, "transport": "航班", "accommodation": "古城客栈", "attractions": "丽江古城"},
         {
             "day": 2,
-            "transport": "大巴 coach",
+            "transport": "大巴",
             "accommodation": "古城客栈",
             "attractions": "玉龙雪山",
             "meals": "纳西宴",
         },
     ],
-    "三亚 Sanya": [
-        {"day": 1, "transport": "航班 flight", "accommodation": "亚龙湾酒店", "attractions": "亚龙湾"},
+    "三亚": [
+        {"day": 1, "transport": "航班", "accommodation": "亚龙湾酒店", "attractions": "亚龙湾"},
         {
             "day": 2,
-            "transport": "游船 boat",
+            "transport": "游船",
             "accommodation": "亚龙湾酒店",
             "attractions": "蜈支洲岛",
             "meals": "海鲜",
         },
     ],
-    "北海道 Hokkaido": [
-        {"day": 1, "transport": "航班 flight", "accommodation": "登别温泉", "attractions": "地狱谷"},
-        {"day": 2, "transport": "JR", "accommodation": "札幌酒店", "attractions": "小樽运河"},
+    "北海道": [
+        {"day": 1, "transport": "航班", "accommodation": "登别温泉", "attractions": "地狱谷"},
+        {"day": 2, "transport": "电车", "accommodation": "札幌酒店", "attractions": "小樽运河"},
     ],
 }
 
@@ -75,9 +75,9 @@ def _departures(sim: Any) -> None:
     today = sim.today()
     advisor, manager = sim.actor("travel_advisor"), sim.actor("account_manager")
     routes = [
-        ("经典丽江雪山之旅", "丽江 Lijiang", 40, 5, 4200, False, 10),
-        ("三亚海岛春节团", "三亚 Sanya", 25, 2, 6800, True, 1),
-        ("北海道温泉冬游", "北海道 Hokkaido", 75, 8, 12800, True, 50),
+        ("经典丽江雪山之旅", "丽江", 40, 5, 4200, False, 10),
+        ("三亚海岛春节团", "三亚", 25, 2, 6800, True, 1),
+        ("北海道温泉冬游", "北海道", 75, 8, 12800, True, 50),
     ]
     made = []
     for name, destination, starts_in, seats, price, peak, release_in in routes:
@@ -220,6 +220,6 @@ def _campaign(sim: Any) -> None:
         "title": "丽江雪山摄影团",
         "body": "喜欢丽江的老朋友：春季摄影团开放报名。",
         "min_tier": "C",
-        "interest": "Lijiang",
+        "interest": "丽江",
     }
     _try(sim, "a draft campaign", campaigns.create, sim.session, sim.rt, draft, manager)

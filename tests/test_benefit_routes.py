@@ -119,3 +119,31 @@ def test_wrong_role_and_bad_input(session, rt, clock):
     with pytest.raises(Invalid) as nobody:
         departures.book(session, rt, departure.id, {"customer_id": 999}, actor("account_manager"))
     assert [d["field"] for d in nobody.value.details] == ["customer_id"]
+
+
+def test_the_process_owner_tunes_the_window_in_the_dmn(app, session, rt, clock):
+    """An edited benefit_rules.dmn, deployed with the planning process that uses it, is what booking reads."""
+    from webapp.setup import deploy_uploads
+
+    from .conftest import ROOT
+
+    edited = (
+        (ROOT / "bpmn" / "benefit_rules.dmn")
+        .read_text()
+        .replace(
+            '<outputEntry id="rule_a_days"><text>14</text>', '<outputEntry id="rule_a_days"><text>21</text>'
+        )
+    )
+    assert "<text>21</text>" in edited
+    planning = (ROOT / "bpmn" / "itinerary_planning.bpmn").read_bytes()
+    deploy_uploads(
+        app, [("benefit_rules.dmn", edited.encode()), ("itinerary_planning.bpmn", planning)], "process_owner"
+    )
+    session.commit()
+    departure = departures.create_departure(session, rt, ROUTE, actor("travel_advisor"))
+    assert departures.opens_on(session, departure, "A") == date(2026, 11, 29)
+    vip = customer(session, clock, "Zhou Min", "A")
+    clock.set(clock.now().replace(day=29))
+    booking = book(session, rt, departure, vip)
+    assert booking.status == "booked"
+    assert session.get(Case, booking.case_id).data["days_early"] == 21

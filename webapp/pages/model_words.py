@@ -91,4 +91,5 @@ MODEL_WORDS = (
     _l("Scheduled departure?"),
     _l("Enquiry"),
     _l("Booked on a departure"),
+    _l("Priority booking window"),
 )

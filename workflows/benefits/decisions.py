@@ -76,19 +76,17 @@ def decide(session: Session, decision: str, **inputs: Any) -> dict[str, Any]:
     return {}
 
 
+def _benefits(session: Session, member_tier: str, peak_season: bool) -> dict[str, Any]:
+    return decide(session, "benefit_rules", member_tier=member_tier, peak_season=peak_season)
+
+
 def booking_days_early(session: Session, member_tier: str, peak_season: bool) -> int:
-    return int(
-        decide(session, "booking_days_early", member_tier=member_tier, peak_season=peak_season).get(
-            "days_early", 0
-        )
-    )
+    return int(_benefits(session, member_tier, peak_season).get("days_early") or 0)
 
 
 def waitlist_rank(session: Session, member_tier: str, peak_season: bool) -> int:
-    return int(
-        decide(session, "waitlist_rank", member_tier=member_tier, peak_season=peak_season).get("rank", 9)
-    )
+    return int(_benefits(session, member_tier, peak_season).get("waitlist_rank") or 9)
 
 
 def event_lead_days(session: Session, member_tier: str) -> int:
-    return int(decide(session, "event_invitation_lead", member_tier=member_tier).get("lead_days", 0))
+    return int(_benefits(session, member_tier, False).get("invitation_lead_days") or 0)

@@ -262,6 +262,7 @@ def _start_trip(
     data = {
         "customer_id": booking.customer_id,
         "departure_id": departure.id,
+        "peak_season": bool(departure.peak_season),
         "route_name": departure.route_name,
         "destination": departure.destination,
         "start_date": departure.start_date.isoformat(),

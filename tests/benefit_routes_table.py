@@ -91,6 +91,7 @@ def benefit_routes(call: Any) -> dict[tuple[str, str], Any]:
         ("api.get_campaign", "GET"): call(EVERYONE, values=_campaign),
         ("api.send_campaign", "POST"): call(WRITE_CAMPAIGNS, values=_campaign, json={}),
         ("api.set_opt_out", "PUT"): call(EDIT_CUSTOMERS, values=_customer, json={"opted_out": True}),
+        ("api.customer_benefits", "GET"): call(EVERYONE, values=_customer),
         ("api.events_index", "GET"): call(EVERYONE),
         ("api.create_event", "POST"): call(MANAGE_EVENTS, json=EVENT),
         ("api.get_event", "GET"): call(EVERYONE, values=_event),

@@ -71,6 +71,9 @@ def test_campaigns_and_events_over_the_api(api, session, clock):
     assert api.put(f"/api/v1/customers/{ids['A']}/opt-out", json={"opted_out": True}).get_json() == {
         "opted_out": True
     }
+    card = api.get(f"/api/v1/customers/{ids['A']}/benefits").get_json()
+    assert card["opted_out"] is True and [c["title"] for c in card["campaigns"]] == ["Islands"]
+    assert api.get("/api/v1/customers/99999/benefits").status_code == 404
     event = {
         "title": "Tea",
         "starts_at": "2026-12-30T15:00:00+08:00",

@@ -542,6 +542,7 @@ class MemberEvent(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int] = mapped_column(Integer)
     invitations_from: Mapped[date] = mapped_column(Date)  # the first wave's day
+    invited_on: Mapped[date | None] = mapped_column(Date)  # the worker's last invitation round: once a day
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -91,6 +91,7 @@ def upgrade():
     sa.Column('starts_at', sa.DateTime(), nullable=False),
     sa.Column('capacity', sa.Integer(), nullable=False),
     sa.Column('invitations_from', sa.Date(), nullable=False),
+    sa.Column('invited_on', sa.Date(), nullable=True),
     sa.Column('created_by', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_member_event'))

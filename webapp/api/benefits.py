@@ -7,6 +7,7 @@ from typing import Any
 from flask import jsonify
 
 from workflows.benefits import campaigns, departures, events
+from workflows.benefits import card as benefit_card
 from workflows.engine.today import local_today
 
 from ..extensions import db
@@ -139,6 +140,14 @@ def send_campaign(campaign_id: int, body: dict[str, Any]) -> Any:
 )
 def set_opt_out(customer_id: int, body: dict[str, Any]) -> Any:
     return jsonify({"opted_out": campaigns.set_opt_out(db.session, runtime(), customer_id, body, actor())})
+
+
+@api.get("/customers/<int:customer_id>/benefits")
+@documented(
+    "A customer's tier benefits: opt-out, departures, campaigns received, member events", tag="benefits"
+)
+def customer_benefits(customer_id: int) -> Any:
+    return jsonify(benefit_card.customer_benefits(db.session, customer_id))
 
 
 @api.get("/events")

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from workflows.benefits import campaigns, departures, events
+from workflows.benefits import card as benefit_card
 from workflows.engine.today import local_today
 from workflows.errors import Conflict, Invalid
 from workflows.permissions import (
@@ -377,16 +378,8 @@ def attendance(event_id: int, invitation_id: int) -> Any:
 
 def customer_benefits(customer_id: int) -> dict[str, Any]:
     """The benefits panel of a customer card: opt-out, bookings, campaigns received, events."""
-    session = db.session
-    names = {}
-    bookings = departures.bookings_of_customer(session, customer_id)
-    for b in bookings:
-        names[b.departure_id] = departures.get_departure(session, b.departure_id).route_name
     return {
-        "opted_out": campaigns.opted_out(session, customer_id),
-        "bookings": [(departures.booking_view(b), names[b.departure_id]) for b in bookings],
-        "received": campaigns.received_by(session, customer_id),
-        "events": events.events_of_customer(session, customer_id),
+        **benefit_card.customer_benefits(db.session, customer_id),
         "may_edit": actor().has_any(EDIT_CUSTOMERS),
     }
 

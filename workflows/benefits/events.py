@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from workflows.benefits.checks import check, get_or_404
@@ -102,6 +102,7 @@ def _invite(session: Session, event: MemberEvent, today: date, now: datetime) ->
                 EventInvitation(event_id=event.id, customer_id=customer.id, invited_at=now, status="invited")
             )
             count += 1
+    event.invited_on = today
     session.flush()
     return count
 
@@ -115,12 +116,14 @@ def send_invitations(session: Session, rt: Runtime, event_id: int, actor: Actor)
 
 
 def invite_due(session: Session, rt: Runtime) -> int:
-    """The worker's round: the waves that opened by today, for every event still to come."""
+    """The worker's round: the waves that opened by today, for every event still to come (once a day each)."""
     today = local_today(rt.clock, rt.timezone)
     with unit_of_work(session):
         events = session.scalars(
             select(MemberEvent).where(
-                MemberEvent.invitations_from <= today, MemberEvent.starts_at >= rt.clock.now()
+                MemberEvent.invitations_from <= today,
+                MemberEvent.starts_at >= rt.clock.now(),
+                or_(MemberEvent.invited_on.is_(None), MemberEvent.invited_on < today),
             )
         )
         return sum(_invite(session, event, today, rt.clock.now()) for event in list(events))

@@ -178,3 +178,32 @@ def test_event_wrong_role_and_bad_input(session, rt):
             actor("account_manager"),
         )
     assert [d["field"] for d in late.value.details] == ["invitations_from"]
+
+
+def test_invitations_go_out_by_email_in_waves(app, session, rt, clock, smtp_server):  # noqa: F811
+    b_tier = customer(session, clock, "B Member", "B", email="b@example.cn")
+    customer(session, clock, "C Member", "C", email="c@example.cn")
+    customer(session, clock, "No Address", "A")
+    events.create(
+        session,
+        rt,
+        {
+            "title": "新年茶话会",
+            "location": "会客厅",
+            "starts_at": "2026-12-30T15:00:00+08:00",
+            "capacity": 5,
+            "invitations_from": "2026-12-01",
+        },
+        actor("account_manager"),
+    )
+    clock.set(at(1))
+    done = after_commit_round(app, rt)
+    assert (done["event_invitations"], done["invitation_emails"]) == (2, 1)  # B and A; A has no address
+    [(recipients, message)] = smtp_server.messages
+    body = message.get_payload(decode=True).decode("utf-8")
+    assert recipients == ["b@example.cn"] and "新年茶话会" in body and "2026-12-30 15:00" in body
+    assert "会客厅" in body and b_tier.name in body
+    assert after_commit_round(app, rt)["event_invitations"] == 0  # once a day
+    clock.set(at(8))
+    assert after_commit_round(app, rt)["invitation_emails"] == 1
+    assert smtp_server.messages[1][0] == ["c@example.cn"]

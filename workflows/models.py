@@ -560,3 +560,6 @@ class EventInvitation(Base):
     status: Mapped[str] = mapped_column(String(16))  # invited, attending, waitlisted, declined
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attended: Mapped[bool | None] = mapped_column(Boolean)
+    email_status: Mapped[str | None] = mapped_column(
+        String(16)
+    )  # pending, sent, failed, skipped; None: no address

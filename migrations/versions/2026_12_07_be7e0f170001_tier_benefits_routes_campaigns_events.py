@@ -104,6 +104,7 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('answered_at', sa.DateTime(), nullable=True),
     sa.Column('attended', sa.Boolean(), nullable=True),
+    sa.Column('email_status', sa.String(length=16), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_event_invitation_customer_id_customer')),
     sa.ForeignKeyConstraint(['event_id'], ['member_event.id'], name=op.f('fk_event_invitation_event_id_member_event')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_invitation')),

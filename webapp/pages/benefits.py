@@ -64,6 +64,22 @@ def opt_out_footer(locale: str = "zh_Hans") -> str:
         return _("To stop receiving news and promotions, tell your account manager.")
 
 
+def invitation_message(event: Any, customer: Any, locale: str = "zh_Hans") -> tuple[str, str]:
+    """Subject and body of a member-event invitation e-mail, in the agency's language (worker side)."""
+    with force_locale(locale):
+        when = event.starts_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+        lines = [
+            _("Dear %(name)s,", name=customer.name),
+            _("You are invited to %(title)s on %(when)s.", title=event.title, when=when),
+        ]
+        if event.location:
+            lines.append(_("Where: %(place)s", place=event.location))
+        if event.description:
+            lines.append(event.description)
+        lines.append(_("Places are limited; please tell your account manager whether you will come."))
+        return _("Invitation: %(title)s", title=event.title), "\n\n".join(lines)
+
+
 def benefit_label(value: str | None) -> str:
     return str(STATUS_LABELS.get(value or "", value or "—"))
 

@@ -99,7 +99,13 @@ def _invite(session: Session, event: MemberEvent, today: date, now: datetime) ->
     ):
         if days["new" if customer.tier == "C" and customer.id not in members else customer.tier] <= today:
             session.add(
-                EventInvitation(event_id=event.id, customer_id=customer.id, invited_at=now, status="invited")
+                EventInvitation(
+                    event_id=event.id,
+                    customer_id=customer.id,
+                    invited_at=now,
+                    status="invited",
+                    email_status="pending" if customer.email else None,  # sent after commit
+                )
             )
             count += 1
     event.invited_on = today

@@ -97,7 +97,7 @@ def send(session: Session, rt: Runtime, campaign_id: int, actor: Actor) -> list[
     """Sends a campaign once: one delivery per target (an e-mail when the customer has an address)."""
     actor.require(WRITE_CAMPAIGNS, "sending campaigns")
     with unit_of_work(session):
-        campaign = get_or_404(session, Campaign, campaign_id, "campaign")
+        campaign = get_or_404(session, Campaign, campaign_id, "campaign", lock=True)
         if campaign.sent_at is not None:
             raise Conflict("the campaign was already sent", [{"code": "already_sent"}])
         now = rt.clock.now()

@@ -33,11 +33,15 @@ def check(schema: dict[str, Any], data: Any) -> dict[str, Any]:
     return data
 
 
-def get_or_404(session: Any, model: type, row_id: Any, what: str) -> Any:
-    """The row, or ``NotFound`` (also for an id no id column can hold)."""
+def get_or_404(session: Any, model: type, row_id: Any, what: str, *, lock: bool = False) -> Any:
+    """The row, or ``NotFound`` (also for an id no id column can hold).
+
+    ``lock`` holds the row until commit (PostgreSQL ``FOR UPDATE``; SQLite's one writer does it
+    already), so two people taking the last seat or place are served one after the other.
+    """
     if not isinstance(row_id, int) or isinstance(row_id, bool) or not 0 < row_id < 2**31:
         raise NotFound(f"{what} {row_id} does not exist")
-    row = session.get(model, row_id)
+    row = session.get(model, row_id, with_for_update=lock or None)
     if row is None:
         raise NotFound(f"{what} {row_id} does not exist")
     return row

@@ -105,7 +105,7 @@ def update_departure(
     """Changes a departure; seats may not drop below those already booked."""
     actor.require(EDIT_DEPARTURES, "editing the route catalogue")
     with unit_of_work(session):
-        departure = get_or_404(session, Departure, departure_id, "departure")
+        departure = get_or_404(session, Departure, departure_id, "departure", lock=True)
         if not isinstance(fields, dict):
             check(DEPARTURE_SCHEMA, fields)
         data = _dates(check(DEPARTURE_SCHEMA, {**departure_fields(departure), **fields}))
@@ -169,7 +169,7 @@ def book(session: Session, rt: Runtime, departure_id: int, fields: Any, actor: A
     actor.require(BOOK_DEPARTURES, "booking a departure")
     data = check(BOOKING_SCHEMA, fields)
     with unit_of_work(session):
-        departure = get_or_404(session, Departure, departure_id, "departure")
+        departure = get_or_404(session, Departure, departure_id, "departure", lock=True)
         customer = session.get(Customer, data["customer_id"])
         if customer is None:
             raise Invalid(
@@ -216,6 +216,8 @@ def cancel(session: Session, rt: Runtime, booking_id: int, actor: Actor) -> Depa
     actor.require(CANCEL_BOOKINGS, "cancelling a booking")
     with unit_of_work(session):
         booking = get_or_404(session, DepartureBooking, booking_id, "booking")
+        departure = get_or_404(session, Departure, booking.departure_id, "departure", lock=True)
+        session.refresh(booking)  # as it is now that the departure is ours
         if booking.status not in OPEN_BOOKING:
             raise Conflict(f"the booking is already {booking.status}", [{"code": "already_cancelled"}])
         was_booked = booking.status == "booked"
@@ -225,7 +227,7 @@ def cancel(session: Session, rt: Runtime, booking_id: int, actor: Actor) -> Depa
             case = session.get(Case, booking.case_id)
             if case is not None and case.status in ("running", "suspended", "error"):
                 interventions.cancel_case(session, rt, case.id, "booking cancelled", SYSTEM)
-        _promote(session, rt, session.get(Departure, booking.departure_id), actor)
+        _promote(session, rt, departure, actor)
     return booking
 
 

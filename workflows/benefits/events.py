@@ -117,7 +117,7 @@ def send_invitations(session: Session, rt: Runtime, event_id: int, actor: Actor)
     """Invites everyone whose wave has opened and who is not invited yet; answers how many."""
     actor.require(MANAGE_EVENTS, "sending invitations")
     with unit_of_work(session):
-        event = get_or_404(session, MemberEvent, event_id, "event")
+        event = get_or_404(session, MemberEvent, event_id, "event", lock=True)
         return _invite(session, event, local_today(rt.clock, rt.timezone), rt.clock.now())
 
 
@@ -126,11 +126,13 @@ def invite_due(session: Session, rt: Runtime) -> int:
     today = local_today(rt.clock, rt.timezone)
     with unit_of_work(session):
         events = session.scalars(
-            select(MemberEvent).where(
+            select(MemberEvent)
+            .where(
                 MemberEvent.invitations_from <= today,
                 MemberEvent.starts_at >= rt.clock.now(),
                 or_(MemberEvent.invited_on.is_(None), MemberEvent.invited_on < today),
             )
+            .with_for_update(skip_locked=True)  # another worker inviting to it: its round, not ours
         )
         return sum(_invite(session, event, today, rt.clock.now()) for event in list(events))
 
@@ -154,7 +156,8 @@ def record_rsvp(
     data = check(RSVP_SCHEMA, fields)
     with unit_of_work(session):
         invitation = get_or_404(session, EventInvitation, invitation_id, "invitation")
-        event = session.get(MemberEvent, invitation.event_id)
+        event = get_or_404(session, MemberEvent, invitation.event_id, "event", lock=True)
+        session.refresh(invitation)  # as it is now that the event is ours
         if rt.clock.now() >= event.starts_at:
             raise Conflict("the event has started; record attendance instead", [{"code": "event_started"}])
         was_attending = invitation.status == "attending"

@@ -101,6 +101,9 @@ def benefit_routes(call: Any) -> dict[tuple[str, str], Any]:
         ("benefits.routes", "GET"): call(EVERYONE),
         ("benefits.add_route", "POST"): call(EDIT_DEPARTURES, data=lambda w, r: {"route_name": "Walk"}),
         ("benefits.route", "GET"): call(EVERYONE, values=_departure),
+        ("benefits.edit_route", "POST"): call(
+            EDIT_DEPARTURES, values=_departure, data=lambda w, r: {"seats": "41"}
+        ),
         ("benefits.book", "POST"): call(
             BOOK_DEPARTURES, values=_departure, data=lambda w, r: {"customer_id": "1"}
         ),

@@ -128,4 +128,11 @@ def test_pages_in_both_languages(client, api, session, clock):
     login(client, "travel_advisor")
     bad_route = client.post("/routes", data={"route_name": "X", "seats": "0"}, headers=EN)
     assert bad_route.status_code == 400
+    fewer = client.post(f"/routes/{departure['id']}/edit", data={"seats": "0", "price": "6000"}, headers=ZH)
+    assert fewer.status_code == 400 and "field has-error" in fewer.get_data(as_text=True)
+    more = client.post(
+        f"/routes/{departure['id']}/edit", data={"seats": "3", "price": "5800", "release_on": "2026-12-20"}
+    )
+    assert more.status_code == 302
+    assert api.as_("travel_advisor").get(f"/api/v1/departures/{departure['id']}").get_json()["price"] == 5800
     assert client.post("/campaigns", data={"title": "t", "body": "b", "min_tier": "B"}).status_code == 403

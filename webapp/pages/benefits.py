@@ -201,12 +201,32 @@ def _route_page(
         errors=errors or {},
         may_book=actor().has_any(BOOK_DEPARTURES),
         may_cancel=actor().has_any(CANCEL_BOOKINGS),
+        may_edit=actor().has_any(EDIT_DEPARTURES),
     ), status
 
 
 @bp.get("/routes/<int:departure_id>")
 def route(departure_id: int) -> Any:
     return _route_page(departure_id)
+
+
+@bp.post("/routes/<int:departure_id>/edit")
+def edit_route(departure_id: int) -> Any:
+    """Seats, price, release day and season of a departure (more seats go to the waitlist's head)."""
+    form = request.form
+    values: dict[str, Any] = {
+        "seats": _number(form.get("seats", "").strip()),
+        "price": _number(form.get("price", "").strip()),
+        "release_on": form.get("release_on", "").strip(),
+        "peak_season": form.get("peak_season") == "on",
+    }
+    values = {k: v for k, v in values.items() if v not in ("", None)}
+    try:
+        departures.update_departure(db.session, runtime(), departure_id, values, actor())
+    except Invalid as exc:
+        return _route_page(departure_id, values, _errors(exc), 400)
+    flash_success(_("Changes saved."))
+    return redirect(url_for("benefits.route", departure_id=departure_id))
 
 
 @bp.post("/routes/<int:departure_id>/book")

@@ -26,6 +26,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from demo.answers import Answers
+from demo.benefits import schedule_benefits
 from demo.names import (
     COMPLAINT_TEXT,
     DEFAULT_DELAY,
@@ -467,6 +468,7 @@ def load_demo_history(
     hold_timers(session, HOLDER)  # a timer worker beside the demo must not fire its year at today's time
     try:
         sim.seed_customers(max(10, trips * 3 // 8))
+        schedule_benefits(sim)  # departures, a campaign, a member event in the last month
         zone = sim.zone
         first_day = start.astimezone(zone).date()
         for n in range(days + 1):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from demo import load_demo_history
 from workflows import metrics
-from workflows.models import Case, Customer, Event, Trip
+from workflows.models import Case, Customer, DepartureBooking, Event, Trip
 
 
 def test_small_demo_history_is_real_and_loads_once(app: Flask, session: Any, rt: Any, clock: Any) -> None:
@@ -20,7 +20,10 @@ def test_small_demo_history_is_real_and_loads_once(app: Flask, session: Any, rt:
     assert "problem" not in summary, summary
     assert rt.clock is before and rt.clock.now() == clock.now()  # the simulated clock is put back
     trips = session.scalar(select(func.count(Case.id)).where(Case.process_key == "trip"))
-    assert trips == 12
+    booked = session.scalar(
+        select(func.count(DepartureBooking.id)).where(DepartureBooking.case_id.is_not(None))
+    )
+    assert trips == 12 + booked and booked >= 2  # enquiries, and departures booked (tier benefits)
     assert session.scalar(select(func.count(Trip.id))) >= 6  # signed contracts
     assert session.scalar(select(func.count(Customer.id))) >= 10
     first, last = session.execute(select(func.min(Event.at), func.max(Event.at))).one()

@@ -33,6 +33,7 @@ from workflows.permissions import (
     SUPERVISE,
 )
 
+from .benefit_routes_table import benefit_routes
 from .conftest import NEEDS, PASSWORD
 from .security_world import PNG, TEST_BPMN, World, deploy_test_model, fill
 
@@ -311,6 +312,7 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("accounts.enable", "POST"): Call(MANAGE_USERS, values=_walker),
     ("accounts.revoke_token", "POST"): Call(MANAGE_USERS, values=_walker_token),
 }
+ROUTES.update(benefit_routes(Call))  # tier benefits: routes, campaigns, events
 
 
 def _routes(app: Any, *, known_only: bool = False) -> list[tuple[str, str, str]]:

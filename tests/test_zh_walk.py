@@ -210,7 +210,21 @@ def _sample_urls(session: Any) -> list[str]:
             urls.append(f"/tasks/{item_id}")
     customer = session.scalars(select(Customer.id).order_by(Customer.id)).first()
     urls += [f"/customers/{customer}", f"/customers/{customer}/edit"]
+    urls += _benefit_urls(session)
     return urls
+
+
+def _benefit_urls(session: Any) -> list[str]:
+    """The tier benefit pages, each departure, campaign and event, and the customers they touched."""
+    from workflows.models import Campaign, DepartureBooking, EventInvitation, MemberEvent
+
+    urls = ["/routes", "/campaigns", "/events"]
+    for booking in session.scalars(select(DepartureBooking).order_by(DepartureBooking.id)):
+        urls += [f"/routes/{booking.departure_id}", f"/customers/{booking.customer_id}"]
+    urls += [f"/campaigns/{i}" for i in session.scalars(select(Campaign.id))]
+    urls += [f"/events/{i}" for i in session.scalars(select(MemberEvent.id))]
+    urls += [f"/customers/{i}" for i in session.scalars(select(EventInvitation.customer_id).limit(3))]
+    return list(dict.fromkeys(urls))
 
 
 def test_every_page_in_chinese_has_no_english_ui_text(demo: Any, client: FlaskClient) -> None:

@@ -100,3 +100,11 @@ def may_attach(actor: Actor, process_lanes: frozenset[str]) -> bool:
 def may_deliver_message(actor: Actor) -> bool:
     """The roles that may change a case from outside by a BPMN message (API.md)."""
     return actor.has_any(DELIVER_MESSAGES)
+
+
+# tier benefits [000 §4.1]: popular routes, campaigns, member events
+EDIT_DEPARTURES = frozenset({"travel_advisor", "process_owner", "service_supervisor"})
+BOOK_DEPARTURES = frozenset({"account_manager"})
+CANCEL_BOOKINGS = frozenset({"account_manager", "service_supervisor"})
+WRITE_CAMPAIGNS = frozenset({"account_manager"})
+MANAGE_EVENTS = frozenset({"account_manager", "service_supervisor"})

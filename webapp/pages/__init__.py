@@ -99,6 +99,8 @@ def _fresh_request_state() -> None:
 def register_pages(app: Flask) -> None:
     from .accounts import bp as accounts
     from .auth import bp as auth
+    from .benefits import TEMPLATE_GLOBALS as BENEFIT_GLOBALS
+    from .benefits import bp as benefits
     from .cases import bp as cases
     from .customers import bp as customers
     from .inbox import bp as inbox_pages
@@ -112,9 +114,11 @@ def register_pages(app: Flask) -> None:
     pages = (auth, inbox_pages, tasks, cases, customers, processes, reports, manage, models, accounts, me)
     for blueprint in pages:
         app.register_blueprint(blueprint)
+    app.register_blueprint(benefits)
     app.add_template_filter(badge, "badge")
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     app.jinja_env.globals.update(SYSTEM_TEXTS)
+    app.jinja_env.globals.update(BENEFIT_GLOBALS)
     app.jinja_env.globals["person_name"] = person_name  # global: the ``person`` macro is imported
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.context_processor(_page_globals)

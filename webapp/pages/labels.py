@@ -197,6 +197,11 @@ VARIABLE_LABELS = {
     "itinerary_change": _l("Itinerary change received"),
     "complaint_resolver": _l("Resolved by"),
     "feedback_due_at": _l("Feedback due"),
+    "departure_id": _l("Scheduled departure"),  # a trip booked on a popular route [000 §4.1]
+    "route_name": _l("Route"),
+    "peak_season": _l("Peak season"),
+    "member_tier": _l("Member tier"),
+    "days_early": _l("Days bookable before release"),
     "complaints_12m": _l("Complaints (12 months)"),
     "low_ratings_12m": _l("Low ratings (12 months)"),
     "change_outcome": _l("Change outcome"),

@@ -86,4 +86,10 @@ MODEL_WORDS = (
     _l("Trip confirmed"),
     _l("Trip lost"),
     _l("Withdrew"),
+    # itinerary_planning: a trip booked on a scheduled departure skips design [000 §4.1]
+    _l("Booked from a departure?"),
+    _l("Scheduled departure?"),
+    _l("Enquiry"),
+    _l("Booked on a departure"),
+    _l("Priority booking window"),
 )

@@ -119,6 +119,11 @@ def _emails(
     return sent
 
 
+def open_smtp(smtp: SmtpServer) -> smtplib.SMTP:
+    """A signed-in connection to the mail server (campaign e-mails to customers use it too)."""
+    return _connect(smtp)
+
+
 def _connect(smtp: SmtpServer) -> smtplib.SMTP:
     if smtp.tls == "ssl":
         connection: smtplib.SMTP = smtplib.SMTP_SSL(

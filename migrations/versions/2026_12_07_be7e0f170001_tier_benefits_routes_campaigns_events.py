@@ -1,7 +1,7 @@
 """Tier benefits: departures and their bookings, campaigns with deliveries and opt-outs, member events
 
 Revision ID: be7e0f170001
-Revises: d3e0a0c1d2f1
+Revises: c7a9e1d40016
 Create Date: 2026-12-07 05:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'be7e0f170001'
-down_revision = 'd3e0a0c1d2f1'
+down_revision = 'c7a9e1d40016'
 branch_labels = None
 depends_on = None
 

@@ -96,7 +96,7 @@ def _letter(session: Session, case_id: int) -> tuple[Document | None, Document |
         )
     )
     html = next((d for d in rows if d.rendered_from is None), None)
-    pdf = next((d for d in rows if html and d.rendered_from == html.id), None)
+    pdf = next((d for d in rows if html and d.rendered_from == html.id and d.size), None)
     return html, pdf
 
 

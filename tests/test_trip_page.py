@@ -88,7 +88,10 @@ def test_a_problem_opens_a_complaint_raised_now_on_that_trip(client, session, cl
     answer = client.post(f"/trip/{token_a}/problem", data={"details": "No hot water", "urgent": "on"})
     assert answer.status_code == 302
     [complaint] = _children(session, a.id, "complaint_handling")
-    assert datetime.fromisoformat(complaint.data["raised_at"]) == clock.now() and complaint.data["urgency"] == "urgent"
+    assert (
+        datetime.fromisoformat(complaint.data["raised_at"]) == clock.now()
+        and complaint.data["urgency"] == "urgent"
+    )
     assert open_task(session, complaint.id, "resolve_complaint").due_at == datetime(
         2026, 12, 21, 12, 30, tzinfo=SHANGHAI
     )
@@ -142,7 +145,9 @@ def test_tampered_revoked_and_expired_links_are_friendly_404_and_410(client, api
     assert client.get(f"/trip/{token_a[:-1]}x").status_code == 404
     assert client.get("/trip/<script>alert(1)</script>").status_code == 404
     assert client.post(f"/trip/{token_a[:-2]}zz/rate", data={"score": "5"}).status_code == 404
-    assert "找不到" in client.get("/trip/" + "A" * 30, headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "找不到" in client.get("/trip/" + "A" * 30, headers={"Accept-Language": "zh"}).get_data(
+        as_text=True
+    )
 
     assert api.as_("travel_advisor").post(f"/api/v1/cases/{a.id}/trip-link").status_code == 403
     issued = api.as_("customer_service").post(f"/api/v1/cases/{a.id}/trip-link")
@@ -162,21 +167,41 @@ def test_tampered_revoked_and_expired_links_are_friendly_404_and_410(client, api
     assert gone.status_code == 410 and "expired" in gone.get_data(as_text=True)
 
 
-def test_the_customer_chooses_an_alternative_of_an_incident_of_their_trip_only(client, session, rt, two_trips):
+def test_the_customer_chooses_an_alternative_of_an_incident_of_their_trip_only(
+    client, session, rt, two_trips
+):
     (a, token_a), (b, token_b) = two_trips
-    assert "Choose an alternative" not in client.get(f"/trip/{token_a}?lang=en", follow_redirects=True).get_data(
-        as_text=True
-    )  # no trip_incident process, no incidents: nothing shown
+    assert "Choose an alternative" not in client.get(
+        f"/trip/{token_a}?lang=en", follow_redirects=True
+    ).get_data(as_text=True)  # no trip_incident process, no incidents: nothing shown
     deploy_test_model(session, rt, "trip_incident_stub.bpmn")
-    alternatives = [{"description": "Nijo Castle instead", "cost": 0}, {"description": "Tea ceremony", "cost": 300}]
-    start = {"trip_case_id": a.id, "kind": "closed_sight", "details": "Kinkaku-ji is closed", "alternatives": alternatives}
+    alternatives = [
+        {"description": "Nijo Castle instead", "cost": 0},
+        {"description": "Tea ceremony", "cost": 300},
+    ]
+    start = {
+        "trip_case_id": a.id,
+        "kind": "closed_sight",
+        "details": "Kinkaku-ji is closed",
+        "alternatives": alternatives,
+    }
     incident = cases.start_case(session, rt, "trip_incident", start, actor("service_supervisor"))
-    other = cases.start_case(session, rt, "trip_incident", {**start, "trip_case_id": b.id}, actor("service_supervisor"))
+    other = cases.start_case(
+        session, rt, "trip_incident", {**start, "trip_case_id": b.id}, actor("service_supervisor")
+    )
     page = client.get(f"/trip/{token_a}").get_data(as_text=True)
     assert "Kinkaku-ji is closed" in page and "Tea ceremony" in page
-    assert client.post(f"/trip/{token_a}/incidents/{other.id}/choose", data={"choice": "1"}).status_code == 404
-    assert client.post(f"/trip/{token_a}/incidents/{incident.id}/choose", data={"choice": "7"}).status_code == 400
-    assert client.post(f"/trip/{token_a}/incidents/{incident.id}/choose", data={"choice": "1"}).status_code == 302
+    assert (
+        client.post(f"/trip/{token_a}/incidents/{other.id}/choose", data={"choice": "1"}).status_code == 404
+    )
+    assert (
+        client.post(f"/trip/{token_a}/incidents/{incident.id}/choose", data={"choice": "7"}).status_code
+        == 400
+    )
+    assert (
+        client.post(f"/trip/{token_a}/incidents/{incident.id}/choose", data={"choice": "1"}).status_code
+        == 302
+    )
     session.expire_all()
     done = session.get(Case, incident.id)
     assert done.status == "completed"
@@ -200,7 +225,10 @@ def test_a_crisis_notice_reaches_two_trips_and_one_moves_its_dates(client, api, 
     assert api.as_("account_manager").post("/api/v1/crisis-notices", body).status_code == 403
     bad = api.as_("service_supervisor").post("/api/v1/crisis-notices", {**body, "date_to": "2026-12-01"})
     assert bad.status_code == 400 and bad.get_json()["details"][0]["field"] == "date_to"
-    assert api.as_("service_supervisor").post("/api/v1/crisis-notices", {**body, "options": ["x"]}).status_code == 400
+    assert (
+        api.as_("service_supervisor").post("/api/v1/crisis-notices", {**body, "options": ["x"]}).status_code
+        == 400
+    )
     sent = api.as_("service_supervisor").post("/api/v1/crisis-notices", body)
     assert sent.status_code == 201
     assert sorted(sent.get_json()["trip_case_ids"]) == [a.id, b.id]
@@ -214,12 +242,20 @@ def test_a_crisis_notice_reaches_two_trips_and_one_moves_its_dates(client, api, 
     page = client.get(f"/trip/{token_a}?lang=zh", follow_redirects=True).get_data(as_text=True)
     assert "Typhoon warning" in page and "改期" in page
     row_b = session.scalars(select(CrisisNoticeTrip).where(CrisisNoticeTrip.case_id == b.id)).one()
-    assert client.post(f"/trip/{token_a}/notices/{row_b.id}/answer", data={"answer": "keep"}).status_code == 404
+    assert (
+        client.post(f"/trip/{token_a}/notices/{row_b.id}/answer", data={"answer": "keep"}).status_code == 404
+    )
     row_a = session.scalars(select(CrisisNoticeTrip).where(CrisisNoticeTrip.case_id == a.id)).one()
-    assert client.post(f"/trip/{token_a}/notices/{row_a.id}/answer", data={"answer": "fly"}).status_code == 400
-    moved = client.post(f"/trip/{token_a}/notices/{row_a.id}/answer", data={"answer": "move_dates", "notes": "January"})
+    assert (
+        client.post(f"/trip/{token_a}/notices/{row_a.id}/answer", data={"answer": "fly"}).status_code == 400
+    )
+    moved = client.post(
+        f"/trip/{token_a}/notices/{row_a.id}/answer", data={"answer": "move_dates", "notes": "January"}
+    )
     assert moved.status_code == 302
-    assert client.post(f"/trip/{token_a}/notices/{row_a.id}/answer", data={"answer": "keep"}).status_code == 409
+    assert (
+        client.post(f"/trip/{token_a}/notices/{row_a.id}/answer", data={"answer": "keep"}).status_code == 409
+    )
     session.expire_all()
     assert session.get(Case, follow_a.id).status == "completed"
     [change] = _children(session, a.id, "change_request")
@@ -235,9 +271,19 @@ def test_a_crisis_notice_reaches_two_trips_and_one_moves_its_dates(client, api, 
     assert _children(session, b.id, "change_request") == []
 
     # the change request moves the dates of trip A through the existing process
-    work(change, "submit_change_request", by="account_manager", change_type="dates", reason="typhoon",
-         details="January", new_start_date="2027-01-10", new_end_date="2027-01-17")
-    work(change, "review_change", approved=True, impact_assessment="ok", supplier_contacted=True, cost_delta=0)
+    work(
+        change,
+        "submit_change_request",
+        by="account_manager",
+        change_type="dates",
+        reason="typhoon",
+        details="January",
+        new_start_date="2027-01-10",
+        new_end_date="2027-01-17",
+    )
+    work(
+        change, "review_change", approved=True, impact_assessment="ok", supplier_contacted=True, cost_delta=0
+    )
     session.expire_all()
     assert str(session.get(Case, a.id).data["start_date"]) == "2027-01-10"
 
@@ -251,8 +297,14 @@ def test_the_supervisor_composes_a_notice_on_a_page(client, session, start_case,
     assert bad.status_code == 400
     sent = client.post(
         "/manage/crisis-notices",
-        data={"title": "Snow", "text": "Heavy snow", "destination": "Kyoto", "date_from": "2026-12-20",
-              "date_to": "2026-12-21", "options": ["keep", "cancel_refund"]},
+        data={
+            "title": "Snow",
+            "text": "Heavy snow",
+            "destination": "Kyoto",
+            "date_from": "2026-12-20",
+            "date_to": "2026-12-21",
+            "options": ["keep", "cancel_refund"],
+        },
         follow_redirects=True,
     )
     assert sent.status_code == 200 and "Snow" in sent.get_data(as_text=True)

@@ -101,7 +101,12 @@ def _act(token: str, done: str, call: Any) -> Any:
     except LinkGone as exc:
         return _gone(410, exc.why)
     except actions.TooLate:
-        return _show(token, 400, _("Changes are not accepted within 24 hours of the service start. Please call us."), "day")
+        return _show(
+            token,
+            400,
+            _("Changes are not accepted within 24 hours of the service start. Please call us."),
+            "day",
+        )
     except Invalid as exc:
         field = str((exc.details or [{}])[0].get("field") or "")
         return _show(token, 400, _("Please check the form: %(field)s", field=_field_label(field)), field)
@@ -132,7 +137,11 @@ def _field_label(field: str) -> str:
 @bp.post("/trip/<token>/rate")
 def rate(token: str) -> Any:
     form = request.form
-    return _act(token, "rated", lambda: actions.rate_trip(db.session, runtime(), token, form.get("score"), form.get("text")))
+    return _act(
+        token,
+        "rated",
+        lambda: actions.rate_trip(db.session, runtime(), token, form.get("score"), form.get("text")),
+    )
 
 
 @bp.post("/trip/<token>/problem")
@@ -152,7 +161,13 @@ def change(token: str) -> Any:
         token,
         "change_requested",
         lambda: actions.request_change(
-            db.session, runtime(), token, form.get("change_type"), form.get("day"), form.get("time"), form.get("details")
+            db.session,
+            runtime(),
+            token,
+            form.get("change_type"),
+            form.get("day"),
+            form.get("time"),
+            form.get("details"),
         ),
     )
 
@@ -173,7 +188,9 @@ def answer(token: str, notice_id: str) -> Any:
     return _act(
         token,
         "answered",
-        lambda: crisis.answer_on_trip_page(db.session, runtime(), token, notice_id, form.get("answer"), form.get("notes")),
+        lambda: crisis.answer_on_trip_page(
+            db.session, runtime(), token, notice_id, form.get("answer"), form.get("notes")
+        ),
     )
 
 
@@ -194,7 +211,9 @@ def letter(token: str) -> Any:
         return _gone(404, "no_letter")
     response = make_response(document.content)
     response.headers["Content-Type"] = document.content_type
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    )
     if request.path.endswith(".pdf"):
         response.headers["Content-Disposition"] = f'attachment; filename="{document.name}"'
     return _private(response)

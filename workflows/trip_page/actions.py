@@ -82,7 +82,9 @@ def rate_trip(session: Session, rt: Runtime, token: str, score: Any, text: Any) 
 
 
 def _offer_ratings(session: Session, rt: Runtime, case: Case) -> None:
-    rows = list(session.scalars(select(TripRating).where(TripRating.case_id == case.id).order_by(TripRating.id)))
+    rows = list(
+        session.scalars(select(TripRating).where(TripRating.case_id == case.id).order_by(TripRating.id))
+    )
     ratings = [_rating_json(r) for r in rows]
     pending = [r for r in rows if r.delivered_at is None]
     delivered = set_and_offer(
@@ -218,7 +220,9 @@ def choose_alternative(session: Session, rt: Runtime, token: str, incident_id: A
             raise NotFound("no such incident on this trip")
         options = alternatives_of(incident)
         if choice >= len(options):
-            raise Invalid("no such alternative", [{"field": "choice", "message": "choose one of the alternatives"}])
+            raise Invalid(
+                "no such alternative", [{"field": "choice", "message": "choose one of the alternatives"}]
+            )
         chosen = options[choice]
         payer = chosen.get("payer") if chosen.get("payer") in ("customer", "agency") else "customer"
         payload = {"choice": choice, "chosen_by": "customer", "payer": payer}

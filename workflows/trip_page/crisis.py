@@ -55,7 +55,9 @@ def read_notice(data: Any) -> dict[str, Any]:
         raise Invalid("destination too long", [{"field": "destination", "message": "at most 200 characters"}])
     options = data.get("options")
     if not isinstance(options, list) or not options or any(o not in OPTIONS for o in options):
-        raise Invalid("bad options", [{"field": "options", "message": f"a non-empty list of {', '.join(OPTIONS)}"}])
+        raise Invalid(
+            "bad options", [{"field": "options", "message": f"a non-empty list of {', '.join(OPTIONS)}"}]
+        )
     date_from, date_to = _date(data.get("date_from"), "date_from"), _date(data.get("date_to"), "date_to")
     if date_to < date_from:
         raise Invalid("dates reversed", [{"field": "date_to", "message": "must not be before date_from"}])
@@ -114,16 +116,29 @@ def send_crisis_notice(session: Session, rt: Runtime, data: Any, actor: Actor) -
                 start["customer_id"] = trip.data["customer_id"]
             follow_up = _start(session, rt, FOLLOW_UP_PROCESS, start, actor, trip.id)
             link.follow_up_case_id = follow_up.id
-            record(session, "comment", now, case_id=trip.id, user=actor.username, text=f"crisis notice: {fields['title']}")
+            record(
+                session,
+                "comment",
+                now,
+                case_id=trip.id,
+                user=actor.username,
+                text=f"crisis notice: {fields['title']}",
+            )
             trips.append(trip.id)
             follow_ups.append(follow_up.id)
     return NoticeSent(notice, trips, follow_ups)
 
 
-def answer_on_trip_page(session: Session, rt: Runtime, token: str, notice_trip_id: Any, answer: Any, notes: Any) -> None:
+def answer_on_trip_page(
+    session: Session, rt: Runtime, token: str, notice_trip_id: Any, answer: Any, notes: Any
+) -> None:
     """The customer answers on the trip page: delivered to the follow-up case as ``crisis_answered``."""
     notes = _text(notes, "notes", required=False)
-    if not isinstance(notice_trip_id, (int, str)) or not str(notice_trip_id).isdigit() or int(notice_trip_id) >= 2**31:
+    if (
+        not isinstance(notice_trip_id, (int, str))
+        or not str(notice_trip_id).isdigit()
+        or int(notice_trip_id) >= 2**31
+    ):
         raise Invalid("bad notice", [{"field": "notice", "message": "not a notice of this trip"}])
     with unit_of_work(session):
         _access, trip = _open_trip(session, rt, token)
@@ -132,7 +147,9 @@ def answer_on_trip_page(session: Session, rt: Runtime, token: str, notice_trip_i
             raise NotFound("no such notice on this trip")
         notice = session.get(CrisisNotice, link.notice_id)
         if answer not in (notice.options or []):
-            raise Invalid("bad answer", [{"field": "answer", "message": "choose one of the notice's options"}])
+            raise Invalid(
+                "bad answer", [{"field": "answer", "message": "choose one of the notice's options"}]
+            )
         if link.answer is not None or link.follow_up_case_id is None:
             raise Conflict("this notice has been answered already")
         payload = {"answer": answer, "answer_notes": notes, "answered_by": "customer"}
@@ -142,7 +159,9 @@ def answer_on_trip_page(session: Session, rt: Runtime, token: str, notice_trip_i
             raise Conflict("this notice has been answered already") from None
 
 
-def record_answer(session: Session, notice_trip_id: Any, answer: str, notes: str, by: str, now: datetime) -> bool:
+def record_answer(
+    session: Session, notice_trip_id: Any, answer: str, notes: str, by: str, now: datetime
+) -> bool:
     """Writes the answer on the affected trip's row (the follow-up's handler calls this)."""
     link = session.get(CrisisNoticeTrip, notice_trip_id) if isinstance(notice_trip_id, int) else None
     if link is None or link.answer is not None:
@@ -157,11 +176,15 @@ def note_change_case(session: Session, notice_trip_id: Any, change_case_id: int)
         link.change_case_id = change_case_id
 
 
-def notices(session: Session, actor: Actor, limit: int = 50) -> list[tuple[CrisisNotice, list[CrisisNoticeTrip]]]:
+def notices(
+    session: Session, actor: Actor, limit: int = 50
+) -> list[tuple[CrisisNotice, list[CrisisNoticeTrip]]]:
     """The notices sent, newest first, each with its affected trips (for the supervisor's page)."""
     actor.require(SUPERVISE, "reading crisis notices")
     sent = list(session.scalars(select(CrisisNotice).order_by(CrisisNotice.id.desc()).limit(limit)))
     rows = list(
-        session.scalars(select(CrisisNoticeTrip).where(CrisisNoticeTrip.notice_id.in_([n.id for n in sent] or [0])))
+        session.scalars(
+            select(CrisisNoticeTrip).where(CrisisNoticeTrip.notice_id.in_([n.id for n in sent] or [0]))
+        )
     )
     return [(n, [r for r in rows if r.notice_id == n.id]) for n in sent]

@@ -125,4 +125,3 @@ def resolve(session: Session, token: str, now: datetime, timezone: str) -> TripA
     if end is not None and local_date(now, timezone) > end + LINK_LIFETIME_AFTER_RETURN:
         raise LinkGone("expired")
     return TripAccess(case_id=case.id, link_id=link.id)
-

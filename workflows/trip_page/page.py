@@ -51,7 +51,11 @@ def trip_page(session: Session, rt: Runtime, token: str) -> TripPage:
     assert case is not None
     data = case.data or {}
     record = session.scalars(select(Trip).where(Trip.case_id == case.id)).first()
-    itinerary = [d for d in ((record.itinerary if record else None) or data.get("itinerary") or []) if isinstance(d, dict)]
+    itinerary = [
+        d
+        for d in ((record.itinerary if record else None) or data.get("itinerary") or [])
+        if isinstance(d, dict)
+    ]
     guide, manager = data.get("tour_guide"), data.get("trip_account_manager")
     names = display_names(session, [g for g in (guide, manager) if isinstance(g, str)])
     letter, pdf = _letter(session, case.id)
@@ -72,13 +76,19 @@ def trip_page(session: Session, rt: Runtime, token: str) -> TripPage:
         letter_id=letter.id if letter else None,
         letter_pdf_id=pdf.id if pdf else None,
         ratings=list(
-            session.scalars(select(TripRating).where(TripRating.case_id == case.id).order_by(TripRating.id.desc()))
+            session.scalars(
+                select(TripRating).where(TripRating.case_id == case.id).order_by(TripRating.id.desc())
+            )
         ),
         complaints=[c for c in children if c.process_key == "complaint_handling"],
         changes=[c for c in children if c.process_key == "change_request"],
         incidents=[
-            {"id": i.id, "kind": (i.data or {}).get("kind"), "details": (i.data or {}).get("details"),
-             "alternatives": alternatives_of(i)}
+            {
+                "id": i.id,
+                "kind": (i.data or {}).get("kind"),
+                "details": (i.data or {}).get("details"),
+                "alternatives": alternatives_of(i),
+            }
             for i in open_incidents(session, case.id)
         ],
         notices=notices_of_trip(session, case.id),

@@ -308,3 +308,16 @@ def test_the_supervisor_composes_a_notice_on_a_page(client, session, start_case,
         follow_redirects=True,
     )
     assert sent.status_code == 200 and "Snow" in sent.get_data(as_text=True)
+
+
+def test_the_demo_has_a_trip_with_a_link_and_a_crisis_notice(app, session):
+    from demo import load_demo_history
+    from workflows.models import CrisisNotice
+
+    summary = load_demo_history(app, trips=12, days=75, seed=7)
+    assert "problem" not in summary, summary
+    [line] = [x for x in summary.splitlines() if x.startswith("trip page of case")]
+    token = TOKEN.findall(line)[0]
+    assert app.test_client().get(f"/trip/{token}").status_code == 200
+    assert session.scalars(select(CrisisNotice)).all() != []
+    assert session.scalars(select(TripRating)).all() != []

@@ -35,7 +35,9 @@ def add_trip_page_demo(sim: Any) -> list[str]:
         token = reissue_trip_link(session, rt, trip.id, sim.actor("customer_service"))
         actions.rate_trip(session, rt, token, 5, "导游讲解很细致 / A very thoughtful guide")
         if (trip.start_date - today) > timedelta(days=2):
-            actions.request_change(session, rt, token, "hotel", 1, None, "想换成海景房 / A sea-view room please")
+            actions.request_change(
+                session, rt, token, "hotel", 1, None, "想换成海景房 / A sea-view room please"
+            )
         base = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
         lines.append(f"trip page of case #{trip.id}: {base}/trip/{token}")
         first, last = trip.start_date, trip.end_date or trip.start_date

@@ -209,7 +209,9 @@ def test_the_customer_chooses_an_alternative_of_an_incident_of_their_trip_only(
     assert session.get(Case, other.id).status == "running"
 
 
-def test_a_crisis_notice_reaches_two_trips_and_one_moves_its_dates(client, api, session, start_case, work):
+def test_a_crisis_notice_reaches_two_trips_and_one_moves_its_dates(
+    client, api, session, clock, start_case, work
+):
     a = _trip(start_case, work, "Zhou Xun")
     b = _trip(start_case, work, "Li Na", start_date="2026-12-24", end_date="2026-12-30")
     elsewhere = _trip(start_case, work, "Wang Fang", destination="Osaka")
@@ -286,6 +288,8 @@ def test_a_crisis_notice_reaches_two_trips_and_one_moves_its_dates(client, api, 
     )
     session.expire_all()
     assert str(session.get(Case, a.id).data["start_date"]) == "2027-01-10"
+    clock.set(datetime(2027, 1, 28, 9, 0, tzinfo=SHANGHAI))  # past the old expiry (27 Dec + 30 days)
+    assert client.get(f"/trip/{token_a}").status_code == 200  # the link follows the new dates
 
 
 def test_the_supervisor_composes_a_notice_on_a_page(client, session, start_case, work):
@@ -321,3 +325,42 @@ def test_the_demo_has_a_trip_with_a_link_and_a_crisis_notice(app, session):
     assert app.test_client().get(f"/trip/{token}").status_code == 200
     assert session.scalars(select(CrisisNotice)).all() != []
     assert session.scalars(select(TripRating)).all() != []
+
+
+def test_ratings_wait_for_the_trip_to_await_them_and_are_delivered_in_order(client, session, rt, work):
+    """Until the trip's model catches ``customer_rating`` a rating is kept; once the case waits for
+    it, the oldest pending rating is delivered (a stand-in model of the trip that waits once)."""
+    from workflows.trip_page.links import reissue_trip_link
+
+    deploy_test_model(session, rt, "trip_rating_stub.bpmn")
+    trip = cases.start_case(
+        session,
+        rt,
+        "trip",
+        {"destination": "Kyoto", "start_date": "2026-12-20", "end_date": "2026-12-27"},
+        actor("account_manager"),
+    )
+    token = reissue_trip_link(session, rt, trip.id, actor("customer_service"))
+    assert client.post(f"/trip/{token}/rate", data={"score": "2", "text": "cold room"}).status_code == 302
+    work(trip, "before_the_trip", by="customer_service")  # now the case waits for a rating
+    assert client.post(f"/trip/{token}/rate", data={"score": "5"}).status_code == 302
+    session.expire_all()
+    first, second = session.scalars(select(TripRating).order_by(TripRating.id)).all()
+    assert first.delivered_at is not None and second.delivered_at is None  # caught once, then moved on
+    case = session.get(Case, trip.id)
+    assert case.data["rating"]["score"] == 2 and case.data["rating"]["text"] == "cold room"
+    assert [r["score"] for r in case.data["trip_ratings"]] == [2, 5]
+    assert open_task(session, trip.id, "read_rating").lane == "customer_service"
+
+
+def test_the_trip_page_is_rate_limited(app, client, two_trips):
+    (a, token_a), _ = two_trips
+    app.config["RATELIMIT_ENABLED"] = True
+    for n in range(30):
+        assert client.post(f"/trip/{token_a}/rate", data={"score": "9"}).status_code == 400, n
+    busy = client.post(f"/trip/{token_a}/rate", data={"score": "4"})
+    assert busy.status_code == 429 and int(busy.headers["Retry-After"]) > 0
+    assert client.get(f"/trip/{token_a}").status_code == 200  # reading is still possible
+    for n in range(20):
+        assert client.get(f"/trip/{'Z' * 30}{n}").status_code == 404
+    assert client.get(f"/trip/{token_a}").status_code == 429  # guessing links from this address stops

@@ -54,7 +54,9 @@ def _confirmed_trip(app: Any) -> Case:
 
     def work(case: Case, task_id: str, by: str | None = None, **data: Any) -> Case:
         item = open_task(db.session, case.id, task_id)
-        return cases.complete_task(db.session, rt, item.id, data, actor(by or item.lane or "service_supervisor"))
+        return cases.complete_task(
+            db.session, rt, item.id, data, actor(by or item.lane or "service_supervisor")
+        )
 
     return _plan_and_confirm(start, work, price=8000)
 

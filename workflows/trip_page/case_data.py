@@ -8,6 +8,7 @@ waits; here that is a normal outcome, not an error.
 
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Any
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
@@ -48,9 +49,10 @@ def set_and_offer(
     step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
     workflow = step.load()
     before = dict(case.data or {})
+    # each task its own copy: SpiffWorkflow merges a parent's data into a child's lists in place
     for task in workflow.get_tasks(state=LIVE):
-        task.data.update(changes)
-    workflow.data.update(changes)
+        task.data.update(deepcopy(changes))
+    workflow.data.update(deepcopy(changes))
     step.recorded_keys.update(changes)
     record(
         session,
@@ -79,6 +81,10 @@ def set_and_offer(
         delivered.append(index)
     if delivered:
         step.advance(workflow)
+        # a task the message readied inherited its data from before the change: set it again
+        for task in workflow.get_tasks(state=LIVE):
+            task.data.update(deepcopy(changes))
+        step.save(workflow)
         deliver_outbox(session, rt, step)
     else:
         step.save(workflow)

@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from workflows.cases import operations as cases
+from workflows.cases.interventions import update_case_data
 from workflows.models import Case, CrisisNoticeTrip, Document, TripRating
+from workflows.people.users import add_user
 
 from .conftest import NEEDS, SHANGHAI, actor, open_task
 from .security_world import deploy_test_model
@@ -54,8 +56,13 @@ def two_trips(start_case, work, session):
     return (a, _token(session, a.id)), (b, _token(session, b.id))
 
 
-def test_the_letter_carries_a_link_that_opens_only_its_trip(client, session, two_trips):
+def test_the_letter_carries_a_link_that_opens_only_its_trip(client, session, rt, clock, two_trips):
     (a, token_a), (b, token_b) = two_trips
+    add_user(
+        session, "guide_li", "correct-horse-battery", ["tour_guide"], now=clock.now(), display_name="李导 Li"
+    )
+    session.commit()
+    update_case_data(session, rt, a.id, {"tour_guide": "guide_li"}, "guide assigned", actor("process_owner"))
     assert token_a != token_b
     page = client.get(f"/trip/{token_a}", headers={"Accept-Language": "zh-CN"})
     assert page.status_code == 200
@@ -63,6 +70,7 @@ def test_the_letter_carries_a_link_that_opens_only_its_trip(client, session, two
     assert "Zhou Xun" in text and "Kyoto" in text and "Gion" in text
     assert "Li Na" not in text and "Osaka" not in text and token_b not in text
     assert "评价我们的服务" in text and "400-800-8888" in text
+    assert "李导 Li" in text and "guide_li" not in text  # the guide by name, never the user id
     assert page.headers["Cache-Control"] == "no-store"
     english = client.get(f"/trip/{token_a}?lang=en", follow_redirects=True).get_data(as_text=True)
     assert "Rate our service" in english
@@ -118,6 +126,12 @@ def test_a_change_48_hours_before_opens_a_change_request_and_23_hours_before_is_
     assert len(_children(session, a.id, "change_request")) == 1
     # day 2 starts in 47 h: still possible
     assert client.post(f"/trip/{token_a}/change", data={**form, "day": "2"}).status_code == 302
+
+    # the account manager finds the customer's words in the change request's first form
+    staff = client.application.test_client()
+    staff.post("/login", data={"username": "account_manager", "password": "correct-horse-battery"})
+    task_page = staff.get(f"/tasks/{item.id}").get_data(as_text=True)
+    assert "A twin room instead of a double" in task_page
 
 
 @pytest.mark.parametrize(

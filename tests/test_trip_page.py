@@ -230,6 +230,8 @@ def test_a_crisis_notice_reaches_two_trips_and_one_moves_its_dates(
     b = _trip(start_case, work, "Li Na", start_date="2026-12-24", end_date="2026-12-30")
     elsewhere = _trip(start_case, work, "Wang Fang", destination="Osaka")
     later = _trip(start_case, work, "Zhao Lei", start_date="2027-02-01", end_date="2027-02-05")
+    planning = start_case("trip")  # still being planned: not booked, no notice
+    work(planning, "collect_needs", new_customer={"name": "Sun Li"}, **NEEDS)
     body = {
         "title": "Typhoon warning",
         "text": "A typhoon reaches Kyoto on 26 December.",
@@ -250,6 +252,7 @@ def test_a_crisis_notice_reaches_two_trips_and_one_moves_its_dates(
     assert sorted(sent.get_json()["trip_case_ids"]) == [a.id, b.id]
     assert _children(session, elsewhere.id, "crisis_follow_up") == []
     assert _children(session, later.id, "crisis_follow_up") == []
+    assert _children(session, planning.id, "crisis_follow_up") == []
     [follow_a] = _children(session, a.id, "crisis_follow_up")
     [follow_b] = _children(session, b.id, "crisis_follow_up")
     assert open_task(session, follow_a.id, "follow_up_crisis_notice").lane == "customer_service"

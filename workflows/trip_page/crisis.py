@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from workflows.audit import record
 from workflows.cases.operations import _deliver, _start
 from workflows.errors import Conflict, Invalid, NotFound
-from workflows.models import Case, CrisisNotice, CrisisNoticeTrip
+from workflows.models import Case, CrisisNotice, CrisisNoticeTrip, Trip
 from workflows.permissions import SUPERVISE, Actor
 from workflows.runtime import Runtime
 from workflows.trip_page.actions import CUSTOMER, _open_trip, _text
@@ -72,16 +72,18 @@ def read_notice(data: Any) -> dict[str, Any]:
 
 
 def affected_trips(session: Session, destination: str, date_from: date, date_to: date) -> list[Case]:
-    """Running trips to ``destination`` whose dates meet the range: travelling now or booked."""
+    """Running trips with a signed contract (a trip record) to ``destination`` whose dates meet the
+    range: travelling now or booked. A trip still being planned is not booked yet."""
     return list(
         session.scalars(
             select(Case)
+            .join(Trip, Trip.case_id == Case.id)
             .where(
                 Case.process_key == "trip",
                 Case.status == "running",
-                func.lower(Case.destination) == destination.lower(),
-                Case.start_date <= date_to,
-                Case.end_date >= date_from,
+                func.lower(Trip.destination) == destination.lower(),
+                Trip.start_date <= date_to,
+                Trip.end_date >= date_from,
             )
             .order_by(Case.id)
         )

@@ -381,3 +381,25 @@ def test_the_trip_page_is_rate_limited(app, client, two_trips):
     for n in range(20):
         assert client.get(f"/trip/{'Z' * 30}{n}").status_code == 404
     assert client.get(f"/trip/{token_a}").status_code == 429  # guessing links from this address stops
+
+
+def test_staff_reissue_and_revoke_the_link_from_the_case_page(app, session, two_trips):
+    (a, token_a), _ = two_trips
+    staff = app.test_client()
+    staff.post("/login", data={"username": "customer_service", "password": "correct-horse-battery"})
+    case_page = staff.get(f"/cases/{a.id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "发放新链接" in case_page and "撤销链接" in case_page
+    shown = staff.post(f"/cases/{a.id}/trip-link", follow_redirects=True).get_data(as_text=True)
+    [new_token] = TOKEN.findall(shown)
+    assert new_token != token_a
+    customer = app.test_client()
+    assert customer.get(f"/trip/{token_a}").status_code == 410
+    assert customer.get(f"/trip/{new_token}").status_code == 200
+    staff.post(f"/cases/{a.id}/trip-link/revoke")
+    assert customer.get(f"/trip/{new_token}").status_code == 410
+    advisor = app.test_client()
+    advisor.post("/login", data={"username": "travel_advisor", "password": "correct-horse-battery"})
+    assert "发放新链接" not in advisor.get(f"/cases/{a.id}", headers={"Accept-Language": "zh-CN"}).get_data(
+        as_text=True
+    )
+    assert advisor.post(f"/cases/{a.id}/trip-link").status_code == 403

@@ -76,6 +76,9 @@ def test_the_letter_carries_a_link_that_opens_only_its_trip(client, session, rt,
     assert "Rate our service" in english
     letter = client.get(f"/trip/{token_a}/letter")
     assert letter.status_code == 200 and "Zhou Xun" in letter.get_data(as_text=True)
+    letter_html = letter.get_data(as_text=True)
+    assert letter_html.count(f"/trip/{token_a}") == 2  # the link's text and its href, in its own section
+    assert letter_html.index("您的行程页面") < letter_html.index(f"/trip/{token_a}")
 
 
 def test_a_rating_is_kept_when_the_trip_does_not_wait_for_it(client, session, two_trips):

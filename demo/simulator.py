@@ -477,11 +477,14 @@ def load_demo_history(
             sim.at(enquiry, lambda when=enquiry: sim.enquire(sim.plan_trip(when)))
         sim.run()
         sim.settle()
+        from demo.trip_page import add_trip_page_demo
+
+        notes = add_trip_page_demo(sim)
     finally:
         rt.clock = original
         session.rollback()
         release_timers(session, HOLDER)
-    return _summary(sim, wallclock.monotonic() - started)
+    return "\n".join([_summary(sim, wallclock.monotonic() - started), *notes])
 
 
 def _enquiry_times(

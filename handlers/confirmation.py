@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Any
 
@@ -74,12 +75,19 @@ def record_itinerary(ctx: HandlerContext) -> dict[str, Any]:
     return {"trip_id": trip_id}
 
 
+def trip_page_url(token: str) -> str:
+    """The customer's own trip page; ``PUBLIC_URL`` is where customers reach the server."""
+    return os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/") + "/trip/" + token
+
+
 def prepare_confirmation_letter(ctx: HandlerContext) -> dict[str, Any]:
     """The bilingual confirmation letter: trip details, day by day, what to bring, who to call."""
     data = ctx.data
+    token = ctx.issue_trip_link()
     content = render(
         "confirmation_letter.html",
         data=data,
+        trip_page_url=trip_page_url(token) if token else None,
         itinerary=data.get("itinerary") or [],
         bookings=data.get("bookings") or [],
         generated_at=ctx.now.isoformat(timespec="minutes"),

@@ -32,6 +32,7 @@ from workflows.permissions import (
     START_ROLES,
     SUPERVISE,
 )
+from workflows.trip_page.links import TRIP_LINK_ROLES
 
 from .benefit_routes_table import benefit_routes
 from .conftest import NEEDS, PASSWORD
@@ -129,6 +130,21 @@ def _token_id(w: World, username: str) -> int:
 
 def _walker_token(w: World, role: str) -> dict[str, Any]:
     return {**_walker(w, role), "token_id": _token_id(w, "walker")}
+
+
+TRIP_PAGE_ROUTES = [
+    ("show", "GET"),
+    ("letter", "GET"),
+    ("rate", "POST"),
+    ("problem", "POST"),
+    ("change", "POST"),
+    ("choose", "POST"),
+    ("answer", "POST"),
+]
+
+
+def _trip_page(w: World, role: str) -> dict[str, Any]:
+    return {"token": "x" * 32, "incident_id": 1, "notice_id": 1}
 
 
 ROUTES: dict[tuple[str, str], Call] = {
@@ -311,6 +327,25 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("accounts.disable", "POST"): Call(MANAGE_USERS, values=_walker),
     ("accounts.enable", "POST"): Call(MANAGE_USERS, values=_walker),
     ("accounts.revoke_token", "POST"): Call(MANAGE_USERS, values=_walker_token),
+    # --- the customer's trip page (no account: its link is the key) and its staff side
+    **{(f"trip_page.{name}", method): Call(PUBLIC, values=_trip_page) for name, method in TRIP_PAGE_ROUTES},
+    ("api.issue_trip_link", "POST"): Call(TRIP_LINK_ROLES, values=_case),
+    ("api.revoke_trip_link", "DELETE"): Call(TRIP_LINK_ROLES, values=_case),
+    ("trip_links.reissue", "POST"): Call(TRIP_LINK_ROLES, values=_case),
+    ("trip_links.revoke", "POST"): Call(TRIP_LINK_ROLES, values=_case),
+    ("api.send_crisis_notice", "POST"): Call(
+        SUPERVISE,
+        json={
+            "title": "Walk",
+            "text": "A walk notice",
+            "destination": "Nowhere",
+            "date_from": "2026-12-01",
+            "date_to": "2026-12-02",
+            "options": ["keep"],
+        },
+    ),
+    ("trip_links.crisis_notices", "GET"): Call(SUPERVISE),
+    ("trip_links.crisis_notices", "POST"): Call(SUPERVISE, data=lambda w, r: {"title": ""}),
 }
 ROUTES.update(benefit_routes(Call))  # tier benefits: routes, campaigns, events
 

@@ -34,6 +34,7 @@ from workflows.models import (
     User,
     WorkItem,
 )
+from workflows.trip_page.actions import CUSTOMER
 
 from .test_pages import ZH, login
 
@@ -123,6 +124,7 @@ def customer_data(session: Any) -> list[str]:
     typed = select(Event.text).where(Event.kind.in_(("comment", "case_suspended", "data_changed")))
     found |= {v for (v,) in session.execute(typed) if v}
     found.add("system")  # the id the engine's own steps act as
+    found.add(CUSTOMER.username)  # the id the customer acts as on their trip page (no account)
     return sorted((s.strip() for s in found if s and s.strip()), key=len, reverse=True)
 
 

@@ -48,4 +48,16 @@ def page(items: list[Any], next_cursor: str | None) -> Any:
 
 def register_api_modules() -> None:
     """Import the resource modules, which add their routes to ``api``."""
-    from . import benefits, cases, customers, manage, meta, metrics, notifications, processes, tasks, users  # noqa: F401
+    from . import (  # noqa: F401
+        benefits,
+        cases,
+        customers,
+        manage,
+        meta,
+        metrics,
+        notifications,
+        processes,
+        tasks,
+        trip_page,
+        users,
+    )

@@ -110,8 +110,11 @@ def register_pages(app: Flask) -> None:
     from .processes import bp as processes
     from .reports import bp as reports
     from .tasks import bp as tasks
+    from .trip_links import bp as trip_links
+    from .trip_page import bp as trip_page
 
     pages = (auth, inbox_pages, tasks, cases, customers, processes, reports, manage, models, accounts, me)
+    pages += (trip_page, trip_links)  # the customer's own trip page (no sign-in); its staff side
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.register_blueprint(benefits)

@@ -35,6 +35,7 @@ PROCESS_LABELS = {
     "customer_tiering": _l("Customer tiering"),
     "quarterly_review": _l("Quarterly service review"),
     "birthday_reminder": _l("Birthday reminder"),
+    "crisis_follow_up": _l("Crisis notice follow-up"),
 }
 
 # Keyed by BPMN element id (PROCESSES.md); the English is the model's task name.
@@ -97,11 +98,16 @@ TASK_LABELS = {
     "triage_improvements": _l("Triage improvements"),
     # birthday_reminder
     "send_birthday_greeting": _l("Send birthday greeting"),
+    # crisis_follow_up
+    "follow_up_crisis_notice": _l("Follow up the crisis notice"),
+    "record_crisis_answer": _l("Record the answer on the trip"),
+    "open_date_change": _l("Open a date change request"),
 }
 
 # BPMN messages a case may receive (their names are a contract, like task ids).
 MESSAGE_LABELS = {
     "itinerary_changed": _l("Itinerary changed"),
+    "crisis_answered": _l("Customer answered the crisis notice"),
 }
 
 CASE_STATUS_LABELS = {
@@ -163,6 +169,20 @@ CHANNEL_LABELS = {
 
 # Case variables that no form asks for (the forms' own titles name the rest).
 VARIABLE_LABELS = {
+    # the customer's trip page and crisis notices (issue 17)
+    "trip_ratings": _l("Customer ratings"),
+    "change_source": _l("Requested through"),
+    "customer_request": _l("The customer's request"),
+    "complaint_source": _l("Reported through"),
+    "crisis_notice_trip_id": _l("Crisis notice"),
+    "notice_title": _l("Notice title"),
+    "notice_text": _l("Notice text"),
+    "notice_options": _l("Options offered"),
+    "crisis_answer": _l("Answer from the trip page"),
+    "answered_by": _l("Answered by"),
+    "score": _l("Score"),
+    "rated_at": _l("Rated at"),
+    "text": _l("Comment"),
     "customer_id": _l("Customer"),
     "customer_name": _l("Customer"),
     "customer_tier": _l("Customer tier"),

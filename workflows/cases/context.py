@@ -7,6 +7,7 @@ read the metrics, triage the backlog) is one method here, writing inside the ste
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -29,6 +30,16 @@ class OutgoingMessage:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class OutgoingStart:
+    """A case a handler asks to start after its step, in the same transaction (its parent from
+    ``trip_case_id``); ``on_started`` gets the new case (to note its id where the handler wants)."""
+
+    process_key: str
+    data: dict[str, Any]
+    on_started: Callable[[Any], None] | None = None
+
+
 @dataclass
 class HandlerContext:
     _session: Session
@@ -38,6 +49,7 @@ class HandlerContext:
     now: datetime
     timezone: str
     outbox: list[OutgoingMessage] = field(default_factory=list)
+    starts: list[OutgoingStart] = field(default_factory=list)
 
     @property
     def today(self) -> date:
@@ -167,3 +179,28 @@ class HandlerContext:
     def send_message(self, case_id: int, name: str, payload: dict[str, Any]) -> None:
         """Delivered to ``case_id`` after this step, in the same transaction."""
         self.outbox.append(OutgoingMessage(case_id, name, payload))
+
+    def start_case(
+        self, process_key: str, data: dict[str, Any], on_started: Callable[[Any], None] | None = None
+    ) -> None:
+        """Started after this step, in the same transaction (a crisis answer opening a change request)."""
+        self.starts.append(OutgoingStart(process_key, data, on_started))
+
+    # the customer's trip page (issue 17)
+    def issue_trip_link(self) -> str | None:
+        """A new link to the trip's customer page (None when this case is not a trip)."""
+        from workflows.trip_page.links import issue_link
+
+        return issue_link(self._session, self.case_id, self.actor.username, self.now)
+
+    def record_crisis_answer(self, notice_trip_id: Any, answer: str, notes: str, by: str) -> bool:
+        """The customer's answer to a crisis notice, on the trip; False when already recorded."""
+        from workflows.trip_page.crisis import record_answer
+
+        return record_answer(self._session, notice_trip_id, answer, notes, by, self.now)
+
+    def note_crisis_change(self, notice_trip_id: int, change_case_id: int) -> None:
+        """The change request a crisis answer opened, noted on the affected trip's row."""
+        from workflows.trip_page.crisis import note_change_case
+
+        note_change_case(self._session, notice_trip_id, change_case_id)

@@ -41,6 +41,7 @@ from workflows.models import Case, Timer, WorkItem
 from workflows.permissions import (
     OPEN,
     SUPERVISE,
+    SYSTEM,
     Actor,
     may_deliver_message,
     may_start,
@@ -470,6 +471,12 @@ def deliver_outbox(session: Session, rt: Runtime, step: Step) -> None:
                 user="system",
                 text=f"message '{message.name}' to case {message.case_id} not delivered: {exc}",
             )
+    starts = list(step.context.starts)
+    step.context.starts.clear()
+    for start in starts:  # cases a handler opened: the model decided, so the system starts them
+        started = _start(session, rt, start.process_key, start.data, SYSTEM, None)
+        if start.on_started is not None:
+            start.on_started(started)
 
 
 def due_timer_cases(session: Session, at: datetime, limit: int = 200, holder: str | None = None) -> list[int]:

@@ -565,6 +565,8 @@ class EventInvitation(Base):
     email_status: Mapped[str | None] = mapped_column(
         String(16)
     )  # pending, sent, failed, skipped; None: no address
+
+
 # --- the customer's trip page and crisis notices (issue 17, parts 3 and 7) -----------------
 
 

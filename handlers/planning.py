@@ -37,11 +37,23 @@ def collect_needs_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[s
         raise Invalid(
             "name the customer", [{"field": "customer_id", "message": "pick a customer or enter a new one"}]
         )
+    remember_needs(ctx, customer.id, submitted)
     return {
         **customer_fields(customer),
         "trip_account_manager": ctx.actor.username,
         "design_advisor": customer.dedicated_advisor or "",
     }
+
+
+def remember_needs(ctx: HandlerContext, customer_id: int, submitted: dict[str, Any]) -> None:
+    """What the customer told us about preferences and needs goes onto their profile card (004)."""
+    notes = {
+        group: {"notes": submitted[group]}
+        for group in ("preferences", "special_needs")
+        if isinstance(submitted.get(group), str) and submitted[group].strip()
+    }
+    if notes:
+        ctx.update_customer_profile(customer_id, notes)
 
 
 # B-tier benefit [000 §4.1]: a discount on quoted prices ("[X] 折优惠"; the agency's rate is 95 折)

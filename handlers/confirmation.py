@@ -71,7 +71,13 @@ def redeem_points(ctx: HandlerContext, points: Any, price: float) -> dict[str, A
     if discount >= price:
         raise Invalid(
             "points cannot be redeemed",
-            [{"field": "points_redeemed", "message": "the points are worth more than the price", "code": "maximum"}],
+            [
+                {
+                    "field": "points_redeemed",
+                    "message": "the points are worth more than the price",
+                    "code": "maximum",
+                }
+            ],
         )
     ctx.redeem_points(int(customer_id), points, terms)
     return {"points_redeemed": points, "points_discount": discount, "price_before_points": price}

@@ -36,9 +36,13 @@ def update_profile_card_done(ctx: HandlerContext, submitted: dict[str, Any]) -> 
     """The customer's card takes the preferences, needs, family and occasions the trip taught us."""
     customer_id = _customer_id(ctx)
     if customer_id is None:
-        raise Invalid("the trip has no customer", [{"field": "customer_id", "message": "no customer on the case"}])
+        raise Invalid(
+            "the trip has no customer", [{"field": "customer_id", "message": "no customer on the case"}]
+        )
     ctx.update_customer_profile(customer_id, from_card_form(submitted))
-    return {"profile_card": {**submitted, "by": ctx.actor.username, "at": ctx.now.isoformat(timespec="minutes")}}
+    return {
+        "profile_card": {**submitted, "by": ctx.actor.username, "at": ctx.now.isoformat(timespec="minutes")}
+    }
 
 
 def contact_record_card_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:
@@ -71,7 +75,10 @@ def copy_cards_to_supervisor(ctx: HandlerContext) -> dict[str, Any]:
         ),
     )
     told = ctx.copy_to_role(
-        SUPERVISOR, "客户资料卡与接触记录卡 / Customer cards", data.get("customer_name"), data.get("destination")
+        SUPERVISOR,
+        "客户资料卡与接触记录卡 / Customer cards",
+        data.get("customer_name"),
+        data.get("destination"),
     )
     return {"customer_cards_id": document.id, "cards_copied_to": told}
 

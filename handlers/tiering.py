@@ -8,6 +8,7 @@ from typing import Any
 from workflows.cases.context import HandlerContext
 from workflows.engine.handlers import HandlerRegistry
 
+
 def compute_customer_values(ctx: HandlerContext) -> dict[str, Any]:
     """Spend and trips over the last 12 months, from signed contracts, for every customer; and
     the complaints and low ratings of those months, which the review weighs [000 §3.4]."""

@@ -14,6 +14,7 @@ from workflows.cases.comments import comment_on_task
 from workflows.cases.documents import MAX_ATTACHMENT_BYTES
 from workflows.cases.queries import case_documents
 from workflows.customers.operations import CHANNELS, contacts_of, get_customer, list_customers
+from workflows.customers.profile_card import profile_of
 from workflows.customers.profiles import log_task_contact
 from workflows.errors import Invalid, NotFound
 from workflows.inbox.tasks import task_detail
@@ -97,6 +98,7 @@ def _render(
         may_log_contact=may_log,
         channels=CHANNELS,
         recent_contacts=contacts_of(db.session, task["customer_id"])[:RECENT_CONTACTS] if may_log else [],
+        customer_profile=profile_of(db.session, task["customer_id"]) if task["customer_id"] else None,
     ), status
 
 

@@ -208,7 +208,9 @@ class HandlerContext:
     def earn_points(self, customer_id: int, points: int, months: int) -> Any:
         from workflows.customers import points as ledger
 
-        return ledger.earn(self._session, customer_id, points, case_id=self.case_id, now=self.now, months=months)
+        return ledger.earn(
+            self._session, customer_id, points, case_id=self.case_id, now=self.now, months=months
+        )
 
     def redemption_terms(self, tier: str | None) -> Any:
         from workflows.customers import points as ledger
@@ -219,7 +221,9 @@ class HandlerContext:
         """Take points off the balance for this case; ``Invalid`` names ``points_redeemed``."""
         from workflows.customers import points as ledger
 
-        return ledger.redeem(self._session, customer_id, points, case_id=self.case_id, now=self.now, terms=terms)
+        return ledger.redeem(
+            self._session, customer_id, points, case_id=self.case_id, now=self.now, terms=terms
+        )
 
     def tier_benefits(self, tier: str | None) -> str:
         """The tier's benefits in one line, from the same source as the customer card."""

@@ -92,7 +92,9 @@ def benefits_of(session: Session, tier: str | None, discount_rate: float | None 
     found: list[Benefit] = []
     if tier == "A":
         found += [
-            Benefit("dedicated_advisor", "专属旅游顾问定制行程", "A dedicated travel advisor designs your trips"),
+            Benefit(
+                "dedicated_advisor", "专属旅游顾问定制行程", "A dedicated travel advisor designs your trips"
+            ),
             Benefit("priority_service", "所有事务优先处理", "Your requests are handled first"),
             Benefit("birthday_gift", "生日礼品与祝福", "A birthday gift and greetings"),
         ]
@@ -113,7 +115,13 @@ def benefits_of(session: Session, tier: str | None, discount_rate: float | None 
         found.append(Benefit("news", "新线路与优惠资讯", "News of new routes and promotions"))
         found.append(_member_events(session, tier))
     if tier == "C":
-        found.append(Benefit("standard_service", "标准服务；旺季优先安排", "Standard service; considered first in peak season"))
+        found.append(
+            Benefit(
+                "standard_service",
+                "标准服务；旺季优先安排",
+                "Standard service; considered first in peak season",
+            )
+        )
     return found
 
 

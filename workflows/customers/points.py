@@ -162,7 +162,13 @@ def earn(
 
 
 def redeem(
-    session: Session, customer_id: int, points: Any, *, case_id: int | None, now: datetime, terms: RedemptionTerms
+    session: Session,
+    customer_id: int,
+    points: Any,
+    *,
+    case_id: int | None,
+    now: datetime,
+    terms: RedemptionTerms,
 ) -> PointsEntry | None:
     """Take ``points`` off the balance for a discount; ``Invalid`` naming ``points_redeemed`` when
     they are not a whole number of redemption blocks or more than the customer holds."""
@@ -211,7 +217,8 @@ def history(session: Session, customer_id: int, now: datetime) -> list[dict[str,
         for lot, lost in pending_lapses(entries, now)
         if lost
     ]
-    return sorted(lines, key=lambda line: line["at"], reverse=True)
+    order = {id(line): index for index, line in enumerate(lines)}  # ledger order breaks ties in time
+    return sorted(lines, key=lambda line: (line["at"], order[id(line)]), reverse=True)
 
 
 def outstanding(session: Session, as_of: datetime) -> tuple[int, int]:

@@ -79,8 +79,10 @@ def profile_of(session: Session, customer_id: int) -> dict[str, Any]:
 
 
 def has_content(card: dict[str, Any]) -> bool:
-    return any(card["preferences"].values()) or any(card["special_needs"].values()) or any(
-        card[key] for key in TEXTS
+    return (
+        any(card["preferences"].values())
+        or any(card["special_needs"].values())
+        or any(card[key] for key in TEXTS)
     )
 
 

@@ -1,4 +1,4 @@
-"""What the card shows beyond the contact details: the profile, points, benefits and where spend comes from."""
+"""What the card shows beyond contact details: the profile, points, benefits, where spend comes from."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ from workflows.engine.handlers import HandlerRegistry
 
 
 def compute_customer_values(ctx: HandlerContext) -> dict[str, Any]:
-    """Spend and trips over the last 12 months, from signed contracts, for every customer; and
+    """Spend and trips over the last 12 months for every customer (settled trips at the amount paid,
+    the others at their contract price, and which of the two it was); and
     the complaints and low ratings of those months, which the review weighs [000 §3.4]."""
     customers = []
     records = ctx.service_records(since=ctx.now - timedelta(days=365))

@@ -227,6 +227,8 @@ def test_card_api_and_pages_show_profile_points_and_benefits(session, rt, api, c
     task = session.scalars(
         select(WorkItem).where(WorkItem.customer_id == gao.id, WorkItem.status.in_(("ready", "claimed")))
     ).first()
+    detail = api.as_("account_manager").get(f"/api/v1/tasks/{task.id}").get_json()
+    assert detail["customer_profile"]["preferences"]["dietary"] == "no shellfish"
     html = client.get(f"/tasks/{task.id}", headers=zh).get_data(as_text=True)
     assert "偏好与特殊需求" in html and "no stairs for grandmother" in html and "Hokkaido in winter" in html
 

@@ -14,7 +14,6 @@ from workflows.cases.comments import comment_on_task
 from workflows.cases.documents import MAX_ATTACHMENT_BYTES
 from workflows.cases.queries import case_documents
 from workflows.customers.operations import CHANNELS, contacts_of, get_customer, list_customers
-from workflows.customers.profile_card import profile_of
 from workflows.customers.profiles import log_task_contact
 from workflows.errors import Invalid, NotFound
 from workflows.inbox.tasks import task_detail
@@ -98,7 +97,7 @@ def _render(
         may_log_contact=may_log,
         channels=CHANNELS,
         recent_contacts=contacts_of(db.session, task["customer_id"])[:RECENT_CONTACTS] if may_log else [],
-        customer_profile=profile_of(db.session, task["customer_id"]) if task["customer_id"] else None,
+        customer_profile=task["customer_profile"],
     ), status
 
 

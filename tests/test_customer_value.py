@@ -284,3 +284,19 @@ def test_redeeming_refuses_bad_input_naming_the_field(session, rt, api):
     session.expire_all()
     assert points.balance(session, gao.id, rt.clock.now()) == 2400
     assert session.get(Case, case.id).data["total_price"] == 4900
+
+
+def test_the_demo_settles_trips_and_earns_points(app, session, rt, clock):
+    """``flask demo`` drives the cards and the settlement like everyone else, so the pages have data."""
+    from sqlalchemy import func
+
+    from demo import load_demo_history
+    from workflows.models import CustomerProfile, TripSettlement
+
+    summary = load_demo_history(app, trips=40, days=200, seed=11)
+    assert "problem" not in summary, summary
+    assert session.scalar(select(func.count(TripSettlement.id))) >= 3
+    assert session.scalar(select(func.count(CustomerProfile.customer_id))) >= 3
+    assert session.scalar(select(func.count(PointsEntry.id)).where(PointsEntry.reason == "earned")) >= 1
+    copies = select(func.count(Notification.id)).where(Notification.kind == "copy_filed")
+    assert session.scalar(copies) >= 3

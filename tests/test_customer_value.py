@@ -85,7 +85,7 @@ def test_spend_for_tiering_counts_the_settled_amount_and_says_so(session, rt, cl
     assert (spend.settled_spend, spend.contract_spend, spend.basis) == (34000.0, 17700.0, "mixed")
 
 
-def test_tier_review_shows_where_spend_comes_from(session, rt, clock, api):
+def test_tier_review_shows_where_spend_comes_from(session, rt, clock, client):
     _play(session, rt, "trip_settlement/cards_block_settlement.yaml")
     clock.set(datetime(2027, 1, 1, 9, 0, tzinfo=SHANGHAI))
     [case_id] = run_schedules(session, rt)[:1]
@@ -108,7 +108,6 @@ def _ledger_customer(session, clock, name: str) -> Customer:
 
 def test_points_expire_by_the_clock_soonest_first(session, rt, clock):
     """Redemptions use the points that lapse first; a lot lapses by what is left of it."""
-    _play(session, rt, "trip_settlement/cards_block_settlement.yaml")  # deploys nothing new; gives a clock
     terms = points.redemption_terms(session, "A")
     assert (terms.points, terms.cny) == (100, 10.0)
     t0 = datetime(2027, 1, 10, 9, 0, tzinfo=SHANGHAI)
@@ -141,7 +140,7 @@ def test_points_expire_by_the_clock_soonest_first(session, rt, clock):
     session.rollback()
 
 
-def test_points_outstanding_against_a_hand_computed_answer(session, rt, clock, api):
+def test_points_outstanding_against_a_hand_computed_answer(session, rt, clock, api, client):
     """Gao: 3,400 earned 2026-12-28 (settled trip), 3,000 redeemed on the next contract: 400 left.
     Wu: 1,000 earned 2027-01-10. End of 2027Q1: 400 + 1,000 = 1,400 points held by 2 customers,
     worth 1,400 / 100 × 10 = 140 CNY. 2029Q1 (after both lapse): 0."""
@@ -166,6 +165,9 @@ def test_points_outstanding_against_a_hand_computed_answer(session, rt, clock, a
     assert body["points_outstanding"]["value"] == 1400
     csv = api.as_("data_analyst").get("/api/v1/metrics/export.csv?quarter=2027Q1").get_data(as_text=True)
     assert any(line.startswith("points_outstanding,") and ",1400," in line for line in csv.splitlines())
+    client.post("/login", data={"username": "data_analyst", "password": PASSWORD})
+    html = client.get("/reports?quarter=2027Q1", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "未兑付积分" in html and "1,400" in html and "可抵扣 140 元" in html
 
 
 def test_benefit_text_comes_from_the_dmn_values(session, rt):

@@ -341,7 +341,7 @@ VARIABLE_LABELS.update(
         "mobility": _l("Mobility needs"),
         "medical": _l("Medical needs"),
         "children_needs": _l("Children's needs"),
-        "family": _l("Family"),
+        "family": _l("Family members"),
         "occasions": _l("Occasions"),
         "offer_next": _l("What to offer next time"),
         "what_happened": _l("What happened on the trip"),

@@ -302,3 +302,14 @@ def test_the_demo_settles_trips_and_earns_points(app, session, rt, clock):
     assert session.scalar(select(func.count(PointsEntry.id)).where(PointsEntry.reason == "earned")) >= 1
     copies = select(func.count(Notification.id)).where(Notification.kind == "copy_filed")
     assert session.scalar(copies) >= 3
+
+
+def test_the_table_reader_understands_the_cells_our_tables_use_and_refuses_the_rest():
+    from workflows.customers.decision_tables import UnreadableRule, _matches
+
+    assert _matches("", "A") and _matches("-", None)
+    assert _matches('"A"', "A") and not _matches('"A"', "B")
+    assert _matches('"A", "B"', "B") and not _matches('"A", "B"', "C")
+    assert _matches(">= 50000", 50000) and not _matches("> 10000", 10000) and not _matches("< 3", None)
+    with pytest.raises(UnreadableRule):
+        _matches("customer_tier in allowed_tiers()", "A")

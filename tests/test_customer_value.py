@@ -57,6 +57,7 @@ def test_settled_trip_writes_settlement_cards_copy_and_points(session, rt):
     assert card["profile"]["preferences"]["dietary"] == "no shellfish"
     assert card["profile"]["preferences"]["pace"] == "relaxed"
     assert card["profile"]["special_needs"]["notes"] == "no stairs for grandmother"
+    assert card["profile"]["special_needs"]["mobility"] == "uses a cane"  # from collect_needs, kept
     assert card["profile"]["offer_next"] == "Hokkaido in winter"
     # the contact record card is a contact on the customer's card, by the guide
     [contact] = session.scalars(select(ContactRecord).where(ContactRecord.customer_id == gao.id)).all()

@@ -232,8 +232,10 @@ def test_card_api_and_pages_show_profile_points_and_benefits(session, rt, api, c
     ).first()
     detail = api.as_("account_manager").get(f"/api/v1/tasks/{task.id}").get_json()
     assert detail["customer_profile"]["preferences"]["dietary"] == "no shellfish"
+    assert detail["customer_points"] == 0  # the last 400 lapsed as the scenario ended
     html = client.get(f"/tasks/{task.id}", headers=zh).get_data(as_text=True)
     assert "偏好与特殊需求" in html and "no stairs for grandmother" in html and "Hokkaido in winter" in html
+    assert "持有积分：0" in html
 
 
 def test_redeeming_refuses_bad_input_naming_the_field(session, rt, api):

@@ -407,3 +407,8 @@ BY_TASK: dict[str, Callable[[Answers], dict[str, Any]]] = {
     "review_metrics": Answers.review_metrics,
     "triage_improvements": Answers.triage_improvements,
 }
+
+# the customer-value tasks (cards after a trip, settlement, points, birthday gifts)
+from demo.value import ANSWERS as _VALUE_ANSWERS  # noqa: E402
+
+BY_TASK.update(_VALUE_ANSWERS)

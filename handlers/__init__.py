@@ -10,9 +10,9 @@ from workflows.engine.handlers import HandlerRegistry
 
 
 def default_registry() -> HandlerRegistry:
-    from . import change, confirmation, crisis, feedback, planning, review, tiering
+    from . import change, confirmation, crisis, feedback, planning, review, settlement, tiering
 
     registry = HandlerRegistry()
-    for module in (planning, confirmation, change, feedback, tiering, review, crisis):
+    for module in (planning, confirmation, change, feedback, tiering, review, crisis, settlement):
         module.register(registry)
     return registry

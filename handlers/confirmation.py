@@ -50,8 +50,38 @@ def sign_contract_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[s
             "the contract price is missing",
             [{"field": "total_price", "code": "required", "message": "this field is required"}],
         )
+    redeemed = redeem_points(ctx, submitted.get("points_redeemed"), float(price))
+    price = round(float(price) - redeemed.get("points_discount", 0), 2)
     trip_id = save_trip_record(ctx, {**ctx.data, **submitted, "total_price": price})
-    return {"trip_id": trip_id, "total_price": price, "contract_price": price}
+    return {"trip_id": trip_id, "total_price": price, "contract_price": price, **redeemed}
+
+
+def redeem_points(ctx: HandlerContext, points: Any, price: float) -> dict[str, Any]:
+    """Points the customer spends on this contract (100 points = 10 CNY by default, DMN
+    ``points_rules``); ``Invalid`` naming ``points_redeemed`` when they cannot be."""
+    if not points:
+        return {}
+    customer_id = ctx.data.get("customer_id")
+    terms = ctx.redemption_terms(ctx.data.get("customer_tier"))
+    if not customer_id or terms is None:
+        raise Invalid(
+            "points cannot be redeemed here",
+            [{"field": "points_redeemed", "message": "no customer on file or no points rules deployed"}],
+        )
+    discount = terms.value_of(points) if isinstance(points, int) and not isinstance(points, bool) else 0
+    if discount >= price:
+        raise Invalid(
+            "points cannot be redeemed",
+            [
+                {
+                    "field": "points_redeemed",
+                    "message": "the points are worth more than the price",
+                    "code": "maximum",
+                }
+            ],
+        )
+    ctx.redeem_points(int(customer_id), points, terms)
+    return {"points_redeemed": points, "points_discount": discount, "price_before_points": price}
 
 
 def record_itinerary(ctx: HandlerContext) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflows.cases.context import HandlerContext
+from workflows.customers.profile_card import from_card_form
 from workflows.engine.handlers import HandlerRegistry
 from workflows.errors import Invalid, NotFound
 
@@ -37,11 +38,26 @@ def collect_needs_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[s
         raise Invalid(
             "name the customer", [{"field": "customer_id", "message": "pick a customer or enter a new one"}]
         )
+    remember_needs(ctx, customer.id, submitted)
     return {
         **customer_fields(customer),
         "trip_account_manager": ctx.actor.username,
         "design_advisor": customer.dedicated_advisor or "",
     }
+
+
+def remember_needs(ctx: HandlerContext, customer_id: int, submitted: dict[str, Any]) -> None:
+    """What the customer told us about preferences and needs goes onto their profile card (004):
+    the structured fields as they are, the free text as notes."""
+    shaped = from_card_form({k: v for k, v in submitted.items() if k in NEEDS_FIELDS})
+    for group in ("preferences", "special_needs"):
+        if isinstance(submitted.get(group), str) and submitted[group].strip():
+            shaped[group]["notes"] = submitted[group]
+    if shaped["preferences"] or shaped["special_needs"]:
+        ctx.update_customer_profile(customer_id, shaped)
+
+
+NEEDS_FIELDS = ("dietary", "mobility", "medical", "children_needs")
 
 
 # B-tier benefit [000 §4.1]: a discount on quoted prices ("[X] 折优惠"; the agency's rate is 95 折)

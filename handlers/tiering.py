@@ -8,15 +8,10 @@ from typing import Any
 from workflows.cases.context import HandlerContext
 from workflows.engine.handlers import HandlerRegistry
 
-BENEFITS = {
-    "A": "优先服务、专属顾问、生日关怀 / priority service, dedicated advisor, birthday care",
-    "B": "报价折扣 / discount on quotes",
-    "C": "标准服务 / standard service",
-}
-
 
 def compute_customer_values(ctx: HandlerContext) -> dict[str, Any]:
-    """Spend and trips over the last 12 months, from signed contracts, for every customer; and
+    """Spend and trips over the last 12 months for every customer (settled trips at the amount paid,
+    the others at their contract price, and which of the two it was); and
     the complaints and low ratings of those months, which the review weighs [000 §3.4]."""
     customers = []
     records = ctx.service_records(since=ctx.now - timedelta(days=365))
@@ -30,6 +25,10 @@ def compute_customer_values(ctx: HandlerContext) -> dict[str, Any]:
                 "tier": customer.tier,
                 "annual_spend": spend.annual_spend,
                 "trips_12m": spend.trips_12m,
+                # settled trips count with the amount paid, the others with their contract price
+                "spend_basis": spend.basis,
+                "settled_spend": spend.settled_spend,
+                "contract_spend": spend.contract_spend,
                 "complaints_12m": record.get("complaints", 0),
                 "low_ratings_12m": record.get("low_ratings", 0),
             }
@@ -65,7 +64,7 @@ def apply_tiers(ctx: HandlerContext) -> dict[str, Any]:
                     "name": customer.name,
                     "old_tier": before,
                     "new_tier": tier,
-                    "benefits": BENEFITS.get(tier, ""),
+                    "benefits": ctx.tier_benefits(tier),
                     "contacted": False,
                 }
             )
@@ -80,7 +79,7 @@ def apply_tiers(ctx: HandlerContext) -> dict[str, Any]:
                     "name": customer.name,
                     "old_tier": before,
                     "new_tier": override["tier"],
-                    "benefits": BENEFITS.get(override["tier"], ""),
+                    "benefits": ctx.tier_benefits(override["tier"]),
                     "contacted": False,
                 }
             )

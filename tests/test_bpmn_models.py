@@ -32,6 +32,8 @@ ROLES = {
     "customer_service",
     "service_supervisor",
     "data_analyst",
+    "tour_guide",
+    "finance",
 }
 FLOW_NODE_TAGS = {
     "startEvent",

@@ -148,6 +148,9 @@ def test_tiering_values_and_apply(session, clock, case_id):
         "tier": "C",
         "annual_spend": 0.0,
         "trips_12m": 0,
+        "spend_basis": "contract",
+        "settled_spend": 0.0,
+        "contract_spend": 0.0,
         "complaints_12m": 0,
         "low_ratings_12m": 0,
     } in values["customers"]

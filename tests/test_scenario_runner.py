@@ -62,7 +62,7 @@ def test_a_refusal_the_file_expects_passes_and_changes_nothing(session, rt):
     text = GREETING + (
         "  - complete: send_birthday_greeting\n"
         "    case: birthday_reminder\n"
-        "    answers: {greeted_via: carrier pigeon}\n"
+        "    answers: {greeted_via: carrier pigeon, gift: tea set, delivery: courier}\n"
         "    expect_error: {code: invalid, fields: [greeted_via]}\n"
         "    expect: {case: birthday_reminder, status: running, tasks: [send_birthday_greeting]}\n"
     )
@@ -73,7 +73,7 @@ def test_a_refusal_the_file_expects_passes_and_changes_nothing(session, rt):
 def test_an_unexpected_refusal_fails_with_the_fields_named(session, rt):
     text = GREETING + (
         "  - complete: send_birthday_greeting\n    case: birthday_reminder\n"
-        "    answers: {greeted_via: carrier pigeon}\n"
+        "    answers: {greeted_via: carrier pigeon, gift: tea set, delivery: courier}\n"
     )
     result = run_scenario(session, rt, load_text(text, "birthday_reminder/g.yaml"))
     failure = result.failure
@@ -84,7 +84,7 @@ def test_an_unexpected_refusal_fails_with_the_fields_named(session, rt):
 def test_a_refusal_expected_but_not_given_fails(session, rt):
     text = GREETING + (
         "  - complete: send_birthday_greeting\n    case: birthday_reminder\n"
-        "    answers: {greeted_via: phone}\n    expect_error: invalid\n"
+        "    answers: {greeted_via: phone, gift: tea set, delivery: courier}\n    expect_error: invalid\n"
     )
     failure = run_scenario(session, rt, load_text(text, "birthday_reminder/g.yaml")).failure
     assert failure is not None and failure.message == "the step was not refused"

@@ -36,6 +36,13 @@ def _fire_at(session, rt, clock, when):
     return cases.fire_due_timers(session, rt, SYSTEM)
 
 
+def _cards_and_settlement(work, trip):
+    """After return the cards and the settlement run beside the feedback; the trip ends with both."""
+    trip = work(trip, "update_profile_card", offer_next="Hokkaido in winter")
+    trip = work(trip, "contact_record_card_by_account_manager", what_happened="fine", customer_said="happy")
+    return work(trip, "settle_trip", amount_paid=34000, supplier_costs=26000)
+
+
 def test_trip_runs_from_first_contact_to_feedback(start_case, work, session, rt, clock):
     trip = _plan_and_confirm(start_case, work, price=8000)  # under 10,000 CNY: a survey, not a revisit
     assert trip.status == "running" and open_tasks(session, trip.id) == []
@@ -91,6 +98,7 @@ def test_trip_runs_from_first_contact_to_feedback(start_case, work, session, rt,
     )
     trip = work(trip, "escalate_complaint")
     trip = work(trip, "follow_up_call", customer_satisfied=True, notes="Happy with refund")
+    trip = _cards_and_settlement(work, trip)
     assert trip.status == "completed"
     fired = session.scalars(select(Event).where(Event.case_id == trip.id, Event.kind == "timer_fired")).all()
     assert len(fired) == 3
@@ -107,6 +115,7 @@ def test_low_spend_survey_praise_invites_review(start_case, work, session, rt, c
     trip = work(trip, "revisit_call", satisfaction=5, nps=10, has_complaint=False, suggestion="More onsen")
     trip = work(trip, "classify_feedback", category="praise", topic="hotel")
     trip = work(trip, "invite_review", review_invited=True)
+    trip = _cards_and_settlement(work, trip)
     assert trip.status == "completed"
     kinds = {d.kind for d in session.scalars(select(Document).where(Document.case_id == trip.id))}
     assert "feedback_record" in kinds
@@ -119,6 +128,7 @@ def test_improvement_lands_on_backlog(start_case, work, session, rt, clock):
     _fire_at(session, rt, clock, datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI))
     trip = work(trip, "revisit_call", satisfaction=4, nps=8, has_complaint=False, suggestion="Quieter hotel")
     trip = work(trip, "classify_feedback", category="improvement", topic="hotel")
+    trip = _cards_and_settlement(work, trip)
     assert trip.status == "completed"
     item = session.scalars(select(Improvement)).one()
     assert item.text == "Quieter hotel" and item.status == "open" and item.topic == "hotel"

@@ -632,3 +632,62 @@ class CrisisNoticeTrip(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by: Mapped[str | None] = mapped_column(String(64))  # "customer" or a user name
     change_case_id: Mapped[int | None] = mapped_column(Integer)
+
+
+# --- customer value: the cards after a trip, settlement, points --------------------------------
+
+
+class CustomerProfile(Base):
+    """What the customer likes and needs, kept in structured form (seed 004's 客户资料卡).
+
+    One row per customer, written by ``collect_needs`` and the card after each trip; every task
+    about the customer shows it. The JSON shapes are checked by ``workflows.customers.profile_card``.
+    """
+
+    __tablename__ = "customer_profile"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), primary_key=True)
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # dietary, room, pace, interests
+    special_needs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # mobility, medical, children
+    family: Mapped[str | None] = mapped_column(Text)
+    occasions: Mapped[str | None] = mapped_column(Text)
+    offer_next: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_in_case: Mapped[int | None] = mapped_column(Integer)
+
+
+class TripSettlement(Base):
+    """Finance's settlement of one trip after return: what was paid, what suppliers cost, the margin."""
+
+    __tablename__ = "trip_settlement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), unique=True)
+    trip_id: Mapped[int | None] = mapped_column(ForeignKey("trip.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    amount_paid: Mapped[float] = mapped_column(Numeric(12, 2))
+    supplier_costs: Mapped[float] = mapped_column(Numeric(12, 2))
+    margin: Mapped[float] = mapped_column(Numeric(12, 2))
+    settled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    settled_by: Mapped[str] = mapped_column(String(64))
+
+
+class PointsEntry(Base):
+    """One line of a customer's points ledger (A-tier 高额积分): earned, redeemed or expired.
+
+    An earned line carries ``expires_at``; an expiry line names the earned line it closes
+    (``lot_id``), so a lot lapses once. The balance is the sum of ``delta``.
+    """
+
+    __tablename__ = "points_entry"
+    __table_args__ = (Index("ix_points_entry_customer", "customer_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    delta: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(16))  # earned, redeemed, expired
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    lot_id: Mapped[int | None] = mapped_column(Integer, unique=True)

@@ -318,3 +318,84 @@ TEMPLATE_GLOBALS = {
     "segment_label": segment_label,
     "channel_label": channel_label,
 }
+
+
+# --- customer value: the cards after a trip, settlement, points ---------------------------------
+
+PROCESS_LABELS["trip_settlement"] = _l("Trip settlement")
+TASK_LABELS.update(
+    {
+        "call_trip_settlement": _l("Trip settlement"),
+        "load_customer_profile": _l("Load customer profile"),
+        "update_profile_card": _l("Update profile card"),
+        "contact_record_card": _l("Contact record card"),
+        "contact_record_card_by_account_manager": _l("Contact record card (no guide)"),
+        "copy_cards_to_supervisor": _l("Copy cards to supervisor"),
+        "settle_trip": _l("Settle trip"),
+        "compute_points_earned": _l("Points rate for the tier"),
+        "record_settlement": _l("Record settlement and points"),
+        "send_birthday_greeting": _l("Send birthday greeting and gift"),
+    }
+)
+VARIABLE_LABELS.update(
+    {
+        "spend_basis": _l("Spend counted from"),
+        "settled_spend": _l("Settled spend (CNY)"),
+        "contract_spend": _l("Contract price of unsettled trips (CNY)"),
+        "points_redeemed": _l("Points redeemed"),
+        "points_discount": _l("Points discount (CNY)"),
+        "price_before_points": _l("Price before points (CNY)"),
+        "amount_paid": _l("Final amount paid (CNY)"),
+        "supplier_costs": _l("Supplier costs (CNY)"),
+        "margin": _l("Margin (CNY)"),
+        "points_earned": _l("Points earned"),
+        "points_expire_at": _l("Points expire"),
+        "cny_per_point": _l("CNY per point"),
+        "points_expiry_months": _l("Points valid (months)"),
+        "redeem_points": _l("Points per redemption block"),
+        "redeem_cny": _l("CNY per redemption block"),
+        "contact_card_by": _l("Contact record card by"),
+        "profile_card": _l("Profile card"),
+        "contact_record": _l("Contact record card"),
+        "customer_cards_id": _l("Customer cards"),
+        "cards_copied_to": _l("Supervisors told"),
+        "dietary": _l("Dietary preferences"),
+        "room_preference": _l("Room preferences"),
+        "travel_pace": _l("Pace"),
+        "interests": _l("Interests"),
+        "mobility": _l("Mobility needs"),
+        "medical": _l("Medical needs"),
+        "children_needs": _l("Children's needs"),
+        "family": _l("Family members"),
+        "occasions": _l("Occasions"),
+        "offer_next": _l("What to offer next time"),
+        "what_happened": _l("What happened on the trip"),
+        "customer_said": _l("What the customer said"),
+        "follow_ups": _l("Follow-ups"),
+        "gift": _l("Gift chosen"),
+        "delivery": _l("Delivered by"),
+        "gift_delivered_on": _l("Gift delivered on"),
+        "tour_guide": _l("Tour guide"),
+    }
+)
+POINTS_REASON_LABELS = {
+    "earned": _l("Earned on a settled trip"),
+    "redeemed": _l("Redeemed on a contract"),
+    "expired": _l("Points expired"),
+}
+SPEND_BASIS_LABELS = {
+    "settled": _l("Settled trips"),
+    "contract": _l("Contract prices (not yet settled)"),
+    "mixed": _l("Settled trips and contract prices"),
+}
+
+
+def points_reason_label(reason: str | None) -> str:
+    return _label(POINTS_REASON_LABELS, reason)
+
+
+def spend_basis_label(basis: str | None) -> str:
+    return _label(SPEND_BASIS_LABELS, basis, "—" if not basis else None)
+
+
+TEMPLATE_GLOBALS.update({"points_reason": points_reason_label, "spend_basis_label": spend_basis_label})

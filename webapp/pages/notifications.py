@@ -35,6 +35,8 @@ def notification_text(n: Any) -> str:
         text = _("“%(task)s” was assigned to you", task=task)
     elif kind == "task_in_group":
         text = _("New task in your group inbox: “%(task)s”", task=task)
+    elif kind == "copy_filed":
+        text = _("A copy for you was filed on case %(case)s: “%(task)s”", case=n.case_id, task=task)
     elif kind == "due_soon":
         text = _("“%(task)s” is due within the hour", task=task)
     else:
@@ -62,7 +64,9 @@ def _item(view: NotificationView) -> dict[str, Any]:
         "case_id": view.case_id,
         "task_id": view.task_id,
         "read": view.read,
-        "url": url_for("tasks.show", task_id=view.task_id) if view.task_id else None,
+        "url": url_for("tasks.show", task_id=view.task_id)
+        if view.task_id
+        else (url_for("cases.show", case_id=view.case_id) if view.case_id else None),
     }
 
 

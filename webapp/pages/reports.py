@@ -37,6 +37,7 @@ METRIC_LABELS = {
     "change_requests": _l("Change requests"),
     "cycle_time": _l("Task cycle time"),
     "tiers": _l("Customers by tier"),
+    "points_outstanding": _l("Points outstanding"),
 }
 METRIC_HELP = {
     "csat": _l("Share of feedback answers with satisfaction 4 or 5."),
@@ -54,6 +55,7 @@ METRIC_HELP = {
     "change_requests": _l("Change requests per trip under way."),
     "cycle_time": _l("Median hours from a task appearing in an inbox to its completion."),
     "tiers": _l("Customers at the end of the period."),
+    "points_outstanding": _l("Points all customers hold at the end of the period, lapsed points taken off."),
 }
 TARGET_TEXT = {
     "csat": _l("≥ 90 %"),
@@ -144,6 +146,8 @@ def _detail(key: str, f: dict[str, Any]) -> str:
             up=f.get("up", 0),
             down=f.get("down", 0),
         )
+    if key == "points_outstanding":
+        return _("worth %(cny)s CNY off prices", cny=_number(f.get("value_cny"), 2)) if f.get("n") else ""
     if key == "nps":
         return (
             _("%(p)s promoters · %(d)s detractors", p=f.get("promoters", 0), d=f.get("detractors", 0))

@@ -97,6 +97,7 @@ def _render(
         may_log_contact=may_log,
         channels=CHANNELS,
         recent_contacts=contacts_of(db.session, task["customer_id"])[:RECENT_CONTACTS] if may_log else [],
+        customer_profile=task["customer_profile"],
     ), status
 
 

@@ -19,7 +19,7 @@ from workflows.runtime import Runtime
 
 from ..form_render import label_of
 from .common import local_datetime, money
-from .labels import tier_label, variable_label
+from .labels import spend_basis_label, tier_label, variable_label
 
 HIDDEN = ("spiff__",)
 FIELD_INDEX_KEY = "tripflow_field_index"
@@ -92,6 +92,8 @@ def scalar_text(key: str, value: Any, index: dict[str, dict[str, Any]]) -> str:
         return gettext("Yes") if value else gettext("No")
     if key == "customer_tier" or key.endswith("_tier"):
         return tier_label(str(value))
+    if key == "spend_basis":
+        return spend_basis_label(str(value))
     if "enum" in prop:
         titles = (prop.get("x-enum-titles") or {}).get(str(get_locale())) or []
         if value in prop["enum"] and prop["enum"].index(value) < len(titles):

@@ -204,3 +204,81 @@ class HandlerContext:
         from workflows.trip_page.crisis import note_change_case
 
         note_change_case(self._session, notice_trip_id, change_case_id)
+
+    # customer value: the cards after a trip, settlement, points
+    def customer_profile(self, customer_id: int) -> dict[str, Any]:
+        from workflows.customers.profile_card import profile_of
+
+        return profile_of(self._session, customer_id)
+
+    def update_customer_profile(self, customer_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        """Merge structured preferences and needs into the customer's profile card."""
+        from workflows.customers.profile_card import update_profile
+
+        return update_profile(
+            self._session, customer_id, fields, by=self.actor.username, now=self.now, case_id=self.case_id
+        )
+
+    def add_contact(self, customer_id: int, channel: str, summary: str) -> None:
+        """A contact record on the customer's card, linked to this case, by this step's actor."""
+        customer_service.add_contact(
+            self._session,
+            customer_id,
+            {"channel": channel, "summary": summary, "case_id": self.case_id},
+            by=self.actor.username,
+            now=self.now,
+        )
+
+    def record_settlement(self, customer_id: int | None, amount_paid: Any, supplier_costs: Any) -> Any:
+        from workflows.customers.settlement import record_settlement
+
+        return record_settlement(
+            self._session,
+            self.case_id,
+            customer_id=customer_id,
+            amount_paid=amount_paid,
+            supplier_costs=supplier_costs,
+            by=self.actor.username,
+            now=self.now,
+        )
+
+    def earn_points(self, customer_id: int, points: int, months: int) -> Any:
+        from workflows.customers import points as ledger
+
+        return ledger.earn(
+            self._session, customer_id, points, case_id=self.case_id, now=self.now, months=months
+        )
+
+    def redemption_terms(self, tier: str | None) -> Any:
+        from workflows.customers import points as ledger
+
+        return ledger.redemption_terms(self._session, tier)
+
+    def redeem_points(self, customer_id: int, points: Any, terms: Any) -> Any:
+        """Take points off the balance for this case; ``Invalid`` names ``points_redeemed``."""
+        from workflows.customers import points as ledger
+
+        return ledger.redeem(
+            self._session, customer_id, points, case_id=self.case_id, now=self.now, terms=terms
+        )
+
+    def tier_benefits(self, tier: str | None) -> str:
+        """The tier's benefits in one line, from the same source as the customer card."""
+        from workflows.customers.benefits import benefits_text
+
+        return benefits_text(self._session, tier)
+
+    def copy_to_role(self, role: str, title: str, customer_name: str | None, destination: str | None) -> int:
+        """A notice to everyone of ``role`` that a copy was filed on this case (抄送)."""
+        from workflows.people.notifications import notify_role_copy
+
+        return notify_role_copy(
+            self._session,
+            role,
+            "copy_filed",
+            self.now,
+            case_id=self.case_id,
+            title=title,
+            customer_name=customer_name,
+            destination=destination,
+        )

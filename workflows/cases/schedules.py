@@ -110,4 +110,13 @@ def run_schedules(session: Session, rt: Runtime, holder: str | None = None) -> l
             started.append(case.id)
         except IntegrityError:
             continue  # another worker started it
+    _lapse_points(session, rt)
     return started
+
+
+def _lapse_points(session: Session, rt: Runtime) -> None:
+    """Points past their 24 months (DMN ``points_rules``) get their expiry line in the ledger."""
+    from workflows.customers.points import expire_due
+
+    with unit_of_work(session):
+        expire_due(session, rt.clock.now())

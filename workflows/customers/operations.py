@@ -11,12 +11,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from workflows.cases.forms import FORMAT_CHECKER, field_details
 from workflows.errors import Invalid, NotFound
-from workflows.models import Case, ContactRecord, Customer, IdentityNumberView, TierChange, Trip, WorkItem
+from workflows.models import (
+    Case,
+    ContactRecord,
+    Customer,
+    IdentityNumberView,
+    TierChange,
+    Trip,
+    TripSettlement,
+    WorkItem,
+)
 from workflows.permissions import MANAGE_USERS, Actor
 
 SEGMENTS = ("business", "family", "experience")
@@ -152,17 +161,39 @@ def list_customers(
 class Spend:
     annual_spend: float
     trips_12m: int
+    settled_trips: int = 0  # of trips_12m, those finance settled (their amount paid counts)
+    settled_spend: float = 0.0
+    contract_spend: float = 0.0  # the contract price of trips not yet settled
+
+    @property
+    def basis(self) -> str:
+        """``settled``, ``contract`` or ``mixed``: where the spend figure comes from."""
+        if self.trips_12m == 0 or self.settled_trips == self.trips_12m:
+            return "settled" if self.trips_12m else "contract"
+        return "contract" if self.settled_trips == 0 else "mixed"
 
 
 def spend_last_12_months(session: Session, customer_id: int, today: date) -> Spend:
-    """Sum and count of trips signed in the 12 months up to ``today``."""
+    """Sum and count of trips signed in the 12 months up to ``today``.
+
+    A settled trip counts with the amount finance recorded as paid; one not yet settled with its
+    contract price.
+    """
     since = today - timedelta(days=365)
-    total, count = session.execute(
-        select(func.coalesce(func.sum(Trip.total_price), 0), func.count(Trip.id)).where(
-            Trip.customer_id == customer_id, Trip.signed_on > since, Trip.signed_on <= today
-        )
-    ).one()
-    return Spend(float(total or 0), int(count or 0))
+    rows = session.execute(
+        select(Trip.total_price, TripSettlement.amount_paid)
+        .outerjoin(TripSettlement, TripSettlement.case_id == Trip.case_id)
+        .where(Trip.customer_id == customer_id, Trip.signed_on > since, Trip.signed_on <= today)
+    ).all()
+    settled = [float(paid) for _price, paid in rows if paid is not None]
+    contract = [float(price or 0) for price, paid in rows if paid is None]
+    return Spend(
+        round(sum(settled) + sum(contract), 2),
+        len(rows),
+        settled_trips=len(settled),
+        settled_spend=round(sum(settled), 2),
+        contract_spend=round(sum(contract), 2),
+    )
 
 
 def set_tier(

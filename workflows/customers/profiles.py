@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from workflows.customers import operations as customers
+from workflows.customers.value import card_extras
 from workflows.engine.today import local_today
 from workflows.errors import NotFound
 from workflows.models import ContactRecord, WorkItem
@@ -20,7 +21,9 @@ from workflows.unit import unit_of_work
 def card(session: Session, rt: Runtime, customer_id: int) -> dict[str, Any]:
     """The profile card, identity number masked; ``NotFound`` for an unknown customer."""
     customer = customers.get_customer(session, customer_id)
-    return customers.customer_card(session, customer, local_today(rt.clock, rt.timezone))
+    today = local_today(rt.clock, rt.timezone)
+    card = customers.customer_card(session, customer, today)
+    return {**card, **card_extras(session, customer, today, rt.clock.now())}
 
 
 def create(session: Session, rt: Runtime, fields: Any, actor: Actor) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows.customers.points import balance
+from workflows.customers.profile_card import profile_of
 from workflows.errors import NotFound
 from workflows.models import Case, Event, WorkItem
 from workflows.runtime import Runtime
@@ -59,4 +61,7 @@ def task_detail(session: Session, rt: Runtime, task_id: int) -> dict[str, Any]:
         "data": case.data or {},
         "earlier_steps": earlier_steps(form, case.data or {}),
         "comments": [event_view(e) for e in comments],
+        # what the customer likes and needs, on every task about them (seed 004's profile card)
+        "customer_profile": profile_of(session, item.customer_id) if item.customer_id else None,
+        "customer_points": balance(session, item.customer_id, rt.clock.now()) if item.customer_id else None,
     }

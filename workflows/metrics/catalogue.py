@@ -15,6 +15,7 @@ from workflows.metrics.figures import Figure, Scope
 from workflows.metrics.loyalty import repurchase_rate, tiers
 from workflows.metrics.periods import Period, month_periods
 from workflows.metrics.planning import change_requests, plan_rejection_rate, rework_loops
+from workflows.metrics.points import points_outstanding
 from workflows.metrics.satisfaction import csat, nps
 
 METRICS: dict[str, Callable[[Scope], Figure]] = {
@@ -28,6 +29,7 @@ METRICS: dict[str, Callable[[Scope], Figure]] = {
     "change_requests": change_requests,
     "cycle_time": cycle_time,
     "tiers": tiers,
+    "points_outstanding": points_outstanding,
 }
 
 

@@ -271,3 +271,44 @@ def _me(session: Session, actor: Actor) -> User:
     if user is None:
         raise NotFound(f"user {actor.username} does not exist")
     return user
+
+
+# --- copies for a role (not work: nothing to complete) ------------------------------------------
+
+
+def notify_role_copy(
+    session: Session,
+    role: str,
+    kind: str,
+    now: datetime,
+    *,
+    case_id: int,
+    title: str,
+    customer_name: str | None = None,
+    destination: str | None = None,
+) -> int:
+    """A copy of something filed on a case for everyone of ``role`` (seed 004: 抄送主管), in the
+    step's transaction; e-mail goes out after commit like any notice. Returns the people told."""
+    members = select(UserRole.user_id).where(UserRole.role == role)
+    users = list(session.scalars(select(User).where(User.id.in_(members), User.active.is_(True))))
+    told = 0
+    for user in users:
+        by_email = bool(user.notify_email and user.email)
+        if not (user.notify_in_app or by_email):
+            continue
+        session.add(
+            Notification(
+                username=user.username,
+                role=role,
+                at=now,
+                kind=kind,
+                case_id=case_id,
+                task_name=title,
+                customer_name=customer_name,
+                destination=destination,
+                in_app=user.notify_in_app,
+                email_status="pending" if by_email else None,
+            )
+        )
+        told += 1
+    return told

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from workflows.errors import TripflowError
-from workflows.models import Case
+from workflows.models import Case, Trip
 from workflows.trip_page import actions, crisis
 from workflows.trip_page.links import reissue_trip_link
 
@@ -21,6 +21,7 @@ def add_trip_page_demo(sim: Any) -> list[str]:
     trips = list(
         session.scalars(
             select(Case)
+            .join(Trip, Trip.case_id == Case.id)  # signed: a trip still in planning is not booked
             .where(Case.process_key == "trip", Case.status == "running", Case.start_date.is_not(None))
             .where(Case.end_date >= today)
             .order_by(Case.start_date)

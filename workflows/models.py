@@ -447,3 +447,41 @@ class IdentityNumberView(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     user: Mapped[str] = mapped_column(String(64))
     via: Mapped[str] = mapped_column(String(16))  # api or page
+
+
+# --- customer value and the figures a manager acts on (issue 18, parts 3–4) ----------------
+
+
+class WinBack(Base):
+    """One win-back attempt per churned customer per half-year (``2027H1``): listed by the
+    win_back_campaign, its outcome recorded by the account manager's ``win_back`` task."""
+
+    __tablename__ = "win_back"
+    __table_args__ = (UniqueConstraint("customer_id", "half_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    half_year: Mapped[str] = mapped_column(String(8))
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    reason: Mapped[str] = mapped_column(String(16))  # idle, spend_drop
+    listed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # won_back, not_interested, unreachable, later
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RouteTopicAlert(Base):
+    """A route whose complaints on one topic passed the threshold in a quarter: the improvement
+    item filed for it, so that it is filed once per route, topic and quarter."""
+
+    __tablename__ = "route_topic_alert"
+    __table_args__ = (UniqueConstraint("route", "topic", "quarter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(40))
+    quarter: Mapped[str] = mapped_column(String(8))
+    share: Mapped[float] = mapped_column(Numeric(6, 2))
+    improvement_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

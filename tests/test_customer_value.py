@@ -1,0 +1,217 @@
+"""Customer value and the figures a manager acts on (issue 18, parts 3–4), against hand-computed
+answers: the value groups and the 80/20 check, the churn list, the win-back campaign (a churned
+customer gets a task, not twice in a half-year), the figures per employee with the service star,
+and a route passing 15 % of complaints on one topic opening an improvement item (14 % does not)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from workflows import metrics
+from workflows.cases import operations as cases
+from workflows.cases.schedules import run_schedules
+from workflows.customers.operations import create_customer, set_tier
+from workflows.deploy.queries import latest_version
+from workflows.errors import Invalid
+from workflows.models import Case, Improvement, RouteTopicAlert, Trip, WinBack, WorkItem
+from workflows.permissions import SYSTEM
+
+from .conftest import SHANGHAI, open_task
+
+T0 = datetime(2026, 7, 6, 9, 0, tzinfo=SHANGHAI)
+
+
+def _trip(session: Any, customer_id: int, signed_on: str, price: float, start: str | None = None) -> None:
+    """A signed trip row (the spend the figures read), on a bare completed trip case."""
+    case = Case(
+        process_key="trip",
+        process_version_id=latest_version(session, "trip").id,
+        status="completed",
+        started_at=T0,
+        started_by="account_manager",
+        updated_at=T0,
+        state=b"",
+        serializer_version="",
+        data={},
+    )
+    session.add(case)
+    session.flush()
+    signed = date.fromisoformat(signed_on)
+    session.add(
+        Trip(
+            case_id=case.id,
+            customer_id=customer_id,
+            signed_on=signed,
+            total_price=price,
+            start_date=date.fromisoformat(start) if start else signed + timedelta(days=20),
+            updated_at=T0,
+        )
+    )
+
+
+def _customer(session: Any, name: str, tier: str = "C") -> int:
+    customer = create_customer(session, {"name": name}, now=T0)
+    if tier != "C":
+        set_tier(session, customer, tier, by="service_supervisor", reason="test", now=T0)
+    return customer.id
+
+
+def _history(session: Any) -> dict[str, int]:
+    """Five customers, seen on 31 December 2026 (12 months: 2026-01-01 – 2026-12-31)."""
+    ids = {
+        "amy": _customer(session, "Amy", "A"),  # 2 trips, 30,000: high × frequent
+        "bo": _customer(session, "Bo", "B"),  # 1 trip, 12,000: high × occasional
+        "cai": _customer(session, "Cai"),  # 3 trips, 6,000: low × frequent
+        "dan": _customer(session, "Dan", "B"),  # nothing this year, 20,000 in 2025: idle, churned
+        "eve": _customer(session, "Eve", "A"),  # 2,000 now vs 8,000 before: spend fell by 75 %
+    }
+    _trip(session, ids["amy"], "2026-03-01", 10000)
+    _trip(session, ids["amy"], "2026-09-01", 20000)
+    _trip(session, ids["bo"], "2026-05-01", 12000)
+    for day in ("2026-02-01", "2026-06-01", "2026-10-01"):
+        _trip(session, ids["cai"], day, 2000)
+    _trip(session, ids["dan"], "2025-06-01", 20000, start="2025-07-01")
+    _trip(session, ids["eve"], "2025-08-01", 8000)
+    _trip(session, ids["eve"], "2026-11-20", 2000)
+    session.commit()
+    return ids
+
+
+def test_value_groups_80_20_and_churn_against_hand_computed_answers(session: Any, clock: Any) -> None:
+    ids = _history(session)
+    clock.set(datetime(2027, 1, 5, 9, 0, tzinfo=SHANGHAI))
+    found = metrics.metrics_json(session, metrics.quarter_period("2026Q4"), clock.now())
+    value = found["value_segments"]
+    # spend: amy 30,000, bo 12,000, cai 6,000, eve 2,000, dan 0 → 50,000; top 20 % of the 4 with
+    # spend is ceil(0.8) = 1 customer (amy): 30,000 / 50,000 = 60 %
+    assert (value["value"], value["unit"], value["n"], value["target"]) == (60.0, "%", 5, None)
+    assert value["revenue_12m"] == 50000 and value["top_customers"] == 1
+    assert value["groups"] == {
+        "high_frequent": {"customers": 1, "revenue": 30000, "revenue_share": 60.0},
+        "high_occasional": {"customers": 1, "revenue": 12000, "revenue_share": 24.0},
+        "low_frequent": {"customers": 1, "revenue": 6000, "revenue_share": 12.0},
+        "low_occasional": {"customers": 2, "revenue": 2000, "revenue_share": 4.0},
+    }
+    churn = found["churn"]
+    # dan: last trip 2025-07-01, 549 days before 2026-12-31; eve: 2,000 < 50 % of 8,000
+    assert (churn["value"], churn["n"], churn["rate"]) == (2, 5, 40.0)
+    assert (churn["idle"], churn["spend_drop"], churn["by_tier"]) == (1, 1, {"A": 1, "B": 1, "C": 0})
+    assert {int(k): v["churn_reason"] for k, v in churn["customers"].items()} == {
+        ids["dan"]: "idle",
+        ids["eve"]: "spend_drop",
+    }
+    rows = metrics.metrics_json(session, metrics.quarter_period("2024Q4"), clock.now())
+    assert rows["value_segments"]["value"] is None and rows["churn"]["value"] is None
+
+
+def _open_win_backs(session: Any) -> list[WorkItem]:
+    return list(
+        session.scalars(
+            select(WorkItem).where(WorkItem.bpmn_id == "win_back", WorkItem.status.in_(("ready", "claimed")))
+        )
+    )
+
+
+def test_a_churned_customer_gets_a_win_back_task_once_a_half_year(
+    session: Any, rt: Any, clock: Any, work: Any
+) -> None:
+    ids = _history(session)
+    cai_lost = _customer(session, "Cai Lost")  # churned, but tier C: no task
+    _trip(session, cai_lost, "2024-01-01", 5000)
+    session.commit()
+    clock.set(datetime(2027, 1, 1, 0, 5, tzinfo=SHANGHAI))
+    started = run_schedules(session, rt)
+    campaign = session.scalars(select(Case).where(Case.process_key == "win_back_campaign")).one()
+    assert campaign.id in started
+    assert campaign.data["half_year"] == "2027H1" and campaign.data["high_value_spend"] == 10000
+    items = _open_win_backs(session)
+    assert len(items) == 2 and {i.lane for i in items} == {"account_manager"}
+    listed = {c["customer_id"]: c["churn_reason"] for c in campaign.data["churned_customers"]}
+    assert listed == {ids["dan"]: "idle", ids["eve"]: "spend_drop"}
+    # a second campaign in the same half-year, by hand, finds nobody new
+    clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=SHANGHAI))
+    again = cases.start_case(session, rt, "win_back_campaign", {}, SYSTEM)
+    assert again.status == "completed" and again.data["churned_customers"] == []
+    assert again.element_counts.get("end_nobody_to_win_back") == 1
+    assert len(_open_win_backs(session)) == 2
+    # the wrong outcome is refused naming the field; the right ones are recorded
+    item = _open_win_backs(session)[0]
+    try:
+        cases.complete_task(session, rt, item.id, {"outcome": "maybe"}, SYSTEM)
+        raise AssertionError("an unknown outcome was accepted")
+    except Invalid as exc:
+        assert exc.details[0]["field"] == "outcome"
+    session.rollback()
+    for item, outcome in zip(_open_win_backs(session), ("won_back", "unreachable"), strict=True):
+        cases.complete_task(session, rt, item.id, {"outcome": outcome, "notes": "打过电话"}, SYSTEM)
+    session.refresh(campaign)
+    assert campaign.status == "completed"
+    assert sorted(r["outcome"] for r in campaign.data["win_back_outcomes"]) == ["unreachable", "won_back"]
+    rows = {w.customer_id: w for w in session.scalars(select(WinBack))}
+    assert {rows[ids["dan"]].outcome, rows[ids["eve"]].outcome} == {"won_back", "unreachable"}
+    assert all(w.half_year == "2027H1" and w.recorded_by == "system" for w in rows.values())
+    # the next half-year lists them again, and Bo (B), whose only trip began 2026-05-21, now too
+    clock.set(datetime(2027, 7, 1, 0, 5, tzinfo=SHANGHAI))
+    run_schedules(session, rt)
+    assert {w.customer_id for w in session.scalars(select(WinBack).where(WinBack.half_year == "2027H2"))} == {
+        ids["dan"],
+        ids["eve"],
+        ids["bo"],
+    }
+    assert len(_open_win_backs(session)) == 3
+
+
+def _feedback(start_case: Any, work: Any, destination: str, category: str, topic: str) -> None:
+    case = start_case(
+        "trip_feedback", by="customer_service", customer_name="李娜", customer_tier="C", destination=destination
+    )
+    work(case, "collect_survey", survey_channel="sms", satisfaction=4, nps=8, has_complaint=False, comments="")
+    work(case, "classify_feedback", category=category, topic=topic, urgency="normal")
+
+
+def test_a_route_passing_15_percent_opens_an_improvement_item_once(
+    session: Any, rt: Any, clock: Any, start_case: Any, work: Any
+) -> None:
+    clock.set(T0)
+    # Kyoto: 1 meals complaint in 6 answers = 16.67 % > 15 %; Osaka: 1 in 7 = 14.29 %, not over
+    for route, answers in (("Kyoto", 6), ("Osaka", 7)):
+        _feedback(start_case, work, route, "complaint", "meals")
+        for _ in range(answers - 1):
+            _feedback(start_case, work, route, "praise", "guide")
+    figure = metrics.metrics_json(session, metrics.quarter_period("2026Q3"), clock.now())["route_complaint_share"]
+    assert (figure["value"], figure["target"], figure["met"], figure["n"]) == (16.67, 15.0, False, 13)
+    assert figure["routes"]["Osaka"]["topics"]["meals"] == {"complaints": 1, "share": 14.29}
+    assert list(figure["over_threshold"]) == ["Kyoto / meals"]
+    clock.set(datetime(2026, 10, 1, 0, 5, tzinfo=SHANGHAI))
+    run_schedules(session, rt)
+    review = session.scalars(select(Case).where(Case.process_key == "quarterly_review")).one()
+    assert review.data["topic_share_pct"] == 15
+    assert [(a["route"], a["topic"], a["share"]) for a in review.data["route_alerts"]] == [("Kyoto", "meals", 16.67)]
+    item = session.get(Improvement, review.data["route_alerts"][0]["improvement_id"])
+    assert item.topic == "meals" and "16.67 %" in item.text and "Kyoto" in item.text and "1 of 6" in item.text
+    assert any(row["item_id"] == item.id for row in review.data["triage"])
+    # started again by hand in the same quarter: nothing filed twice
+    again = cases.start_case(session, rt, "quarterly_review", {}, SYSTEM)
+    assert again.data["route_alerts"] == []
+    assert len(list(session.scalars(select(RouteTopicAlert)))) == 1
+
+
+def test_staff_figures_and_the_service_star(session: Any, rt: Any, clock: Any, start_case: Any, work: Any) -> None:
+    clock.set(T0)
+    for _ in range(5):  # customer_service: 5 surveys + 5 classifications... feedback tasks done in July
+        _feedback(start_case, work, "Kyoto", "praise", "guide")
+    clock.set(datetime(2026, 8, 3, 9, 0, tzinfo=SHANGHAI))
+    figure = metrics.metrics_json(session, metrics.quarter_period("2026Q3"), clock.now())["staff"]
+    rows = figure["employees"]
+    assert set(rows) == {"customer_service", "data_analyst"}
+    assert rows["customer_service"]["tasks_done"] == 5 and rows["data_analyst"]["tasks_done"] == 5
+    assert figure["value"] == 2 and figure["n"] == 10
+    # July has ended: both qualify (≥ 5 tasks); no CSAT of served trips for either (feedback tasks
+    # do not count as serving), no complaints or repurchases; both on time → tasks done equal →
+    # the username decides
+    assert figure["service_stars"]["2026-07"]["username"] == "customer_service"
+    assert figure["service_star"]["month"] == "2026-07"
+    assert "2026-08" not in figure["service_stars"]

@@ -215,3 +215,28 @@ def test_staff_figures_and_the_service_star(session: Any, rt: Any, clock: Any, s
     assert figure["service_stars"]["2026-07"]["username"] == "customer_service"
     assert figure["service_star"]["month"] == "2026-07"
     assert "2026-08" not in figure["service_stars"]
+
+
+def test_pages_api_and_csv_show_the_new_figures(
+    session: Any, api: Any, client: Any, clock: Any, start_case: Any, work: Any
+) -> None:
+    from .test_pages import ZH, login
+
+    ids = _history(session)
+    clock.set(datetime(2027, 1, 5, 9, 0, tzinfo=SHANGHAI))
+    body = api.as_("data_analyst").get("/api/v1/metrics?quarter=2026Q4").get_json()
+    for key in ("value_segments", "churn", "staff", "route_complaint_share"):
+        assert {"value", "target", "unit", "n"} <= set(body[key]), key
+    assert body["value_segments"]["value"] == 60.0 and body["churn"]["value"] == 2
+    csv_text = api.get("/api/v1/metrics/export.csv?quarter=2026Q4").get_data(as_text=True)
+    assert "value_segments,value,60.0,,%,5," in csv_text
+    assert f"churn,customers.{ids['dan']}.churn_reason,idle" in csv_text
+    login(client, "service_supervisor")
+    reports = client.get("/reports?quarter=2026Q4", headers=ZH).get_data(as_text=True)
+    assert 'id="staff"' in reports and 'id="routes"' in reports and "高价值 × 高频" in reports
+    value = client.get("/customers/value", headers=ZH)
+    html = value.get_data(as_text=True)
+    assert value.status_code == 200 and "Dan" in html and "Eve" in html and "流失名单" in html
+    client.post("/logout")
+    login(client, "travel_advisor")
+    assert client.get("/customers/value").status_code == 403

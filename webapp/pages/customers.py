@@ -57,6 +57,35 @@ def index() -> Any:
     )
 
 
+@bp.get("/customers/value")
+def value_view() -> Any:
+    """The value view: four groups by value and loyalty, their share of revenue, the churn list."""
+    from workflows.customers.value_view import value_view as read_value_view
+
+    view = read_value_view(db.session, runtime(), actor())
+    return render_template(
+        "customers/value.html", view=view, group_labels=value_group_labels(), outcome_labels=outcome_labels()
+    )
+
+
+def outcome_labels() -> dict[str, str]:
+    return {
+        "won_back": _("Won back"),
+        "not_interested": _("Not interested"),
+        "unreachable": _("Unreachable"),
+        "later": _("Later"),
+    }
+
+
+def value_group_labels() -> dict[str, str]:
+    return {
+        "high_frequent": _("High value × frequent"),
+        "high_occasional": _("High value × occasional"),
+        "low_frequent": _("Low value × frequent"),
+        "low_occasional": _("Low value × occasional"),
+    }
+
+
 def _submitted(editing: bool) -> dict[str, Any]:
     """The form's fields; blank means none, except a blank identity number on edit keeps the old one."""
     values: dict[str, Any] = {}

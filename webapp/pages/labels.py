@@ -35,6 +35,7 @@ PROCESS_LABELS = {
     "customer_tiering": _l("Customer tiering"),
     "quarterly_review": _l("Quarterly service review"),
     "birthday_reminder": _l("Birthday reminder"),
+    "win_back_campaign": _l("Win-back campaign"),
 }
 
 # Keyed by BPMN element id (PROCESSES.md); the English is the model's task name.
@@ -97,6 +98,11 @@ TASK_LABELS = {
     "triage_improvements": _l("Triage improvements"),
     # birthday_reminder
     "send_birthday_greeting": _l("Send birthday greeting"),
+    # win_back_campaign and the quarterly review's thresholds (issue 18)
+    "read_value_rules": _l("Read value and churn thresholds"),
+    "list_churned_customers": _l("List churned customers"),
+    "win_back": _l("Win back a customer"),
+    "read_service_figure_rules": _l("Read service figure thresholds"),
 }
 
 # BPMN messages a case may receive (their names are a contract, like task ids).
@@ -226,6 +232,12 @@ VARIABLE_LABELS = {
     "shown": _l("Value"),
     "target_text": _l("Target"),
     "met": _l("Target met"),
+    "churned_customers": _l("Churned customers"),
+    "win_back_outcomes": _l("Win-back outcomes"),
+    "win_back_count": _l("Customers to win back"),
+    "half_year": _l("Half-year"),
+    "route_alerts": _l("Improvement items filed for routes"),
+    "service_star_proposed": _l("Proposed service star"),
 }
 
 

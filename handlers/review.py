@@ -127,7 +127,8 @@ def compile_metrics(ctx: HandlerContext) -> dict[str, Any]:
     First files an improvement item for each route whose complaints on one topic passed the
     threshold in that quarter (``route_alerts``; once per route, topic and quarter, so a review
     started twice files nothing new). Returns what ``review_metrics`` shows (``quarter``,
-    ``metrics_report``, ``improvement_backlog``, ``service_star_proposed``) and one row per open backlog item for ``triage_improvements`` to decide on (``triage``).
+    ``metrics_report``, ``improvement_backlog``, ``service_star_proposed``) and one row per open
+    backlog item for ``triage_improvements`` to decide on (``triage``).
     """
     period = metrics.previous_quarter(ctx.today, ctx.timezone)
     figures = ctx.metrics_of(period)

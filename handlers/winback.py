@@ -23,7 +23,11 @@ def list_churned_customers(ctx: HandlerContext) -> dict[str, Any]:
     """The thresholds come from the business rule task before (DMN customer_value_rules)."""
     rules = {key: ctx.data.get(key) for key in RULE_KEYS}
     churned = ctx.list_for_win_back(rules)
-    return {"churned_customers": churned, "half_year": half_year_of(ctx.today), "win_back_count": len(churned)}
+    return {
+        "churned_customers": churned,
+        "half_year": half_year_of(ctx.today),
+        "win_back_count": len(churned),
+    }
 
 
 def win_back_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from workflows.errors import Invalid
 from workflows.models import Case, Improvement, RouteTopicAlert, Trip, WinBack, WorkItem
 from workflows.permissions import SYSTEM
 
-from .conftest import SHANGHAI, open_task
+from .conftest import SHANGHAI
 
 T0 = datetime(2026, 7, 6, 9, 0, tzinfo=SHANGHAI)
 
@@ -166,9 +166,15 @@ def test_a_churned_customer_gets_a_win_back_task_once_a_half_year(
 
 def _feedback(start_case: Any, work: Any, destination: str, category: str, topic: str) -> None:
     case = start_case(
-        "trip_feedback", by="customer_service", customer_name="李娜", customer_tier="C", destination=destination
+        "trip_feedback",
+        by="customer_service",
+        customer_name="李娜",
+        customer_tier="C",
+        destination=destination,
     )
-    work(case, "collect_survey", survey_channel="sms", satisfaction=4, nps=8, has_complaint=False, comments="")
+    work(
+        case, "collect_survey", survey_channel="sms", satisfaction=4, nps=8, has_complaint=False, comments=""
+    )
     work(case, "classify_feedback", category=category, topic=topic, urgency="normal")
 
 
@@ -181,7 +187,9 @@ def test_a_route_passing_15_percent_opens_an_improvement_item_once(
         _feedback(start_case, work, route, "complaint", "meals")
         for _ in range(answers - 1):
             _feedback(start_case, work, route, "praise", "guide")
-    figure = metrics.metrics_json(session, metrics.quarter_period("2026Q3"), clock.now())["route_complaint_share"]
+    figure = metrics.metrics_json(session, metrics.quarter_period("2026Q3"), clock.now())[
+        "route_complaint_share"
+    ]
     assert (figure["value"], figure["target"], figure["met"], figure["n"]) == (16.67, 15.0, False, 13)
     assert figure["routes"]["Osaka"]["topics"]["meals"] == {"complaints": 1, "share": 14.29}
     assert list(figure["over_threshold"]) == ["Kyoto / meals"]
@@ -189,7 +197,9 @@ def test_a_route_passing_15_percent_opens_an_improvement_item_once(
     run_schedules(session, rt)
     review = session.scalars(select(Case).where(Case.process_key == "quarterly_review")).one()
     assert review.data["topic_share_pct"] == 15
-    assert [(a["route"], a["topic"], a["share"]) for a in review.data["route_alerts"]] == [("Kyoto", "meals", 16.67)]
+    assert [(a["route"], a["topic"], a["share"]) for a in review.data["route_alerts"]] == [
+        ("Kyoto", "meals", 16.67)
+    ]
     item = session.get(Improvement, review.data["route_alerts"][0]["improvement_id"])
     assert item.topic == "meals" and "16.67 %" in item.text and "Kyoto" in item.text and "1 of 6" in item.text
     assert any(row["item_id"] == item.id for row in review.data["triage"])
@@ -199,7 +209,9 @@ def test_a_route_passing_15_percent_opens_an_improvement_item_once(
     assert len(list(session.scalars(select(RouteTopicAlert)))) == 1
 
 
-def test_staff_figures_and_the_service_star(session: Any, rt: Any, clock: Any, start_case: Any, work: Any) -> None:
+def test_staff_figures_and_the_service_star(
+    session: Any, rt: Any, clock: Any, start_case: Any, work: Any
+) -> None:
     clock.set(T0)
     for _ in range(5):  # customer_service: 5 surveys + 5 classifications... feedback tasks done in July
         _feedback(start_case, work, "Kyoto", "praise", "guide")

@@ -67,9 +67,7 @@ METRIC_HELP = {
         "Customers whose last trip is more than 12 months ago, or whose 12-month spend fell by more "
         "than half."
     ),
-    "staff": _l(
-        "Employees who completed tasks; the service star of each month is chosen by the rule below."
-    ),
+    "staff": _l("Employees who completed tasks; the service star of each month is chosen by the rule below."),
     "route_complaint_share": _l(
         "Complaints on one topic as a share of a route's feedback; above 15 % an improvement item is filed."
     ),

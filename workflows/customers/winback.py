@@ -56,7 +56,9 @@ def record_outcome(
 ) -> WinBack:
     """The account manager's outcome on the listed row; ``Invalid`` names ``outcome`` or ``customer``."""
     if outcome not in OUTCOMES:
-        raise Invalid("unknown outcome", [{"field": "outcome", "message": "must be one of " + ", ".join(OUTCOMES)}])
+        raise Invalid(
+            "unknown outcome", [{"field": "outcome", "message": "must be one of " + ", ".join(OUTCOMES)}]
+        )
     row = session.scalars(
         select(WinBack).where(WinBack.case_id == case_id, WinBack.customer_id == customer_id)
     ).first()

@@ -73,5 +73,7 @@ def file_route_alerts(
             )
         )
         session.flush()
-        filed.append({"route": row["route"], "topic": row["topic"], "share": row["share"], "improvement_id": item.id})
+        filed.append(
+            {"route": row["route"], "topic": row["topic"], "share": row["share"], "improvement_id": item.id}
+        )
     return filed

@@ -31,7 +31,9 @@ def route_feedback(scope: Scope) -> dict[str, list[tuple[int, str, str]]]:
     routes: dict[int, str | None] = {}
     for chunk in chunks(item_ids):
         routes.update(
-            scope.session.execute(select(WorkItem.id, WorkItem.destination).where(WorkItem.id.in_(chunk))).all()
+            scope.session.execute(
+                select(WorkItem.id, WorkItem.destination).where(WorkItem.id.in_(chunk))
+            ).all()
         )
     found: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for event in events:

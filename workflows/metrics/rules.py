@@ -51,8 +51,12 @@ def _outputs(content: bytes, decision_id: str) -> dict[str, Any] | None:
             continue
         if decision.get("id") != decision_id:
             continue
-        table = next(e for e in decision if isinstance(e.tag, str) and etree.QName(e).localname == "decisionTable")
-        names = [e.get("name") for e in table if isinstance(e.tag, str) and etree.QName(e).localname == "output"]
+        table = next(
+            e for e in decision if isinstance(e.tag, str) and etree.QName(e).localname == "decisionTable"
+        )
+        names = [
+            e.get("name") for e in table if isinstance(e.tag, str) and etree.QName(e).localname == "output"
+        ]
         rule = next(e for e in table if isinstance(e.tag, str) and etree.QName(e).localname == "rule")
         entries = [e for e in rule if isinstance(e.tag, str) and etree.QName(e).localname == "outputEntry"]
         values = {}

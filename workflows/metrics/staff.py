@@ -95,7 +95,8 @@ def _repurchase_signers(scope: Scope, signings: list[WorkItem]) -> list[str]:
                 Trip.customer_id == trip.customer_id,
                 Trip.id != trip.id,
                 Trip.signed_on.is_not(None),
-                (Trip.signed_on < trip.signed_on) | ((Trip.signed_on == trip.signed_on) & (Trip.id < trip.id)),
+                (Trip.signed_on < trip.signed_on)
+                | ((Trip.signed_on == trip.signed_on) & (Trip.id < trip.id)),
             )
             .limit(1)
         ).first()

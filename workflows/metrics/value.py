@@ -70,9 +70,7 @@ def customer_values(session: Session, as_of: date, rules: dict[str, Any]) -> lis
         last[trip.customer_id] = max(last.get(trip.customer_id, trip.travel_day), trip.travel_day)
     if not last:
         return []
-    people = {
-        c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(sorted(last))))
-    }
+    people = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(sorted(last))))}
     high, frequent = float(rules["high_value_spend"]), int(rules["frequent_trips"])
     idle, drop = int(rules["churn_idle_days"]), float(rules["churn_drop_pct"])
     found = []

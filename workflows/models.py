@@ -485,3 +485,32 @@ class RouteTopicAlert(Base):
     share: Mapped[float] = mapped_column(Numeric(6, 2))
     improvement_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseHandbook(Base):
+    """One month's 《服务案例手册》 [003 §6.1]: 10–15 finished complaints or incidents, each with its
+    lesson, published by the supervisor; the PDF is drawn from the stored page on first download."""
+
+    __tablename__ = "case_handbook"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), unique=True)  # 2026-11
+    title: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_by: Mapped[str] = mapped_column(String(64))
+    html: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class CaseHandbookEntry(Base):
+    """One case of a handbook, in the order the supervisor put it, with the lesson drawn from it."""
+
+    __tablename__ = "case_handbook_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handbook_id: Mapped[int] = mapped_column(ForeignKey("case_handbook.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # complaint, incident
+    summary: Mapped[str] = mapped_column(Text)
+    lesson: Mapped[str] = mapped_column(Text)

@@ -1,4 +1,4 @@
-"""Customer value: win-back attempts per half-year, route/topic complaint alerts per quarter
+"""Customer value: win-back attempts per half-year, route/topic complaint alerts per quarter, monthly case handbooks
 
 Revision ID: f18a0b5c3e21
 Revises: d3e0a0c1d2f1
@@ -48,8 +48,37 @@ def upgrade():
     sa.UniqueConstraint('route', 'topic', 'quarter', name=op.f('uq_route_topic_alert_route'))
     )
 
+    op.create_table('case_handbook',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('published_at', sa.DateTime(), nullable=False),
+    sa.Column('published_by', sa.String(length=64), nullable=False),
+    sa.Column('html', sa.LargeBinary(), nullable=False),
+    sa.Column('pdf', sa.LargeBinary(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_handbook')),
+    sa.UniqueConstraint('month', name=op.f('uq_case_handbook_month'))
+    )
+    op.create_table('case_handbook_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('handbook_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('lesson', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['handbook_id'], ['case_handbook.id'], name=op.f('fk_case_handbook_entry_handbook_id_case_handbook')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_handbook_entry'))
+    )
+    with op.batch_alter_table('case_handbook_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_handbook_entry_handbook_id'), ['handbook_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('case_handbook_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_handbook_entry_handbook_id'))
+    op.drop_table('case_handbook_entry')
+    op.drop_table('case_handbook')
     op.drop_table('route_topic_alert')
     with op.batch_alter_table('win_back', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_win_back_case_id'))

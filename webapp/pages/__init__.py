@@ -101,6 +101,7 @@ def register_pages(app: Flask) -> None:
     from .auth import bp as auth
     from .cases import bp as cases
     from .customers import bp as customers
+    from .handbooks import bp as handbooks
     from .inbox import bp as inbox_pages
     from .manage import bp as manage
     from .models import bp as models
@@ -110,6 +111,7 @@ def register_pages(app: Flask) -> None:
     from .tasks import bp as tasks
 
     pages = (auth, inbox_pages, tasks, cases, customers, processes, reports, manage, models, accounts, me)
+    pages = (*pages, handbooks)
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.add_template_filter(badge, "badge")

@@ -48,5 +48,15 @@ def page(items: list[Any], next_cursor: str | None) -> Any:
 
 def register_api_modules() -> None:
     """Import the resource modules, which add their routes to ``api``."""
-    from . import cases, customers, manage, meta, metrics, notifications, processes, tasks, users  # noqa: F401
-    from . import handbooks  # noqa: F401 - the monthly case handbook (issue 18)
+    from . import (  # noqa: F401
+        cases,
+        customers,
+        handbooks,
+        manage,
+        meta,
+        metrics,
+        notifications,
+        processes,
+        tasks,
+        users,
+    )

@@ -310,6 +310,20 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("accounts.disable", "POST"): Call(MANAGE_USERS, values=_walker),
     ("accounts.enable", "POST"): Call(MANAGE_USERS, values=_walker),
     ("accounts.revoke_token", "POST"): Call(MANAGE_USERS, values=_walker_token),
+    # customer value and the case handbook (issue 18)
+    ("customers.value_view", "GET"): Call(EDIT_CUSTOMERS | READ_METRICS),
+    ("api.handbooks_index", "GET"): Call(EVERYONE),
+    ("api.handbook_candidates", "GET"): Call(SUPERVISE),
+    ("api.publish_handbook", "POST"): Call(
+        SUPERVISE, json={"month": "2026-11", "entries": [{"case_id": n, "lesson": "x"} for n in range(1, 11)]}
+    ),
+    ("api.handbook_show", "GET"): Call(EVERYONE, values=lambda w, r: {"month": "2026-11"}),
+    ("api.handbook_pdf", "GET"): Call(EVERYONE, values=lambda w, r: {"month": "2026-11"}),
+    ("handbooks.index", "GET"): Call(EVERYONE),
+    ("handbooks.new", "GET"): Call(SUPERVISE),
+    ("handbooks.publish", "POST"): Call(SUPERVISE, data=lambda w, r: {"month": "2026-11"}),
+    ("handbooks.show", "GET"): Call(EVERYONE, values=lambda w, r: {"month": "2026-11"}),
+    ("handbooks.pdf", "GET"): Call(EVERYONE, values=lambda w, r: {"month": "2026-11"}),
 }
 
 

@@ -68,12 +68,21 @@ def month_period(month: Any, zone: str) -> Period:
     return Period(first, following - timedelta(days=1), zone)
 
 
+LOOK_BACK_MONTHS = 2  # a quiet month's handbook may draw on the two months before it
+
+
 def candidates(session: Session, rt: Runtime, actor: Actor, month: Any) -> list[dict[str, Any]]:
-    """The complaints resolved and incidents repaired in ``month``: what the supervisor picks from."""
+    """What the supervisor picks from: the complaints resolved and incidents repaired in ``month``,
+    newest first, then those of the ``LOOK_BACK_MONTHS`` before it (``in_month`` false)."""
     actor.require(SUPERVISE, "compiling the case handbook")
-    found = [f.as_dict() for f in finished_in(session, month_period(month, rt.timezone))]
+    period = month_period(month, rt.timezone)
+    first = period.first
+    for _ in range(LOOK_BACK_MONTHS):
+        first = (first - timedelta(days=1)).replace(day=1)
+    found = finished_in(session, Period(first, period.last, rt.timezone))
     session.rollback()
-    return found
+    ordered = sorted(found, key=lambda f: (f.finished_at < period.start_at, -f.finished_at.timestamp()))
+    return [{**f.as_dict(), "in_month": f.finished_at >= period.start_at} for f in ordered]
 
 
 def _checked(session: Session, body: Any) -> dict[str, Any]:

@@ -246,9 +246,38 @@ def test_pages_api_and_csv_show_the_new_figures(
     login(client, "service_supervisor")
     reports = client.get("/reports?quarter=2026Q4", headers=ZH).get_data(as_text=True)
     assert 'id="staff"' in reports and 'id="routes"' in reports and "高价值 × 高频" in reports
+    from workflows.customers.winback import record_outcome
+
+    session.add(WinBack(customer_id=ids["dan"], half_year="2026H2", case_id=1, reason="idle", listed_at=T0))
+    session.flush()
+    record_outcome(session, 1, ids["dan"], "unreachable", "电话未接通", by="account_manager", now=T0)
+    session.commit()
+    card = client.get(f"/customers/{ids['dan']}", headers=ZH).get_data(as_text=True)
+    assert 'id="win-backs"' in card and "联系不上" in card and "电话未接通" in card
     value = client.get("/customers/value", headers=ZH)
     html = value.get_data(as_text=True)
     assert value.status_code == 200 and "Dan" in html and "Eve" in html and "流失名单" in html
+    assert "2026H2 · 联系不上" in html
     client.post("/logout")
     login(client, "travel_advisor")
     assert client.get("/customers/value").status_code == 403
+
+
+def test_the_quarterly_review_proposes_and_records_the_service_star(
+    session: Any, rt: Any, clock: Any, start_case: Any, work: Any
+) -> None:
+    from workflows.people.users import find_user
+
+    find_user(session, "customer_service").display_name = "客服小王"
+    session.commit()
+    clock.set(datetime(2026, 9, 7, 9, 0, tzinfo=SHANGHAI))
+    for _ in range(5):
+        _feedback(start_case, work, "Kyoto", "praise", "guide")
+    clock.set(datetime(2026, 10, 1, 0, 5, tzinfo=SHANGHAI))
+    run_schedules(session, rt)
+    review = session.scalars(select(Case).where(Case.process_key == "quarterly_review")).one()
+    assert review.data["service_star_proposed"] == "客服小王"  # September, the quarter's last month
+    stars = review.data["metrics"]["staff"]["service_stars"]
+    assert stars["2026-09"]["username"] == "customer_service" and "2026-07" not in stars
+    done = work(review, "review_metrics", findings="服务稳定", actions=[], service_star="客服小王")
+    assert done.data["service_star"] == "客服小王"

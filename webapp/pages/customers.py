@@ -11,6 +11,7 @@ from workflows.cases.queries import list_cases
 from workflows.cursors import decode_id_cursor
 from workflows.customers import operations as customer_service
 from workflows.customers import profiles
+from workflows.customers.winback import win_backs_of
 from workflows.errors import Invalid
 from workflows.people.directory import active_users
 from workflows.permissions import EDIT_CUSTOMERS
@@ -160,6 +161,8 @@ def _profile(
         may_edit=actor().has_any(EDIT_CUSTOMERS),
         may_reveal=actor().has_any(customer_service.REVEAL_ID_NUMBER),
         revealed=full_id_number is not None,
+        win_backs=win_backs_of(db.session, customer_id),
+        outcome_labels=outcome_labels(),
     ), status
 
 

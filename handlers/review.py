@@ -71,6 +71,17 @@ REPORT = """{% extends "base.html" %}
   {% for tier, count in tiers.by_tier.items() %}<tr><th>{{ tier }}</th><td>{{ count }}</td></tr>{% endfor %}
   <tr><th>升级 / 降级 <span class="en">Up / down</span></th><td>{{ tiers.up }} / {{ tiers.down }}</td></tr>
 </table>
+<h2>服务之星 <span class="en">Service star</span></h2>
+<table>
+  {% for month, star in stars.items() %}<tr><th>{{ month }}</th><td>{{ star.name }}</td></tr>
+  {% else %}<tr><td>—</td></tr>{% endfor %}
+</table>
+<h2>线路投诉预警 <span class="en">Route complaint alerts</span> ({{ route_alerts|length }})</h2>
+<table>
+  {% for alert in route_alerts %}
+  <tr><th>{{ alert.route }} / {{ alert.topic }}</th><td>{{ alert.share }} %</td></tr>
+  {% else %}<tr><td>—</td></tr>{% endfor %}
+</table>
 <h2>改进待办 <span class="en">Improvement backlog</span> ({{ backlog|length }})</h2>
 <table>
   {% for item in backlog %}
@@ -157,6 +168,8 @@ def compile_metrics(ctx: HandlerContext) -> dict[str, Any]:
         repurchase=figures["repurchase_rate"],
         tiers=figures["tiers"],
         backlog=backlog,
+        stars=figures["staff"].get("service_stars") or {},
+        route_alerts=route_alerts,
         fmt=_fmt,
         generated_at=ctx.now.isoformat(timespec="minutes"),
     )

@@ -16,7 +16,7 @@ from workflows.cases.schedules import run_schedules
 from workflows.customers.operations import create_customer, set_tier
 from workflows.deploy.queries import latest_version
 from workflows.errors import Invalid
-from workflows.models import Case, Improvement, RouteTopicAlert, Trip, WinBack, WorkItem
+from workflows.models import Case, Document, Improvement, RouteTopicAlert, Trip, WinBack, WorkItem
 from workflows.permissions import SYSTEM
 
 from .conftest import SHANGHAI
@@ -203,6 +203,8 @@ def test_a_route_passing_15_percent_opens_an_improvement_item_once(
     item = session.get(Improvement, review.data["route_alerts"][0]["improvement_id"])
     assert item.topic == "meals" and "16.67 %" in item.text and "Kyoto" in item.text and "1 of 6" in item.text
     assert any(row["item_id"] == item.id for row in review.data["triage"])
+    report = session.get(Document, review.data["report_document_id"]).content.decode()
+    assert "线路投诉预警" in report and "Kyoto / meals" in report and "16.67 %" in report
     # started again by hand in the same quarter: nothing filed twice
     again = cases.start_case(session, rt, "quarterly_review", {}, SYSTEM)
     assert again.data["route_alerts"] == []

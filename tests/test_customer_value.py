@@ -283,3 +283,117 @@ def test_the_quarterly_review_proposes_and_records_the_service_star(
     assert stars["2026-09"]["username"] == "customer_service" and "2026-07" not in stars
     done = work(review, "review_metrics", findings="服务稳定", actions=[], service_star="客服小王")
     assert done.data["service_star"] == "客服小王"
+
+
+def _hours(clock: Any, start: datetime, hours: float) -> None:
+    clock.set(start + timedelta(hours=hours))
+
+
+def test_staff_figures_against_hand_computed_answers(
+    session: Any, clock: Any, start_case: Any, work: Any
+) -> None:
+    from .test_metrics import ITINERARY, NEEDS
+
+    amy = _customer(session, "Amy")
+    _trip(session, amy, "2025-05-01", 8000)  # bought before: the August contract is a repurchase
+    session.commit()
+    start = datetime(2026, 8, 3, 9, 0, tzinfo=SHANGHAI)
+    resolve = {
+        "complaint_details": "房间噪音",
+        "resolution": "换房",
+        "compensation": 0,
+        "responsible_party": "supplier",
+    }
+    _hours(clock, start, 0)
+    c1 = start_case(
+        "complaint_handling", by="customer_service", urgency="normal", topic="hotel", customer_name="甲"
+    )
+    c2 = start_case(
+        "complaint_handling", by="customer_service", urgency="normal", topic="hotel", customer_name="乙"
+    )
+    feedback = start_case(
+        "trip_feedback", by="customer_service", customer_name="丙", customer_tier="C", destination="Kyoto"
+    )
+    trip = start_case("trip")
+    _hours(clock, start, 1)
+    work(c1, "resolve_complaint", **resolve)  # due +24 h: in time
+    work(c1, "follow_up_call", customer_satisfied=True)
+    work(
+        feedback,
+        "collect_survey",
+        survey_channel="sms",
+        satisfaction=2,
+        nps=3,
+        has_complaint=False,
+        comments="",
+    )
+    work(trip, "collect_needs", **{k: v for k, v in NEEDS.items() if k != "new_customer"}, customer_id=amy)
+    _hours(clock, start, 2)
+    work(
+        feedback,
+        "supervisor_intervention",
+        action_taken="called_customer",
+        customer_contacted=True,
+        intervention_notes="致歉",
+    )
+    work(trip, "design_itinerary", **ITINERARY)
+    work(trip, "review_itinerary", approved=True)
+    work(trip, "present_to_customer", customer_accepts=True, customer_withdrew=False)
+    work(trip, "sign_contract", contract_number="HT-S1", signed_on="2026-08-03", total_price=30000)
+    _hours(clock, start, 30)
+    work(c2, "resolve_complaint", **resolve)  # due +24 h: 6 hours late
+    work(c2, "follow_up_call", customer_satisfied=True)  # due 24 h after it appeared: in time
+    clock.set(datetime(2026, 9, 2, 9, 0, tzinfo=SHANGHAI))
+    august = metrics.Period(date(2026, 8, 1), date(2026, 8, 31))
+    figure = metrics.metrics_json(session, august, clock.now())["staff"]
+    rows = figure["employees"]
+    # customer service: 2 resolutions + 2 follow-ups + 1 survey = 5 tasks, all with a due date, one late
+    service = rows["customer_service"]
+    assert (service["tasks_done"], service["with_due"], service["within_sla"], service["sla_pct"]) == (
+        5,
+        5,
+        4,
+        80.0,
+    )
+    assert (service["complaints_resolved"], service["repurchases"]) == (2, 0)
+    assert (service["csat"], service["csat_n"]) == (None, 0)  # the survey itself is not serving the trip
+    # the supervisor served the trip whose answer was 2 of 5: CSAT 0 % over 1 answer
+    supervisor = rows["service_supervisor"]
+    assert (supervisor["tasks_done"], supervisor["csat"], supervisor["csat_n"]) == (1, 0.0, 1)
+    # the account manager signed Amy's second trip: one repurchase, in 3 tasks (needs, presenting, signing)
+    manager = rows["account_manager"]
+    assert (manager["tasks_done"], manager["repurchases"], manager["complaints_resolved"]) == (3, 1, 0)
+    assert (rows["travel_advisor"]["tasks_done"], rows["project_manager"]["tasks_done"]) == (1, 1)
+    # only customer service did 5 tasks (the DMN's star_min_tasks) in August
+    assert figure["service_stars"] == {
+        "2026-08": {
+            "username": "customer_service",
+            "name": "customer_service",
+            "tasks_done": 5,
+            "csat": None,
+            "sla_pct": 80.0,
+        }
+    }
+    assert (figure["value"], figure["n"]) == (len(rows), sum(r["tasks_done"] for r in rows.values()))
+
+
+def test_the_service_star_rule() -> None:
+    from workflows.metrics.staff import service_star
+
+    def row(
+        tasks: int, csat: float | None, resolved: int = 0, repurchases: int = 0, sla: float | None = 100.0
+    ) -> dict:
+        return {
+            "tasks_done": tasks,
+            "csat": csat,
+            "complaints_resolved": resolved,
+            "repurchases": repurchases,
+            "sla_pct": sla,
+        }
+
+    assert service_star({"a": row(4, 100.0)}, 5) is None  # too few tasks
+    assert service_star({"a": row(9, 90.0), "b": row(5, 95.0)}, 5) == "b"  # CSAT first
+    assert service_star({"a": row(9, 90.0, resolved=1), "b": row(5, 90.0, repurchases=2)}, 5) == "b"
+    assert service_star({"a": row(9, 90.0, sla=80.0), "b": row(5, 90.0, sla=90.0)}, 5) == "b"
+    assert service_star({"a": row(9, None), "b": row(5, 0.0)}, 5) == "b"  # no answers ranks lowest
+    assert service_star({"b": row(6, 90.0), "a": row(6, 90.0)}, 5) == "a"  # then tasks, then the username

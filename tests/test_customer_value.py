@@ -397,3 +397,17 @@ def test_the_service_star_rule() -> None:
     assert service_star({"a": row(9, 90.0, sla=80.0), "b": row(5, 90.0, sla=90.0)}, 5) == "b"
     assert service_star({"a": row(9, None), "b": row(5, 0.0)}, 5) == "b"  # no answers ranks lowest
     assert service_star({"b": row(6, 90.0), "a": row(6, 90.0)}, 5) == "a"  # then tasks, then the username
+
+
+def test_the_win_back_task_page_reads_in_chinese(session: Any, rt: Any, clock: Any, client: Any) -> None:
+    from .test_pages import ZH, login
+
+    _history(session)
+    clock.set(datetime(2027, 1, 1, 0, 5, tzinfo=SHANGHAI))
+    run_schedules(session, rt)
+    item = _open_win_backs(session)[0]
+    login(client, "account_manager")
+    html = client.get(f"/tasks/{item.id}", headers=ZH).get_data(as_text=True)
+    assert "挽回流失客户" in html and "流失原因" in html and "价值分组" in html
+    assert ("一年未出行" in html or "消费下降一半以上" in html) and "低价值 × 低频" in html
+    assert ">Customer<" not in html and "spend_drop" not in html

@@ -20,6 +20,7 @@ from ..extensions import db
 from .common import actor, page_blueprint, runtime
 from .field_errors import error_text
 from .flashes import flash_success
+from .labels import VALUE_LABELS
 
 bp = page_blueprint("customers", __name__)
 PAGE_SIZE = 30
@@ -79,12 +80,7 @@ def outcome_labels() -> dict[str, str]:
 
 
 def value_group_labels() -> dict[str, str]:
-    return {
-        "high_frequent": _("High value × frequent"),
-        "high_occasional": _("High value × occasional"),
-        "low_frequent": _("Low value × frequent"),
-        "low_occasional": _("Low value × occasional"),
-    }
+    return {group: str(text) for group, text in VALUE_LABELS["group"].items()}
 
 
 def _submitted(editing: bool) -> dict[str, Any]:

@@ -256,6 +256,21 @@ VARIABLE_LABELS = {
     "improvement_id": _l("Improvement item"),
     "route": _l("Route"),
     "share": _l("Share"),
+    "customer": _l("Customer"),
+}
+
+# Values of case variables no form lists as choices (issue 18: value groups, churn reasons).
+VALUE_LABELS = {
+    "group": {
+        "high_frequent": _l("High value × frequent"),
+        "high_occasional": _l("High value × occasional"),
+        "low_frequent": _l("Low value × frequent"),
+        "low_occasional": _l("Low value × occasional"),
+    },
+    "churn_reason": {
+        "idle": _l("No trip for a year"),
+        "spend_drop": _l("Spend fell by more than half"),
+    },
 }
 
 
@@ -305,6 +320,11 @@ def segment_label(segment: str | None) -> str:
 
 def channel_label(channel: str | None) -> str:
     return _label(CHANNEL_LABELS, channel)
+
+
+def value_label(key: str, value: object) -> str | None:
+    found = VALUE_LABELS.get(key, {}).get(value) if isinstance(value, str) else None
+    return str(found) if found is not None else None
 
 
 def variable_label(key: str) -> str | None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from workflows.engine.today import local_today
 from workflows.metrics.figures import Scope
 from workflows.metrics.periods import Period
-from workflows.metrics.value import GROUPS, value_segments
+from workflows.metrics.value import GROUPS, value_segments, valued_customers
 from workflows.models import WinBack
 from workflows.permissions import EDIT_CUSTOMERS, READ_METRICS, Actor
 from workflows.runtime import Runtime
@@ -25,8 +25,7 @@ def value_view(session: Session, rt: Runtime, actor: Actor) -> dict[str, Any]:
     today = local_today(rt.clock, rt.timezone)
     scope = Scope(session, Period(today, today, rt.timezone), rt.clock.now())
     figure = value_segments(scope).as_dict()
-    values = scope.cache.get("customer_values")
-    customers = values[1] if values else []
+    customers = valued_customers(scope)
     groups = {g: [v.as_dict() for v in customers if v.group == g] for g in GROUPS}
     for members in groups.values():
         members.sort(key=lambda v: (-v["spend_12m"], v["name"]))

@@ -163,9 +163,10 @@ def value_segments(scope: Scope) -> Figure:
     return Figure(value, "%", len(values), details=details)
 
 
-def churned(scope: Scope) -> list[CustomerValue]:
+def valued_customers(scope: Scope) -> list[CustomerValue]:
+    """The customers the figures of this scope were computed over (none without the DMN table)."""
     loaded = _values(scope)
-    return [v for v in loaded[1] if v.churn_reason] if loaded else []
+    return loaded[1] if loaded else []
 
 
 def churn(scope: Scope) -> Figure:

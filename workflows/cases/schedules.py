@@ -37,7 +37,8 @@ class DueStart:
 
 
 def calendar_starts(today: date) -> Iterator[DueStart]:
-    """Tiering and the win-back campaign on 1 January and 1 July [000 §3.4, 004]; the review on the first day of a quarter [003 §7]."""
+    """Tiering and the win-back campaign on 1 January and 1 July [000 §3.4, 004]; the review on the
+    first day of a quarter [003 §7]."""
     half_start = date(today.year, 1 if today.month <= 6 else 7, 1)
     if (today - half_start).days < GRACE_DAYS:
         half = "H1" if today.month <= 6 else "H2"

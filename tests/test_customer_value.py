@@ -182,16 +182,22 @@ def test_a_route_passing_15_percent_opens_an_improvement_item_once(
     session: Any, rt: Any, clock: Any, start_case: Any, work: Any
 ) -> None:
     clock.set(T0)
-    # Kyoto: 1 meals complaint in 6 answers = 16.67 % > 15 %; Osaka: 1 in 7 = 14.29 %, not over
-    for route, answers in (("Kyoto", 6), ("Osaka", 7)):
+    # Kyoto: 1 meals complaint in 6 answers = 16.67 % > 15 %; Osaka: 1 in 7 = 14.29 %, not over;
+    # Nara: 1 in 2 = 50 %, but fewer answers than the 3 (min_route_feedback) a route is judged on
+    for route, answers in (("Kyoto", 6), ("Osaka", 7), ("Nara", 2)):
         _feedback(start_case, work, route, "complaint", "meals")
         for _ in range(answers - 1):
             _feedback(start_case, work, route, "praise", "guide")
     figure = metrics.metrics_json(session, metrics.quarter_period("2026Q3"), clock.now())[
         "route_complaint_share"
     ]
-    assert (figure["value"], figure["target"], figure["met"], figure["n"]) == (16.67, 15.0, False, 13)
+    assert (figure["value"], figure["target"], figure["met"], figure["n"]) == (16.67, 15.0, False, 15)
     assert figure["routes"]["Osaka"]["topics"]["meals"] == {"complaints": 1, "share": 14.29}
+    assert figure["routes"]["Nara"] == {
+        "n": 2,
+        "judged": False,
+        "topics": {"meals": {"complaints": 1, "share": 50.0}},
+    }
     assert list(figure["over_threshold"]) == ["Kyoto / meals"]
     clock.set(datetime(2026, 10, 1, 0, 5, tzinfo=SHANGHAI))
     run_schedules(session, rt)

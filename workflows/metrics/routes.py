@@ -89,5 +89,7 @@ def route_complaint_share(scope: Scope) -> Figure:
     n = sum(len(a) for a in feedback.values())
     if highest is None:
         reason = "no feedback in the period" if not feedback else f"no route has {minimum} answers yet"
-        return no_data("%", reason, threshold, text, **details)
+        figure = no_data("%", reason, threshold, text, **details)
+        figure.n = n  # the answers are there, only no route has enough of them to be judged
+        return figure
     return Figure(highest, "%", n, threshold, text, not over, details=details, case_ids=sorted(cases))

@@ -29,7 +29,7 @@ METRIC_LABELS = {
     "value_segments": "二八检验 Revenue from the top 20 % of customers",
     "churn": "流失客户 Churned customers",
     "staff": "员工 Employees",
-    "route_complaint_share": "线路投诉占比 Highest complaint share of a route topic",
+    "route_complaint_share": "线路投诉超标主题 Route topics above the complaint threshold",
 }
 
 REPORT = """{% extends "base.html" %}

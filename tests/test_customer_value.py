@@ -191,7 +191,8 @@ def test_a_route_passing_15_percent_opens_an_improvement_item_once(
     figure = metrics.metrics_json(session, metrics.quarter_period("2026Q3"), clock.now())[
         "route_complaint_share"
     ]
-    assert (figure["value"], figure["target"], figure["met"], figure["n"]) == (16.67, 15.0, False, 15)
+    assert (figure["value"], figure["target"], figure["met"], figure["n"]) == (1, 0, False, 15)
+    assert (figure["highest_share"], figure["judged_routes"], figure["unit"]) == (16.67, 2, "route topics")
     assert figure["routes"]["Osaka"]["topics"]["meals"] == {"complaints": 1, "share": 14.29}
     assert figure["routes"]["Nara"] == {
         "n": 2,

@@ -41,7 +41,7 @@ METRIC_LABELS = {
     "value_segments": _l("Revenue from the top customers (20 %)"),
     "churn": _l("Churned customers"),
     "staff": _l("Employees and the service star"),
-    "route_complaint_share": _l("Highest complaint share of a route topic"),
+    "route_complaint_share": _l("Route topics above the complaint threshold"),
 }
 METRIC_HELP = {
     "csat": _l("Share of feedback answers with satisfaction 4 or 5."),
@@ -77,7 +77,7 @@ TARGET_TEXT = {
     "nps": _l("≥ 40"),
     "repurchase_rate": _l("20 percent above the previous year"),
     "complaint_resolution_hours": _l("≤ 24 h"),
-    "route_complaint_share": _l("≤ 15 % per route and topic"),
+    "route_complaint_share": _l("None above the 15 % threshold"),
 }
 TOPIC_LABELS = {
     "transport": _l("Transport"),
@@ -183,7 +183,11 @@ def _detail(key: str, f: dict[str, Any]) -> str:
         star = f.get("service_star")
         return _("service star %(month)s: %(name)s", month=star["month"], name=star["name"]) if star else ""
     if key == "route_complaint_share":
-        return _("%(n)s routes and topics over the threshold", n=len(f.get("over_threshold") or {}))
+        return _(
+            "highest share %(share)s · %(judged)s routes judged",
+            share=_with_unit(f.get("highest_share"), "%"),
+            judged=f.get("judged_routes", 0),
+        )
     if key == "nps":
         return (
             _("%(p)s promoters · %(d)s detractors", p=f.get("promoters", 0), d=f.get("detractors", 0))

@@ -47,18 +47,20 @@ def route_feedback(scope: Scope) -> dict[str, list[tuple[int, str, str]]]:
 
 
 def route_complaint_share(scope: Scope) -> Figure:
-    """Per route and topic: complaints, the route's answers and the share (``routes``); the pairs
-    over the threshold (``over_threshold``). Value: the highest share among judged routes;
-    target: ``topic_share_pct``, met when no judged route passes it."""
+    """Route topics over the threshold in the period (value; target 0), with per route and topic
+    the complaints, the route's answers and the share (``routes``), the pairs over the threshold
+    (``over_threshold``) and the highest share of a judged route (``highest_share``). n: answers.
+    ``met`` only once some route has enough answers to be judged."""
     try:
         rules = decision_outputs(scope.session, SERVICE_FIGURES)
     except NotFound:
-        return no_data("%", "the DMN table service_figure_rules is not deployed")
+        return no_data("route topics", "the DMN table service_figure_rules is not deployed")
     threshold, minimum = float(rules["topic_share_pct"]), int(rules["min_route_feedback"])
     feedback = route_feedback(scope)
     routes: dict[str, dict[str, Any]] = {}
     over: dict[str, dict[str, Any]] = {}
     highest: float | None = None
+    judged = 0
     cases: set[int] = set()
     for route, answers in sorted(feedback.items()):
         counts: dict[str, int] = defaultdict(int)
@@ -66,30 +68,29 @@ def route_complaint_share(scope: Scope) -> Figure:
             if category == "complaint":
                 counts[topic] += 1
                 cases.add(case_id)
-        judged = len(answers) >= minimum
         topics = {
             topic: {"complaints": count, "share": round(100.0 * count / len(answers), 2)}
             for topic, count in sorted(counts.items())
         }
-        routes[route] = {"n": len(answers), "judged": judged, "topics": topics}
-        if not judged:
+        routes[route] = {"n": len(answers), "judged": len(answers) >= minimum, "topics": topics}
+        if len(answers) < minimum:
             continue
+        judged += 1
         for topic, row in topics.items():
             highest = row["share"] if highest is None else max(highest, row["share"])
             if row["share"] > threshold:
                 over[f"{route} / {topic}"] = {"route": route, "topic": topic, "n": len(answers), **row}
-        highest = 0.0 if highest is None else highest
     details = {
         "routes": routes,
         "over_threshold": over,
+        "judged_routes": judged,
+        "highest_share": highest if highest is not None else (0.0 if judged else None),
         "topic_share_pct": threshold,
         "min_route_feedback": minimum,
     }
-    text = f"≤ {threshold:g} % per route and topic"
+    text = f"no route topic above {threshold:g} %"
     n = sum(len(a) for a in feedback.values())
-    if highest is None:
-        reason = "no feedback in the period" if not feedback else f"no route has {minimum} answers yet"
-        figure = no_data("%", reason, threshold, text, **details)
-        figure.n = n  # the answers are there, only no route has enough of them to be judged
-        return figure
-    return Figure(highest, "%", n, threshold, text, not over, details=details, case_ids=sorted(cases))
+    if not feedback:
+        return no_data("route topics", "no feedback in the period", 0, text, **details)
+    met = not over if judged else None
+    return Figure(len(over), "route topics", n, 0, text, met, details=details, case_ids=sorted(cases))

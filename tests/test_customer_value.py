@@ -129,6 +129,11 @@ def test_a_churned_customer_gets_a_win_back_task_once_a_half_year(
     assert campaign.data["half_year"] == "2027H1" and campaign.data["high_value_spend"] == 10000
     items = _open_win_backs(session)
     assert len(items) == 2 and {i.lane for i in items} == {"account_manager"}
+    # each task names its customer in the inbox, A tier first
+    assert {(i.customer_id, i.customer_name, i.customer_tier, i.priority) for i in items} == {
+        (ids["dan"], "Dan", "B", 1),
+        (ids["eve"], "Eve", "A", 0),
+    }
     listed = {c["customer_id"]: c["churn_reason"] for c in campaign.data["churned_customers"]}
     assert listed == {ids["dan"]: "idle", ids["eve"]: "spend_drop"}
     # a second campaign in the same half-year, by hand, finds nobody new

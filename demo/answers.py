@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from demo import customer_value
 from demo.names import ADJUSTMENTS, REVIEW_COMMENTS
 from demo.plans import ChangePlan, TripPlan
 from workflows.metrics.verdict import findings as metric_findings
@@ -406,6 +407,7 @@ BY_TASK: dict[str, Callable[[Answers], dict[str, Any]]] = {
     "notify_tier_changes": Answers.notify_tier_changes,
     "review_metrics": Answers.review_metrics,
     "triage_improvements": Answers.triage_improvements,
+    "win_back": customer_value.win_back,
 }
 
 # the customer-value tasks (cards after a trip, settlement, points, birthday gifts)

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import func, select
 
+from demo import customer_value
 from demo.answers import Answers
 from demo.benefits import schedule_benefits
 from demo.names import (
@@ -469,6 +470,7 @@ def load_demo_history(
     try:
         sim.seed_customers(max(10, trips * 3 // 8))
         schedule_benefits(sim)  # departures, a campaign, a member event in the last month
+        customer_value.carry_over_trips(sim)
         zone = sim.zone
         first_day = start.astimezone(zone).date()
         for n in range(days + 1):
@@ -476,6 +478,7 @@ def load_demo_history(
         for enquiry in _enquiry_times(rng, start, end - timedelta(days=1), trips, zone):
             sim.at(enquiry, lambda when=enquiry: sim.enquire(sim.plan_trip(when)))
         sim.run()
+        customer_value.publish_last_handbook(sim)
         sim.settle()
         from demo.trip_page import add_trip_page_demo
 

@@ -10,9 +10,9 @@ from workflows.engine.handlers import HandlerRegistry
 
 
 def default_registry() -> HandlerRegistry:
-    from . import change, confirmation, crisis, feedback, planning, review, settlement, tiering
+    from . import change, confirmation, crisis, feedback, planning, review, settlement, tiering, winback
 
     registry = HandlerRegistry()
-    for module in (planning, confirmation, change, feedback, tiering, review, crisis, settlement):
+    for module in (planning, confirmation, change, feedback, tiering, review, crisis, settlement, winback):
         module.register(registry)
     return registry

@@ -26,6 +26,10 @@ METRIC_LABELS = {
     "change_requests": "行程变更 Change requests",
     "cycle_time": "任务周期 Task cycle time (median)",
     "tiers": "客户分级 Customers",
+    "value_segments": "二八检验 Revenue from the top 20 % of customers",
+    "churn": "流失客户 Churned customers",
+    "staff": "员工 Employees",
+    "route_complaint_share": "线路投诉超标主题 Route topics above the complaint threshold",
 }
 
 REPORT = """{% extends "base.html" %}
@@ -66,6 +70,17 @@ REPORT = """{% extends "base.html" %}
 <table>
   {% for tier, count in tiers.by_tier.items() %}<tr><th>{{ tier }}</th><td>{{ count }}</td></tr>{% endfor %}
   <tr><th>升级 / 降级 <span class="en">Up / down</span></th><td>{{ tiers.up }} / {{ tiers.down }}</td></tr>
+</table>
+<h2>服务之星 <span class="en">Service star</span></h2>
+<table>
+  {% for month, star in stars.items() %}<tr><th>{{ month }}</th><td>{{ star.name }}</td></tr>
+  {% else %}<tr><td>—</td></tr>{% endfor %}
+</table>
+<h2>线路投诉预警 <span class="en">Route complaint alerts</span> ({{ route_alerts|length }})</h2>
+<table>
+  {% for alert in route_alerts %}
+  <tr><th>{{ alert.route }} / {{ alert.topic }}</th><td>{{ alert.share }} %</td></tr>
+  {% else %}<tr><td>—</td></tr>{% endfor %}
 </table>
 <h2>改进待办 <span class="en">Improvement backlog</span> ({{ backlog|length }})</h2>
 <table>
@@ -120,11 +135,15 @@ def open_backlog(ctx: HandlerContext) -> list[dict[str, Any]]:
 def compile_metrics(ctx: HandlerContext) -> dict[str, Any]:
     """Freezes the previous quarter's metrics into an HTML ``quarterly_report`` document on the case.
 
-    Returns what ``review_metrics`` shows (``quarter``, ``metrics_report``, ``improvement_backlog``)
-    and one row per open backlog item for ``triage_improvements`` to decide on (``triage``).
+    First files an improvement item for each route whose complaints on one topic passed the
+    threshold in that quarter (``route_alerts``; once per route, topic and quarter, so a review
+    started twice files nothing new). Returns what ``review_metrics`` shows (``quarter``,
+    ``metrics_report``, ``improvement_backlog``, ``service_star_proposed``) and one row per open
+    backlog item for ``triage_improvements`` to decide on (``triage``).
     """
     period = metrics.previous_quarter(ctx.today, ctx.timezone)
     figures = ctx.metrics_of(period)
+    route_alerts = ctx.file_route_alerts(figures["route_complaint_share"], period.label)
     rows = [
         {
             "metric": key,
@@ -149,6 +168,8 @@ def compile_metrics(ctx: HandlerContext) -> dict[str, Any]:
         repurchase=figures["repurchase_rate"],
         tiers=figures["tiers"],
         backlog=backlog,
+        stars=figures["staff"].get("service_stars") or {},
+        route_alerts=route_alerts,
         fmt=_fmt,
         generated_at=ctx.now.isoformat(timespec="minutes"),
     )
@@ -169,7 +190,15 @@ def compile_metrics(ctx: HandlerContext) -> dict[str, Any]:
         "improvement_backlog": backlog,
         "triage": [{"item_id": b["item_id"], "summary": b["summary"]} for b in backlog],
         "report_document_id": document.id,
+        "route_alerts": route_alerts,
+        "service_star_proposed": _last_star(figures["staff"], period),
     }
+
+
+def _last_star(staff: dict[str, Any], period: metrics.Period) -> str:
+    """The display name the service star rule picks for the quarter's last month ("" if nobody)."""
+    star = (staff.get("service_stars") or {}).get(period.last.strftime("%Y-%m"))
+    return star["name"] if star else ""
 
 
 def triage_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dict[str, Any]:

@@ -16,10 +16,12 @@ from .conftest import SHANGHAI, open_task
 def test_calendar_starts_in_the_first_days_of_a_period_only():
     assert [s.key for s in calendar_starts(date(2027, 1, 1))] == [
         "customer_tiering:2027H1",
+        "win_back_campaign:2027H1",
         "quarterly_review:2027Q1",
     ]
     assert [s.key for s in calendar_starts(date(2027, 7, 3))] == [
         "customer_tiering:2027H2",
+        "win_back_campaign:2027H2",
         "quarterly_review:2027Q3",
     ]
     assert [s.key for s in calendar_starts(date(2027, 4, 2))] == ["quarterly_review:2027Q2"]
@@ -29,10 +31,10 @@ def test_calendar_starts_in_the_first_days_of_a_period_only():
 def test_each_start_happens_once(session, rt, clock):
     clock.set(datetime(2027, 1, 1, 0, 5, tzinfo=SHANGHAI))
     first = run_schedules(session, rt)
-    assert len(first) == 2
+    assert len(first) == 3
     assert run_schedules(session, rt) == []
     processes = sorted(session.scalars(select(Case.process_key)))
-    assert processes == ["customer_tiering", "quarterly_review"]
+    assert processes == ["customer_tiering", "quarterly_review", "win_back_campaign"]
 
 
 def test_birthday_reminder_goes_to_the_account_manager(session, rt, clock, start_case, work):

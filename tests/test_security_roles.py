@@ -346,6 +346,20 @@ ROUTES: dict[tuple[str, str], Call] = {
     ),
     ("trip_links.crisis_notices", "GET"): Call(SUPERVISE),
     ("trip_links.crisis_notices", "POST"): Call(SUPERVISE, data=lambda w, r: {"title": ""}),
+    # customer value and the case handbook (issue 18)
+    ("customers.value_view", "GET"): Call(EDIT_CUSTOMERS | READ_METRICS),
+    ("api.handbooks_index", "GET"): Call(EVERYONE),
+    ("api.handbook_candidates", "GET"): Call(SUPERVISE),
+    ("api.publish_handbook", "POST"): Call(
+        SUPERVISE, json={"month": "2026-11", "entries": [{"case_id": n, "lesson": "x"} for n in range(1, 11)]}
+    ),
+    ("api.handbook_show", "GET"): Call(EVERYONE, values=lambda w, r: {"month": "2026-11"}),
+    ("api.handbook_pdf", "GET"): Call(EVERYONE, values=lambda w, r: {"month": "2026-11"}),
+    ("handbooks.index", "GET"): Call(EVERYONE),
+    ("handbooks.new", "GET"): Call(SUPERVISE),
+    ("handbooks.publish", "POST"): Call(SUPERVISE, data=lambda w, r: {"month": "2026-11"}),
+    ("handbooks.show", "GET"): Call(EVERYONE, values=lambda w, r: {"month": "2026-11"}),
+    ("handbooks.pdf", "GET"): Call(EVERYONE, values=lambda w, r: {"month": "2026-11"}),
 }
 ROUTES.update(benefit_routes(Call))  # tier benefits: routes, campaigns, events
 

@@ -691,3 +691,70 @@ class PointsEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     lot_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+
+
+# --- customer value and the figures a manager acts on (issue 18, parts 3–4) ----------------
+
+
+class WinBack(Base):
+    """One win-back attempt per churned customer per half-year (``2027H1``): listed by the
+    win_back_campaign, its outcome recorded by the account manager's ``win_back`` task."""
+
+    __tablename__ = "win_back"
+    __table_args__ = (UniqueConstraint("customer_id", "half_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    half_year: Mapped[str] = mapped_column(String(8))
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    reason: Mapped[str] = mapped_column(String(16))  # idle, spend_drop
+    listed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # won_back, not_interested, unreachable, later
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RouteTopicAlert(Base):
+    """A route whose complaints on one topic passed the threshold in a quarter: the improvement
+    item filed for it, so that it is filed once per route, topic and quarter."""
+
+    __tablename__ = "route_topic_alert"
+    __table_args__ = (UniqueConstraint("route", "topic", "quarter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(40))
+    quarter: Mapped[str] = mapped_column(String(8))
+    share: Mapped[float] = mapped_column(Numeric(6, 2))
+    improvement_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseHandbook(Base):
+    """One month's 《服务案例手册》 [003 §6.1]: 10–15 finished complaints or incidents, each with its
+    lesson, published by the supervisor; the PDF is drawn from the stored page on first download."""
+
+    __tablename__ = "case_handbook"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), unique=True)  # 2026-11
+    title: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_by: Mapped[str] = mapped_column(String(64))
+    html: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class CaseHandbookEntry(Base):
+    """One case of a handbook, in the order the supervisor put it, with the lesson drawn from it."""
+
+    __tablename__ = "case_handbook_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handbook_id: Mapped[int] = mapped_column(ForeignKey("case_handbook.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # complaint, incident
+    summary: Mapped[str] = mapped_column(Text)
+    lesson: Mapped[str] = mapped_column(Text)

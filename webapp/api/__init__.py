@@ -52,6 +52,7 @@ def register_api_modules() -> None:
         benefits,
         cases,
         customers,
+        handbooks,
         manage,
         meta,
         metrics,

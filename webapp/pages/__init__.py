@@ -103,6 +103,7 @@ def register_pages(app: Flask) -> None:
     from .benefits import bp as benefits
     from .cases import bp as cases
     from .customers import bp as customers
+    from .handbooks import bp as handbooks
     from .inbox import bp as inbox_pages
     from .manage import bp as manage
     from .models import bp as models
@@ -115,6 +116,7 @@ def register_pages(app: Flask) -> None:
 
     pages = (auth, inbox_pages, tasks, cases, customers, processes, reports, manage, models, accounts, me)
     pages += (trip_page, trip_links)  # the customer's own trip page (no sign-in); its staff side
+    pages = (*pages, handbooks)
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.register_blueprint(benefits)

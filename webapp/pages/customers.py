@@ -11,6 +11,7 @@ from workflows.cases.queries import list_cases
 from workflows.cursors import decode_id_cursor
 from workflows.customers import operations as customer_service
 from workflows.customers import profiles
+from workflows.customers.winback import win_backs_of
 from workflows.errors import Invalid
 from workflows.people.directory import active_users
 from workflows.permissions import EDIT_CUSTOMERS
@@ -19,6 +20,7 @@ from ..extensions import db
 from .common import actor, page_blueprint, runtime
 from .field_errors import error_text
 from .flashes import flash_success
+from .labels import VALUE_LABELS
 
 bp = page_blueprint("customers", __name__)
 PAGE_SIZE = 30
@@ -55,6 +57,30 @@ def index() -> Any:
         paged=after is not None,
         may_edit=actor().has_any(EDIT_CUSTOMERS),
     )
+
+
+@bp.get("/customers/value")
+def value_view() -> Any:
+    """The value view: four groups by value and loyalty, their share of revenue, the churn list."""
+    from workflows.customers.value_view import value_view as read_value_view
+
+    view = read_value_view(db.session, runtime(), actor())
+    return render_template(
+        "customers/value.html", view=view, group_labels=value_group_labels(), outcome_labels=outcome_labels()
+    )
+
+
+def outcome_labels() -> dict[str, str]:
+    return {
+        "won_back": _("Won back"),
+        "not_interested": _("Not interested"),
+        "unreachable": _("Unreachable"),
+        "later": _("Later"),
+    }
+
+
+def value_group_labels() -> dict[str, str]:
+    return {group: str(text) for group, text in VALUE_LABELS["group"].items()}
 
 
 def _submitted(editing: bool) -> dict[str, Any]:
@@ -131,6 +157,8 @@ def _profile(
         may_edit=actor().has_any(EDIT_CUSTOMERS),
         may_reveal=actor().has_any(customer_service.REVEAL_ID_NUMBER),
         revealed=full_id_number is not None,
+        win_backs=win_backs_of(db.session, customer_id),
+        outcome_labels=outcome_labels(),
     ), status
 
 

@@ -36,6 +36,7 @@ PROCESS_LABELS = {
     "quarterly_review": _l("Quarterly service review"),
     "birthday_reminder": _l("Birthday reminder"),
     "crisis_follow_up": _l("Crisis notice follow-up"),
+    "win_back_campaign": _l("Win-back campaign"),
 }
 
 # Keyed by BPMN element id (PROCESSES.md); the English is the model's task name.
@@ -102,6 +103,11 @@ TASK_LABELS = {
     "follow_up_crisis_notice": _l("Follow up the crisis notice"),
     "record_crisis_answer": _l("Record the answer on the trip"),
     "open_date_change": _l("Open a date change request"),
+    # win_back_campaign and the quarterly review's thresholds (issue 18)
+    "read_value_rules": _l("Read value and churn thresholds"),
+    "list_churned_customers": _l("List churned customers"),
+    "win_back": _l("Win back a customer"),
+    "read_service_figure_rules": _l("Read service figure thresholds"),
 }
 
 # BPMN messages a case may receive (their names are a contract, like task ids).
@@ -251,6 +257,45 @@ VARIABLE_LABELS = {
     "shown": _l("Value"),
     "target_text": _l("Target"),
     "met": _l("Target met"),
+    "churned_customers": _l("Churned customers"),
+    "win_back_outcomes": _l("Win-back outcomes"),
+    "win_back_count": _l("Customers to win back"),
+    "half_year": _l("Half-year"),
+    "route_alerts": _l("Improvement items filed for routes"),
+    "service_star_proposed": _l("Proposed service star"),
+    "service_star": _l("Service star"),
+    "topic_share_pct": _l("Improvement item above this complaint share (%)"),
+    "min_route_feedback": _l("Answers needed to judge a route"),
+    "star_min_tasks": _l("Service star: tasks done at least"),
+    "high_value_spend": _l("High value from (CNY in 12 months)"),
+    "frequent_trips": _l("Frequent from (trips in 12 months)"),
+    "churn_idle_days": _l("Churned after days without a trip"),
+    "churn_drop_pct": _l("Churned when spend fell by more than (%)"),
+    "win_back_tiers": _l("Win-back for tiers"),
+    "top_share_pct": _l("80/20 check: top customers (%)"),
+    "churn_reason": _l("Why churned"),
+    "last_trip": _l("Last trip"),
+    "spend_12m": _l("Spend in the last 12 months (CNY)"),
+    "spend_previous_12m": _l("Spend in the 12 months before (CNY)"),
+    "group": _l("Value group"),
+    "improvement_id": _l("Improvement item"),
+    "route": _l("Route"),
+    "share": _l("Share"),
+    "customer": _l("Customer"),
+}
+
+# Values of case variables no form lists as choices (issue 18: value groups, churn reasons).
+VALUE_LABELS = {
+    "group": {
+        "high_frequent": _l("High value × frequent"),
+        "high_occasional": _l("High value × occasional"),
+        "low_frequent": _l("Low value × frequent"),
+        "low_occasional": _l("Low value × occasional"),
+    },
+    "churn_reason": {
+        "idle": _l("No trip for a year"),
+        "spend_drop": _l("Spend fell by more than half"),
+    },
 }
 
 
@@ -300,6 +345,11 @@ def segment_label(segment: str | None) -> str:
 
 def channel_label(channel: str | None) -> str:
     return _label(CHANNEL_LABELS, channel)
+
+
+def value_label(key: str, value: object) -> str | None:
+    found = VALUE_LABELS.get(key, {}).get(value) if isinstance(value, str) else None
+    return str(found) if found is not None else None
 
 
 def variable_label(key: str) -> str | None:

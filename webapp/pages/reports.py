@@ -20,6 +20,7 @@ from workflows.permissions import READ_METRICS
 
 from ..extensions import db
 from .common import actor, page_blueprint, runtime
+from .customers import value_group_labels
 from .diagram_names import localized_bpmn
 from .labels import process_label, task_label
 
@@ -38,6 +39,10 @@ METRIC_LABELS = {
     "cycle_time": _l("Task cycle time"),
     "tiers": _l("Customers by tier"),
     "points_outstanding": _l("Points outstanding"),
+    "value_segments": _l("Revenue from the top customers (20 %)"),
+    "churn": _l("Churned customers"),
+    "staff": _l("Employees and the service star"),
+    "route_complaint_share": _l("Route topics above the complaint threshold"),
 }
 METRIC_HELP = {
     "csat": _l("Share of feedback answers with satisfaction 4 or 5."),
@@ -56,12 +61,25 @@ METRIC_HELP = {
     "cycle_time": _l("Median hours from a task appearing in an inbox to its completion."),
     "tiers": _l("Customers at the end of the period."),
     "points_outstanding": _l("Points all customers hold at the end of the period, lapsed points taken off."),
+    "value_segments": _l(
+        "The 80/20 check: share of the last 12 months' revenue from the top fifth of customers, and "
+        "the four groups by value and loyalty."
+    ),
+    "churn": _l(
+        "Customers whose last trip is more than 12 months ago, or whose 12-month spend fell by more "
+        "than half."
+    ),
+    "staff": _l("Employees who completed tasks; the service star of each month is chosen by the rule below."),
+    "route_complaint_share": _l(
+        "Complaints on one topic as a share of a route's feedback; above 15 % an improvement item is filed."
+    ),
 }
 TARGET_TEXT = {
     "csat": _l("≥ 90 %"),
     "nps": _l("≥ 40"),
     "repurchase_rate": _l("20 percent above the previous year"),
     "complaint_resolution_hours": _l("≤ 24 h"),
+    "route_complaint_share": _l("None above the 15 % threshold"),
 }
 TOPIC_LABELS = {
     "transport": _l("Transport"),
@@ -148,6 +166,32 @@ def _detail(key: str, f: dict[str, Any]) -> str:
         )
     if key == "points_outstanding":
         return _("worth %(cny)s CNY off prices", cny=_number(f.get("value_cny"), 2)) if f.get("n") else ""
+    if key == "value_segments":
+        groups = f.get("groups", {})
+        return _(
+            "high value × frequent %(hf)s · high × occasional %(ho)s · low × frequent %(lf)s · "
+            "low × occasional %(lo)s customers",
+            hf=groups.get("high_frequent", {}).get("customers", 0),
+            ho=groups.get("high_occasional", {}).get("customers", 0),
+            lf=groups.get("low_frequent", {}).get("customers", 0),
+            lo=groups.get("low_occasional", {}).get("customers", 0),
+        )
+    if key == "churn":
+        return _(
+            "%(rate)s of customers · %(idle)s without a trip for a year · %(drop)s spend halved",
+            rate=_with_unit(f.get("rate"), "%"),
+            idle=f.get("idle", 0),
+            drop=f.get("spend_drop", 0),
+        )
+    if key == "staff":
+        star = f.get("service_star")
+        return _("service star %(month)s: %(name)s", month=star["month"], name=star["name"]) if star else ""
+    if key == "route_complaint_share":
+        return _(
+            "highest share %(share)s · %(judged)s routes judged",
+            share=_with_unit(f.get("highest_share"), "%"),
+            judged=f.get("judged_routes", 0),
+        )
     if key == "nps":
         return (
             _("%(p)s promoters · %(d)s detractors", p=f.get("promoters", 0), d=f.get("detractors", 0))
@@ -315,6 +359,7 @@ def index() -> Any:
         heat_problem=heat_problem,
         topic_labels={k: str(v) for k, v in TOPIC_LABELS.items()},
         metric_labels={k: str(v) for k, v in METRIC_LABELS.items()},
+        value_group_labels=value_group_labels(),
     )
 
 

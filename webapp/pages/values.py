@@ -19,7 +19,7 @@ from workflows.runtime import Runtime
 
 from ..form_render import label_of
 from .common import local_datetime, money
-from .labels import spend_basis_label, tier_label, variable_label
+from .labels import spend_basis_label, tier_label, value_label, variable_label
 
 HIDDEN = ("spiff__",)
 FIELD_INDEX_KEY = "tripflow_field_index"
@@ -98,6 +98,8 @@ def scalar_text(key: str, value: Any, index: dict[str, dict[str, Any]]) -> str:
         titles = (prop.get("x-enum-titles") or {}).get(str(get_locale())) or []
         if value in prop["enum"] and prop["enum"].index(value) < len(titles):
             return str(titles[prop["enum"].index(value)])
+    if value_label(key, value) is not None:
+        return str(value_label(key, value))
     if isinstance(value, int | float):
         return money(value)
     if isinstance(value, str) and prop.get("format") == "date-time":

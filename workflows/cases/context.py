@@ -169,6 +169,26 @@ class HandlerContext:
         """Every quarterly review metric for ``period``, as ``GET /api/v1/metrics`` shows them."""
         return metrics.metrics_json(self._session, period, self.now)
 
+    # customer value (issue 18): win-back and route complaint alerts
+    def list_for_win_back(self, rules: dict[str, Any]) -> list[dict[str, Any]]:
+        """Churned customers to win back this half-year, recorded as listed by this case."""
+        from workflows.customers.winback import list_for_win_back
+
+        return list_for_win_back(self._session, rules, today=self.today, now=self.now, case_id=self.case_id)
+
+    def record_win_back(self, customer_id: Any, outcome: Any, notes: Any) -> None:
+        from workflows.customers.winback import record_outcome
+
+        record_outcome(
+            self._session, self.case_id, customer_id, outcome, notes, by=self.actor.username, now=self.now
+        )
+
+    def file_route_alerts(self, figure: dict[str, Any], quarter: str) -> list[dict[str, Any]]:
+        """An improvement item per route and topic over the threshold, once per quarter."""
+        from workflows.metrics.route_alerts import file_route_alerts
+
+        return file_route_alerts(self._session, figure, quarter, now=self.now, case_id=self.case_id)
+
     def add_comment(self, text: str) -> None:
         """A note in the case's history, written by the system."""
         from workflows.audit import record

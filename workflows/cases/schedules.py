@@ -37,11 +37,13 @@ class DueStart:
 
 
 def calendar_starts(today: date) -> Iterator[DueStart]:
-    """Tiering on 1 January and 1 July [000 §3.4]; the review on the first day of a quarter [003 §7]."""
+    """Tiering and the win-back campaign on 1 January and 1 July [000 §3.4, 004]; the review on the
+    first day of a quarter [003 §7]."""
     half_start = date(today.year, 1 if today.month <= 6 else 7, 1)
     if (today - half_start).days < GRACE_DAYS:
         half = "H1" if today.month <= 6 else "H2"
         yield DueStart(f"customer_tiering:{today.year}{half}", "customer_tiering", {})
+        yield DueStart(f"win_back_campaign:{today.year}{half}", "win_back_campaign", {})
     quarter = (today.month - 1) // 3 + 1
     quarter_start = date(today.year, 3 * quarter - 2, 1)
     if (today - quarter_start).days < GRACE_DAYS:

@@ -309,16 +309,22 @@ class Step:
                 item.status = "cancelled"
                 item.completed_at = self.now
             else:
-                self._copy_summary(item)
+                self._copy_summary(item, ready[task_id])
         for task_id, task in ready.items():
             if task_id not in open_items:
                 self._create_work_item(task)
 
-    def _copy_summary(self, item: WorkItem) -> None:
+    def _copy_summary(self, item: WorkItem, task: Task | None = None) -> None:
         case = self.case
         for name in SUMMARY_FIELDS:
             setattr(item, name, getattr(case, name))
-        item.priority = priority_of(case.customer_tier)
+        about = task.data.get("customer") if task is not None else None
+        if isinstance(about, dict) and isinstance(about.get("customer_id"), int):
+            # one instance per customer (win_back): the inbox shows that customer, not the case's
+            item.customer_id = about["customer_id"]
+            item.customer_name = _as_text(about.get("name"))
+            item.customer_tier = _as_text(about.get("tier"))
+        item.priority = priority_of(item.customer_tier)
 
     def _create_work_item(self, task: Task) -> None:
         spec = task.task_spec
@@ -338,7 +344,7 @@ class Step:
             or (datetime.fromisoformat(info.due_at) if info and info.due_at else None),
         )
         item.sort_due = item.due_at or NO_DUE_DATE
-        self._copy_summary(item)
+        self._copy_summary(item, task)
         assignee = (
             _as_text(task.data.get(props["assigneeVariable"])) if props.get("assigneeVariable") else None
         )

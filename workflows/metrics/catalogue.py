@@ -16,7 +16,10 @@ from workflows.metrics.loyalty import repurchase_rate, tiers
 from workflows.metrics.periods import Period, month_periods
 from workflows.metrics.planning import change_requests, plan_rejection_rate, rework_loops
 from workflows.metrics.points import points_outstanding
+from workflows.metrics.routes import route_complaint_share
 from workflows.metrics.satisfaction import csat, nps
+from workflows.metrics.staff import staff
+from workflows.metrics.value import churn, value_segments
 
 METRICS: dict[str, Callable[[Scope], Figure]] = {
     "csat": csat,
@@ -30,6 +33,10 @@ METRICS: dict[str, Callable[[Scope], Figure]] = {
     "cycle_time": cycle_time,
     "tiers": tiers,
     "points_outstanding": points_outstanding,
+    "value_segments": value_segments,
+    "churn": churn,
+    "staff": staff,
+    "route_complaint_share": route_complaint_share,
 }
 
 

@@ -1,8 +1,9 @@
 """What each customer spent, trip by trip: the one source the value view, the churn list and the
 win-back campaign read.
 
-Today the amount is the contract price of each signed trip (``trip.total_price`` by
-``signed_on``); when trips are settled, this is the one function to switch to the settled amount.
+A settled trip counts with the amount finance recorded as paid (``trip_settlement``), one not yet
+settled with its contract price (``trip.total_price``), as tiering counts them
+(``customers.operations.spend_last_12_months``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows.models import Trip
+from workflows.models import Trip, TripSettlement
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,14 @@ class SpentTrip:
 def spent_trips(session: Session, until: date) -> list[SpentTrip]:
     """Every trip signed by a customer on or before ``until``, oldest first."""
     rows = session.execute(
-        select(Trip.customer_id, Trip.case_id, Trip.signed_on, Trip.start_date, Trip.total_price)
+        select(
+            Trip.customer_id,
+            Trip.case_id,
+            Trip.signed_on,
+            Trip.start_date,
+            func.coalesce(TripSettlement.amount_paid, Trip.total_price),
+        )
+        .outerjoin(TripSettlement, TripSettlement.case_id == Trip.case_id)
         .where(Trip.customer_id.is_not(None), Trip.signed_on.is_not(None), Trip.signed_on <= until)
         .order_by(Trip.signed_on, Trip.id)
     )

@@ -439,20 +439,25 @@ def _deliver(
     ]
     if not waiting:
         raise Conflict(f"case {case_id} is not waiting for the message '{name}'")
-    record(
-        session,
-        "message_received",
-        step.now,
-        case_id=case.id,
-        user=actor.username,
-        text=name,
-        data_changes={k: [None, v] for k, v in payload.items()} or None,
-    )
-    with use_clock(rt.clock):
-        workflow.catch(event)
+    catch_message(step, workflow, name, payload)
     step.advance(workflow)
     deliver_outbox(session, rt, step)
     return case
+
+
+def catch_message(step: Step, workflow: Any, name: str, payload: dict[str, Any]) -> None:
+    """The case's waiting event catches message ``name``, noted in its history (the caller advances)."""
+    record(
+        step.session,
+        "message_received",
+        step.now,
+        case_id=step.case.id,
+        user=step.actor.username,
+        text=name,
+        data_changes={k: [None, v] for k, v in payload.items()} or None,
+    )
+    with use_clock(step.rt.clock):
+        workflow.catch(BpmnEvent(MessageEventDefinition(name), payload))
 
 
 def deliver_outbox(session: Session, rt: Runtime, step: Step) -> None:

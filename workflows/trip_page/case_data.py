@@ -17,9 +17,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from workflows.audit import changes_between, record
-from workflows.cases.operations import deliver_outbox
+from workflows.cases.operations import catch_message, deliver_outbox
 from workflows.cases.step import Step
-from workflows.engine.clock import use_clock
 from workflows.models import Case
 from workflows.permissions import Actor
 from workflows.runtime import Runtime
@@ -67,17 +66,7 @@ def set_and_offer(
     for index, (name, payload) in enumerate(messages):
         if not waits_for(workflow, name, payload):
             continue
-        record(
-            session,
-            "message_received",
-            step.now,
-            case_id=case.id,
-            user=actor.username,
-            text=name,
-            data_changes={k: [None, v] for k, v in payload.items()} or None,
-        )
-        with use_clock(rt.clock):
-            workflow.catch(BpmnEvent(MessageEventDefinition(name), payload))
+        catch_message(step, workflow, name, payload)
         delivered.append(index)
     if delivered:
         step.advance(workflow)

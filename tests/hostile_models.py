@@ -112,13 +112,19 @@ def timer_model(key: str, expression: str) -> bytes:
     return _model(key, ["start", "wait_first", "wait_attack", "look", "end"], body)
 
 
-def endless_loop_model(key: str) -> bytes:
+# one turn of the endless loop: fast (a loop that reaches the step's element limit at once), or
+# slow enough (tens of milliseconds a turn) that the limit is minutes away and only a watchdog ends it
+FAST_TURN = "n = len([i for i in range(3)])"
+SLOW_TURN = "n = 3 + 0 * len(list(range(10**6)))"
+
+
+def endless_loop_model(key: str, turn: str = SLOW_TURN) -> bytes:
     """start → timer ``wait_first`` (1 s) → script ``spin`` ⇄ gateway ``again``: a step that never ends."""
     body = (
         '    <bpmn:startEvent id="start"/>\n'
         + _timer("wait_first", "timeDuration", '"PT1S"')
         + '    <bpmn:scriptTask id="spin" scriptFormat="python">'
-        "<bpmn:script>n = len([i for i in range(3)])</bpmn:script></bpmn:scriptTask>\n"
+        f"<bpmn:script>{turn}</bpmn:script></bpmn:scriptTask>\n"
         '    <bpmn:exclusiveGateway id="again" default="f_out"/>\n'
         '    <bpmn:userTask id="look" name="Look"/>\n'
         '    <bpmn:endEvent id="end"/>\n'

@@ -16,6 +16,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event, select
@@ -113,6 +114,11 @@ def open_items_of(session: Session, case_id: int) -> list[WorkItem]:
 
 # --- the step ----------------------------------------------------------------------------------
 
+# SpiffWorkflow grows its task tree one level per element run; a loop without a wait state reaches
+# about a thousand levels within a second or two, and then the engine silently drops the path (the
+# case would stay "running" with nothing to do). A step stops well before that, as an incident.
+MAX_ELEMENTS_PER_STEP = 400
+
 
 class Step:
     """Runs the engine for one case inside the caller's transaction."""
@@ -131,6 +137,7 @@ class Step:
         self.script_engine = rt.engine.script_engine(self._call_handler)
         self.error: tuple[str | None, str] | None = None
         self.ran: dict[str, int] = {}
+        self.elements_left = MAX_ELEMENTS_PER_STEP
         self.recorded_keys: set[str] = set()  # variables this step's events already record
         # the case's open work items and timer rows, when the caller knows them already: saves a query each
         self.open_items: list[WorkItem] | None = None
@@ -143,6 +150,13 @@ class Step:
         bpmn_id = getattr(task.task_spec, "bpmn_id", None)
         if bpmn_id:
             self.ran[bpmn_id] = self.ran.get(bpmn_id, 0) + 1
+        self.elements_left -= 1
+        if self.elements_left < 0:
+            raise WorkflowException(
+                f"more than {MAX_ELEMENTS_PER_STEP} elements ran in one step without reaching a task, "
+                "timer or message to wait for: a loop without a wait state",
+                task_spec=task.task_spec,
+            )
 
     # handlers run in a savepoint, so a failing one leaves none of its writes behind
     def _call_handler(self, task: Task, name: str) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from workflows.engine.handlers import HandlerRegistry
 
 
 def default_registry() -> HandlerRegistry:
-    from . import change, confirmation, feedback, planning, review, tiering
+    from . import change, confirmation, feedback, incident, planning, review, tiering, trip_stage
 
     registry = HandlerRegistry()
-    for module in (planning, confirmation, change, feedback, tiering, review):
+    for module in (planning, confirmation, change, feedback, tiering, review, trip_stage, incident):
         module.register(registry)
     return registry

@@ -31,6 +31,7 @@ START_ROLES: dict[str, frozenset[str]] = {
     "customer_tiering": frozenset({"service_supervisor"}),
     "quarterly_review": frozenset({"service_supervisor"}),
     "birthday_reminder": frozenset({"account_manager"}),
+    "trip_incident": frozenset({"tour_guide", "customer_service"}),
 }
 START_ANY = frozenset({"service_supervisor", "process_owner"})
 SUPERVISE = frozenset({"service_supervisor"})

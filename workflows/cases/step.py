@@ -152,7 +152,15 @@ class Step:
         self.context.data = task.data
         with self.session.begin_nested():
             result = handler(self.context)
+        self._spread_shared(task.workflow.top_workflow)
         return dict(result or {})
+
+    def _spread_shared(self, workflow: BpmnWorkflow) -> None:
+        """Values a handler shared (``HandlerContext.share``) reach every waiting path of the case."""
+        shared, self.context.shared = self.context.shared, {}
+        if shared:
+            for waiting in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+                waiting.data.update(shared)
 
     def run_hook(self, bpmn_id: str, submitted: dict[str, Any], task_data: dict[str, Any]) -> dict[str, Any]:
         hook = self.rt.handlers.completion_hooks.get(bpmn_id)
@@ -177,6 +185,7 @@ class Step:
         task = find_ready_task(workflow, item.spiff_task_id)
         before = dict(task.data)
         values.update(self.run_hook(item.bpmn_id, values, before))
+        self._spread_shared(workflow)
         task.data.update(values)
         if item.claimed_by is None:
             claim_item(self.session, self.rt, item, self.actor)

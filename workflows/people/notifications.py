@@ -271,3 +271,11 @@ def _me(session: Session, actor: Actor) -> User:
     if user is None:
         raise NotFound(f"user {actor.username} does not exist")
     return user
+
+
+def notify_roles_overdue(session: Session, item: WorkItem, now: datetime, roles: list[str]) -> None:
+    """People of other roles than the task's own hear that it is late (an incident not answered in time)."""
+    members = select(UserRole.user_id).where(UserRole.role.in_(roles))
+    users = session.scalars(select(User).where(User.id.in_(members), User.active.is_(True)))
+    if not _write(session, item, "overdue", now, list(users)):
+        session.add(_row(item, "overdue", now, username=None, in_app=False))  # the mark alone

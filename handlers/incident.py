@@ -82,6 +82,7 @@ def tell_incident_late(ctx: HandlerContext) -> dict[str, Any]:
     """No alternatives after 10 minutes: the advisor and the supervisor hear of it at once."""
     ctx.tell_roles_task_late("propose_alternatives", ["travel_advisor", "service_supervisor"])
     ctx.add_comment("no alternatives within 10 minutes: travel advisor and service supervisor told")
+    ctx.share(answered_late=True)
     return {"answered_late": True}
 
 

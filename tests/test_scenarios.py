@@ -28,6 +28,7 @@ COMPLETE = {
     "quarterly_review",
     "trip",
     "trip_feedback",
+    "trip_incident",
 }
 # change_request is not complete: outcome_refused (flows flow_change_refused, flow_refused_to_merge) cannot
 # be reached, since submit_change_request's hook refuses the same late change in the same step

@@ -50,7 +50,8 @@ def incident_start(ctx: HandlerContext, data: dict[str, Any]) -> dict[str, Any]:
         raise _invalid("details", "describe what happened (1 to 4000 characters)")
     if status != "running" or trip_data.get("trip_phase") != "on_trip":
         raise Conflict(
-            f"trip case {data['trip_case_id']} is not on its way (incidents are opened between departure and return)"
+            f"trip case {data['trip_case_id']} is not on its way "
+            "(incidents are opened between departure and return)"
         )
     guide = trip_data.get("tour_guide") or ""
     if not (ctx.actor.roles - {"tour_guide"}) and ctx.actor.username != guide:

@@ -27,7 +27,11 @@ def arrange_bookings_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dic
         raise Invalid(message, [{"field": "tour_guide", "message": message, "code": "tour_guide"}])
     customer_id = ctx.data.get("customer_id")
     phone = ctx.customer(customer_id).phone if isinstance(customer_id, int) else None
-    return {"tour_guide": guide, "trip_phase": ctx.data.get("trip_phase") or "booked", "customer_phone": phone or ""}
+    return {
+        "tour_guide": guide,
+        "trip_phase": ctx.data.get("trip_phase") or "booked",
+        "customer_phone": phone or "",
+    }
 
 
 def enter_on_the_trip(ctx: HandlerContext) -> dict[str, Any]:
@@ -49,7 +53,14 @@ def record_trip_incident(ctx: HandlerContext) -> dict[str, Any]:
     if not isinstance(outcome, dict):
         ctx.add_comment("incident outcome not recorded: it is not an object")
         return {}
-    incidents = [*(i for i in ctx.data.get("incidents") or [] if i.get("incident_case_id") != outcome.get("incident_case_id")), outcome]
+    incidents = [
+        *(
+            i
+            for i in ctx.data.get("incidents") or []
+            if i.get("incident_case_id") != outcome.get("incident_case_id")
+        ),
+        outcome,
+    ]
     ctx.share(incidents=incidents)
     return {"incidents": incidents}
 
@@ -67,7 +78,9 @@ def group_rating(ctx: HandlerContext, reports: list[dict[str, Any]], ratings: li
     counted: list[dict[str, Any]] = []
     if reports:
         latest = reports[-1]
-        counted.append({"source": "guide", "score": latest["group_mood"], "text": latest.get("what_happened", "")})
+        counted.append(
+            {"source": "guide", "score": latest["group_mood"], "text": latest.get("what_happened", "")}
+        )
     for rating in ratings:
         at = _instant(rating.get("rated_at"))
         if at is not None and ctx.now - RATING_WINDOW <= at <= ctx.now:
@@ -76,13 +89,19 @@ def group_rating(ctx: HandlerContext, reports: list[dict[str, Any]], ratings: li
     return {"value": value, "counted": counted}
 
 
-def _judge(ctx: HandlerContext, reports: list[dict[str, Any]], ratings: list[dict[str, Any]]) -> dict[str, Any]:
+def _judge(
+    ctx: HandlerContext, reports: list[dict[str, Any]], ratings: list[dict[str, Any]]
+) -> dict[str, Any]:
     """Whether this rating or report brings in the supervisor: below 4 and none already open."""
     rating = group_rating(ctx, reports, ratings)
     low = rating["value"] is not None and rating["value"] < LOW_GROUP_RATING
     already_open = bool(ctx.data.get("intervention_open"))
     needed = low and not already_open
-    shared: dict[str, Any] = {"group_rating": rating["value"], "daily_reports": reports, "trip_ratings": ratings}
+    shared: dict[str, Any] = {
+        "group_rating": rating["value"],
+        "daily_reports": reports,
+        "trip_ratings": ratings,
+    }
     if needed:
         shared["intervention_open"] = True
     ctx.share(**shared)
@@ -128,7 +147,9 @@ def record_customer_rating(ctx: HandlerContext) -> dict[str, Any]:
     if problem:
         ctx.add_comment(f"customer rating not counted: {problem}")
         return {"intervention_needed": False}
-    ratings.append({"score": payload["score"], "text": payload.get("text", ""), "rated_at": payload["rated_at"]})
+    ratings.append(
+        {"score": payload["score"], "text": payload.get("text", ""), "rated_at": payload["rated_at"]}
+    )
     return _judge(ctx, list(ctx.data.get("daily_reports") or []), ratings)
 
 

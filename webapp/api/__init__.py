@@ -49,3 +49,4 @@ def page(items: list[Any], next_cursor: str | None) -> Any:
 def register_api_modules() -> None:
     """Import the resource modules, which add their routes to ``api``."""
     from . import cases, customers, manage, meta, metrics, notifications, processes, tasks, users  # noqa: F401
+    from . import partners  # noqa: F401

@@ -1,0 +1,119 @@
+"""During the trip (issue 17, staff side): the emergency partner pool over JSON, and the partners
+shown on the guide's tasks; the rules themselves are the scenarios of trip and trip_incident."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PARTNER = {
+    "destination": "Guilin",
+    "kind": "clinic",
+    "name": "Guilin People's Hospital",
+    "contact": "0773-2822000",
+    "hours": "24h",
+    "notes": "English-speaking doctor on call",
+}
+
+
+def test_partners_are_kept_by_the_supervisor_and_the_process_owner(api: Any) -> None:
+    created = api.as_("service_supervisor").post("/api/v1/partners", json=PARTNER)
+    assert created.status_code == 201, created.get_json()
+    partner = created.get_json()
+    assert partner["kind"] == "clinic" and partner["updated_by"] == "service_supervisor"
+    changed = api.as_("process_owner").patch(
+        f"/api/v1/partners/{partner['id']}", json={"hours": "08:00-20:00"}
+    )
+    assert changed.status_code == 200 and changed.get_json()["hours"] == "08:00-20:00"
+    assert changed.get_json()["name"] == PARTNER["name"]
+    other = api.post(
+        "/api/v1/partners", json={**PARTNER, "destination": "Kyoto", "kind": "vehicle", "name": "MK Taxi"}
+    )
+    assert other.status_code == 201
+    guilin = api.as_("tour_guide").get("/api/v1/partners?destination=guilin").get_json()["items"]
+    assert [p["name"] for p in guilin] == [PARTNER["name"]]
+    assert len(api.get("/api/v1/partners").get_json()["items"]) == 2
+    assert api.post("/api/v1/partners", json=PARTNER).status_code == 403  # the guide reads, never edits
+    assert api.as_("customer_service").delete(f"/api/v1/partners/{partner['id']}").status_code == 403
+    assert api.as_("service_supervisor").delete(f"/api/v1/partners/{partner['id']}").status_code == 200
+    assert api.get(f"/api/v1/partners/{partner['id']}").status_code == 404
+    assert api.get("/api/v1/partners/999999999999").status_code == 404
+
+
+def test_a_bad_partner_is_refused_naming_each_field(api: Any) -> None:
+    api.as_("service_supervisor")
+    bad = api.post("/api/v1/partners", json={"destination": " ", "kind": "spaceship", "name": "X"})
+    assert bad.status_code == 400
+    assert {d["field"] for d in bad.get_json()["details"]} >= {"destination", "kind", "contact"}
+    created = api.post("/api/v1/partners", json=PARTNER).get_json()
+    unknown = api.patch(f"/api/v1/partners/{created['id']}", json={"colour": "red"})
+    assert unknown.status_code == 400
+    emptied = api.patch(f"/api/v1/partners/{created['id']}", json={"name": ""})
+    assert emptied.status_code == 400 and emptied.get_json()["details"][0]["field"] == "name"
+    assert api.post("/api/v1/partners", data="not json", content_type="application/json").status_code == 400
+    assert api.get(f"/api/v1/partners/{created['id']}").get_json()["name"] == PARTNER["name"]
+
+
+def _trip_on_its_way(session: Any, rt: Any, clock: Any) -> int:
+    """The trip of scenario trip/confirmed_with_guide (guide li_dao, Guilin), on its first day."""
+    from datetime import datetime
+
+    from workflows.cases import operations as cases
+    from workflows.models import Case
+    from workflows.permissions import SYSTEM
+    from workflows.scenarios.loader import load_file
+    from workflows.scenarios.runner import run_scenario
+
+    from .conftest import ROOT
+
+    root = ROOT / "bpmn" / "scenarios"
+    result = run_scenario(session, rt, load_file(root / "trip" / "confirmed_with_guide.yaml", root), root)
+    assert result.passed, result.failure
+    clock.set(datetime.fromisoformat("2026-12-21T10:00:00+08:00"))
+    cases.fire_due_timers(session, rt, SYSTEM)
+    trip = session.query(Case).filter_by(process_key="trip").one()
+    assert trip.data["trip_phase"] == "on_trip"
+    return trip.id
+
+
+def test_the_guide_sees_the_partners_and_records_the_one_used(session: Any, rt: Any, clock: Any) -> None:
+    from workflows.cases import operations as cases
+    from workflows.errors import Invalid
+    from workflows.partners import operations as partners
+    from workflows.permissions import SYSTEM, Actor
+
+    from .conftest import open_task
+
+    supervisor = Actor("service_supervisor", frozenset({"service_supervisor"}))
+    clinic = partners.create_partner(session, PARTNER, supervisor, clock.now())
+    elsewhere = partners.create_partner(
+        session, {**PARTNER, "destination": "Kyoto", "name": "Kyoto clinic"}, supervisor, clock.now()
+    )
+    trip_id = _trip_on_its_way(session, rt, clock)
+    guide = Actor("li_dao", frozenset({"tour_guide"}))
+    incident = cases.start_case(
+        session, rt, "trip_incident", {"trip_case_id": trip_id, "kind": "illness", "details": "Fever"}, guide
+    )
+    assert incident.parent_id == trip_id
+    assert [p["name"] for p in incident.data["emergency_partners"]] == [PARTNER["name"]]
+    item = open_task(session, incident.id, "propose_alternatives")
+    wrong = {"alternatives": [{"description": "See a doctor", "cost": 200, "partner_id": elsewhere.id}]}
+    try:
+        cases.complete_task(session, rt, item.id, wrong, guide)
+        raise AssertionError("a partner of another destination was accepted")
+    except Invalid as refused:
+        assert refused.details[0]["field"] == "alternatives.0.partner_id"
+    right = {"alternatives": [{"description": "See a doctor", "cost": 200, "partner_id": clinic.id}]}
+    cases.complete_task(session, rt, item.id, right, guide)
+    cases.deliver_message(
+        session,
+        rt,
+        incident.id,
+        "alternative_chosen",
+        {"choice": 0, "chosen_by": "customer", "payer": "customer"},
+        SYSTEM,
+    )
+    from workflows.models import Case
+
+    trip = session.get(Case, trip_id, populate_existing=True)
+    assert trip.data["incidents"][0]["partner_id"] == clinic.id
+    assert session.get(Case, incident.id).status == "completed"

@@ -63,6 +63,7 @@ def test_the_heatmap_diagram_is_named_in_the_readers_language(client: FlaskClien
         "customer_tiering",
         "quarterly_review",
         "birthday_reminder",
+        "trip_incident",
     ):
         xml = page(client, f"/reports/diagram/{key}.bpmn", ZH)
         left = {i: n for i, n in _names(xml).items() if n.isascii() and any(c.isalpha() for c in n)}
@@ -72,6 +73,9 @@ def test_the_heatmap_diagram_is_named_in_the_readers_language(client: FlaskClien
             "proposal",
             "tier_proposals",
             "itinerary_changed",
+            "customer_rating",  # message names are keys, like itinerary_changed
+            "incident_recorded",
+            "alternative_chosen",
         }, left
     reports = page(client, "/reports?process=trip", ZH)
     assert 'data-bpmn-url="/reports/diagram/trip.bpmn"' in reports

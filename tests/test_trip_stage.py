@@ -117,3 +117,41 @@ def test_the_guide_sees_the_partners_and_records_the_one_used(session: Any, rt: 
     trip = session.get(Case, trip_id, populate_existing=True)
     assert trip.data["incidents"][0]["partner_id"] == clinic.id
     assert session.get(Case, incident.id).status == "completed"
+
+
+def test_the_incidents_metric_counts_minutes_to_the_first_alternatives(
+    session: Any, rt: Any, clock: Any, api: Any
+) -> None:
+    """Hand-computed: answered after 4, 8 and 15 minutes, one unanswered: median 8, p90 13.6 (8 + 0.8 x 7),
+    2 within 10 minutes; the target (p90 within 10) is missed."""
+    from datetime import timedelta
+
+    from workflows import metrics
+    from workflows.cases import operations as cases
+    from workflows.permissions import Actor
+
+    from .conftest import open_task
+
+    trip_id = _trip_on_its_way(session, rt, clock)
+    guide = Actor("li_dao", frozenset({"tour_guide"}))
+    answer = {"alternatives": [{"description": "Another sight", "cost": 0}]}
+    for minutes in (4, 8, 15, None):
+        started = clock.now()
+        incident = cases.start_case(
+            session, rt, "trip_incident", {"trip_case_id": trip_id, "kind": "other", "details": "x"}, guide
+        )
+        if minutes is not None:
+            clock.set(started + timedelta(minutes=minutes))
+            cases.complete_task(
+                session, rt, open_task(session, incident.id, "propose_alternatives").id, answer, guide
+            )
+        clock.set(clock.now() + timedelta(hours=1))
+    found = metrics.metrics_json(session, metrics.quarter_period("2026Q4"), clock.now())["incidents"]
+    assert found["value"] == 8 and found["n"] == 3 and found["unit"] == "min" and found["target"] == 10
+    assert found["count"] == 4 and found["p90_minutes"] == 13.6 and found["unanswered"] == 1
+    assert found["within_target"] == 2 and found["met"] is False
+    assert api.as_("data_analyst").get("/api/v1/metrics?quarter=2026Q4").get_json()["incidents"]["value"] == 8
+    exported = api.get("/api/v1/metrics/export.csv?quarter=2026Q4").get_data(as_text=True)
+    assert "incidents,value,8.0,10,min,3," in exported and "incidents,p90_minutes,13.6," in exported
+    report = api.get("/reports?quarter=2026Q4").get_data(as_text=True)
+    assert "行程突发事件" in report and "4 起突发事件 · p90 13.6 分钟 · 1 起未答复" in report  # a zh reader

@@ -37,6 +37,7 @@ METRIC_LABELS = {
     "change_requests": _l("Change requests"),
     "cycle_time": _l("Task cycle time"),
     "tiers": _l("Customers by tier"),
+    "incidents": _l("Incidents during trips"),
 }
 METRIC_HELP = {
     "csat": _l("Share of feedback answers with satisfaction 4 or 5."),
@@ -54,12 +55,16 @@ METRIC_HELP = {
     "change_requests": _l("Change requests per trip under way."),
     "cycle_time": _l("Median hours from a task appearing in an inbox to its completion."),
     "tiers": _l("Customers at the end of the period."),
+    "incidents": _l(
+        "Median minutes from an incident to the guide's alternatives; met when the p90 is within 10."
+    ),
 }
 TARGET_TEXT = {
     "csat": _l("≥ 90 %"),
     "nps": _l("≥ 40"),
     "repurchase_rate": _l("20 percent above the previous year"),
     "complaint_resolution_hours": _l("≤ 24 h"),
+    "incidents": _l("≤ 10 min"),
 }
 TOPIC_LABELS = {
     "transport": _l("Transport"),
@@ -89,6 +94,8 @@ def _with_unit(value: Any, unit: str) -> str:
         return f"{_number(value)} %"
     if unit == "h":
         return _("%(n)s h", n=_number(value))
+    if unit == "min":
+        return _("%(n)s min", n=_number(value))
     if unit == "per trip":
         return _number(value, 2)
     if unit == "loops per case":
@@ -134,6 +141,13 @@ def _detail(key: str, f: dict[str, Any]) -> str:
         )
     if key == "cycle_time":
         return _("p90 %(p90)s", p90=_with_unit(f.get("p90_hours"), "h"))
+    if key == "incidents":
+        return _(
+            "%(count)s incidents · p90 %(p90)s · %(late)s unanswered",
+            count=f.get("count", 0),
+            p90=_with_unit(f.get("p90_minutes"), "min"),
+            late=f.get("unanswered", 0),
+        )
     if key == "tiers":
         tiers = f.get("by_tier", {})
         return _(

@@ -155,3 +155,21 @@ def test_the_incidents_metric_counts_minutes_to_the_first_alternatives(
     assert "incidents,value,8.0,10,min,3," in exported and "incidents,p90_minutes,13.6," in exported
     report = api.get("/reports?quarter=2026Q4").get_data(as_text=True)
     assert "行程突发事件" in report and "4 起突发事件 · p90 13.6 分钟 · 1 起未答复" in report  # a zh reader
+
+
+def test_the_partner_page_lists_adds_edits_and_deletes(client: Any) -> None:
+    from .test_pages import EN, login
+
+    login(client, "service_supervisor")
+    added = client.post("/manage/partners", data=PARTNER, headers=EN, follow_redirects=True)
+    assert added.status_code == 200 and "Partner saved." in added.get_data(as_text=True)
+    page = client.get("/manage/partners?destination=Guilin", headers=EN).get_data(as_text=True)
+    assert "Guilin People" in page and 'href="tel:0773-2822000"' in page and "Add a partner" in page
+    refused = client.post(
+        "/manage/partners", data={**PARTNER, "kind": "spaceship"}, headers=EN, follow_redirects=True
+    )
+    assert "Nothing was saved. Check: kind" in refused.get_data(as_text=True)
+    login(client, "tour_guide")
+    read_only = client.get("/manage/partners", headers=EN).get_data(as_text=True)
+    assert "Guilin People" in read_only and "Add a partner" not in read_only
+    assert client.post("/manage/partners/1/delete", headers=EN).status_code == 403

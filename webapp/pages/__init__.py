@@ -110,7 +110,9 @@ def register_pages(app: Flask) -> None:
     from .tasks import bp as tasks
 
     pages = (auth, inbox_pages, tasks, cases, customers, processes, reports, manage, models, accounts, me)
-    for blueprint in pages:
+    from .partners import bp as partners  # the emergency resource pool (issue 17)
+
+    for blueprint in (*pages, partners):
         app.register_blueprint(blueprint)
     app.add_template_filter(badge, "badge")
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)

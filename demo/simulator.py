@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import func, select
 
+from demo import during_trip
 from demo.answers import Answers
 from demo.names import (
     COMPLAINT_TEXT,
@@ -467,6 +468,7 @@ def load_demo_history(
     hold_timers(session, HOLDER)  # a timer worker beside the demo must not fire its year at today's time
     try:
         sim.seed_customers(max(10, trips * 3 // 8))
+        during_trip.prepare(sim)
         zone = sim.zone
         first_day = start.astimezone(zone).date()
         for n in range(days + 1):

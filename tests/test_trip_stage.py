@@ -173,3 +173,19 @@ def test_the_partner_page_lists_adds_edits_and_deletes(client: Any) -> None:
     read_only = client.get("/manage/partners", headers=EN).get_data(as_text=True)
     assert "Guilin People" in read_only and "Add a partner" not in read_only
     assert client.post("/manage/partners/1/delete", headers=EN).status_code == 403
+
+
+def test_the_demo_has_partners_guided_trips_daily_reports_and_incidents(app: Any, session: Any) -> None:
+    from sqlalchemy import func, select
+
+    from demo import load_demo_history
+    from workflows.models import Case, EmergencyPartner, WorkItem
+
+    summary = load_demo_history(app, trips=30, days=90, seed=17)
+    assert "problem" not in summary, summary
+    assert session.scalar(select(func.count(EmergencyPartner.id))) >= 16 * 4
+    guided = session.scalars(select(Case).where(Case.process_key == "trip")).all()
+    assert any((c.data or {}).get("tour_guide") == "tour_guide" for c in guided)
+    reports = session.scalar(select(func.count(WorkItem.id)).where(WorkItem.bpmn_id == "daily_report"))
+    assert reports > 0
+    assert session.scalar(select(func.count(Case.id)).where(Case.process_key == "trip_incident")) > 0

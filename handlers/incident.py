@@ -155,4 +155,4 @@ def register(registry: HandlerRegistry) -> None:
     registry.on_complete("record_choice")(record_choice_done)
     registry.service("tell_incident_late_handler")(tell_incident_late)
     registry.service("check_choice_handler")(check_choice)
-    registry.service("report_incident_to_trip_handler")(report_incident_to_trip)
+    registry.service("report_to_trip_handler")(report_incident_to_trip)

@@ -32,6 +32,8 @@ ROLES = {
     "customer_service",
     "service_supervisor",
     "data_analyst",
+    "tour_guide",
+    "finance",
 }
 FLOW_NODE_TAGS = {
     "startEvent",
@@ -58,7 +60,8 @@ FLOW_NODE_TAGS = {
 
 # The process catalogue (PROCESSES.md): process id -> element ids that are a contract.
 CATALOGUE = {
-    "trip": {"pre_trip_call"},
+    "trip": {"pre_trip_call", "daily_report", "in_trip_intervention"},
+    "trip_incident": {"propose_alternatives", "record_choice", "approve_incident_cost"},
     "itinerary_planning": {
         "collect_needs",
         "design_itinerary",

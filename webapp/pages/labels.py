@@ -362,6 +362,25 @@ VARIABLE_LABELS.update(
         "choice_problem": _l("Why the choice was not taken"),
         "answered_late": _l("Alternatives late"),
         "incident_outcome": _l("Incident outcome"),
+        # inside those lists: a rating, a daily report, a partner, an alternative, an incident
+        "score": _l("Score"),
+        "text": _l("Comment"),
+        "rated_at": _l("Rated at"),
+        "source": _l("From"),
+        "group_mood": _l("Group mood"),
+        "what_happened": _l("What happened"),
+        "open_problems": _l("Open problems"),
+        "reported_at": _l("Reported at"),
+        "reported_by": _l("Reported by"),
+        "contact": _l("Contact"),
+        "hours": _l("Hours"),
+        "notes": _l("Notes"),
+        "name": _l("Name"),
+        "description": _l("Description"),
+        "cost": _l("Cost (CNY)"),
+        "payer": _l("Who pays"),
+        "partner_id": _l("Emergency partner used"),
+        "incident_case_id": _l("Incident case"),
     }
 )
 INCIDENT_KIND_LABELS = {

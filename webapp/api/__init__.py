@@ -49,4 +49,4 @@ def page(items: list[Any], next_cursor: str | None) -> Any:
 def register_api_modules() -> None:
     """Import the resource modules, which add their routes to ``api``."""
     from . import cases, customers, manage, meta, metrics, notifications, processes, tasks, users  # noqa: F401
-    from . import partners  # noqa: F401
+    from . import partners as _partners  # noqa: F401 - the emergency partner pool (issue 17)

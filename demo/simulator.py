@@ -26,6 +26,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from demo import customer_value
+from demo import during_trip
 from demo.answers import Answers
 from demo.benefits import schedule_benefits
 from demo.names import (
@@ -471,6 +472,7 @@ def load_demo_history(
         sim.seed_customers(max(10, trips * 3 // 8))
         schedule_benefits(sim)  # departures, a campaign, a member event in the last month
         customer_value.carry_over_trips(sim)
+        during_trip.prepare(sim)
         zone = sim.zone
         first_day = start.astimezone(zone).date()
         for n in range(days + 1):

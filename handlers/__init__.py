@@ -10,9 +10,22 @@ from workflows.engine.handlers import HandlerRegistry
 
 
 def default_registry() -> HandlerRegistry:
-    from . import change, confirmation, crisis, feedback, planning, review, settlement, tiering, winback
+    from . import (
+        change,
+        confirmation,
+        crisis,
+        feedback,
+        incident,
+        planning,
+        review,
+        settlement,
+        tiering,
+        trip_stage,
+        winback,
+    )
 
     registry = HandlerRegistry()
-    for module in (planning, confirmation, change, feedback, tiering, review, crisis, settlement, winback):
+    modules = (planning, confirmation, change, feedback, tiering, review, trip_stage, incident)
+    for module in (*modules, crisis, settlement, winback):
         module.register(registry)
     return registry

@@ -60,7 +60,8 @@ FLOW_NODE_TAGS = {
 
 # The process catalogue (PROCESSES.md): process id -> element ids that are a contract.
 CATALOGUE = {
-    "trip": {"pre_trip_call"},
+    "trip": {"pre_trip_call", "daily_report", "in_trip_intervention"},
+    "trip_incident": {"propose_alternatives", "record_choice", "approve_incident_cost"},
     "itinerary_planning": {
         "collect_needs",
         "design_itinerary",

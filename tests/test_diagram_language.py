@@ -64,6 +64,7 @@ def test_the_heatmap_diagram_is_named_in_the_readers_language(client: FlaskClien
         "quarterly_review",
         "birthday_reminder",
         "win_back_campaign",
+        "trip_incident",
     ):
         xml = page(client, f"/reports/diagram/{key}.bpmn", ZH)
         left = {i: n for i, n in _names(xml).items() if n.isascii() and any(c.isalpha() for c in n)}
@@ -76,6 +77,9 @@ def test_the_heatmap_diagram_is_named_in_the_readers_language(client: FlaskClien
             "churned_customers",
             "win_back_outcomes",
             "win_back_result",
+            "customer_rating",  # message names are keys, like itinerary_changed
+            "incident_recorded",
+            "alternative_chosen",
         }, left
     reports = page(client, "/reports?process=trip", ZH)
     assert 'data-bpmn-url="/reports/diagram/trip.bpmn"' in reports

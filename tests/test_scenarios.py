@@ -31,6 +31,7 @@ COMPLETE = {
     "trip_feedback",
     "trip_settlement",
     "win_back_campaign",
+    "trip_incident",
 }
 # change_request is not complete: outcome_refused (flows flow_change_refused, flow_refused_to_merge) cannot
 # be reached, since submit_change_request's hook refuses the same late change in the same step

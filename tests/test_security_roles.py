@@ -39,6 +39,8 @@ from .conftest import NEEDS, PASSWORD
 from .security_world import PNG, TEST_BPMN, World, deploy_test_model, fill
 
 EVERYONE = frozenset(ROLES)
+EDIT_PARTNERS = frozenset({"service_supervisor", "process_owner"})  # workflows/partners/operations.py
+WALK_PARTNER = {"destination": "Walk", "kind": "hotel", "name": "Walk Inn", "contact": "1"}
 PUBLIC = None  # no sign-in needed
 START_PLANNING = START_ANY | START_ROLES["itinerary_planning"]
 LANE = frozenset({"account_manager"})  # the lane of collect_needs, the open task of a planning case
@@ -79,6 +81,18 @@ def _document(w: World, role: str) -> dict[str, Any]:
 
 def _customer(w: World, role: str) -> dict[str, Any]:
     return {"customer_id": w.customer()}
+
+
+def _partner(w: World, role: str) -> dict[str, Any]:
+    """A fresh emergency partner per call (deleting it spoils no other call)."""
+    from workflows.partners.operations import create_partner
+    from workflows.permissions import Actor
+
+    editor = Actor("service_supervisor", frozenset({"service_supervisor"}))
+    fields = {"destination": "Walk", "kind": "clinic", "name": "Walk Clinic", "contact": "110"}
+    partner = create_partner(w.session, fields, editor, w.rt.clock.now())
+    w.session.commit()
+    return {"partner_id": partner.id}
 
 
 def _model_upload(w: World, role: str) -> dict[str, Any]:
@@ -311,6 +325,19 @@ ROUTES: dict[tuple[str, str], Call] = {
     ("customers.add_contact", "POST"): Call(
         EDIT_CUSTOMERS, values=_customer, data=lambda w, r: {"channel": "phone", "summary": "hi"}
     ),
+    # --- the emergency partner pool (issue 17): everyone at work reads it, two roles keep it
+    ("api.partners_index", "GET"): Call(EVERYONE),
+    ("api.get_partner", "GET"): Call(EVERYONE, values=_partner),
+    ("api.create_partner", "POST"): Call(EDIT_PARTNERS, json=WALK_PARTNER),
+    ("api.update_partner", "PATCH"): Call(EDIT_PARTNERS, values=_partner, json={"hours": "24h"}),
+    ("api.delete_partner", "DELETE"): Call(EDIT_PARTNERS, values=_partner),
+    ("partners.index", "GET"): Call(EVERYONE),
+    ("partners.create", "POST"): Call(
+        EDIT_PARTNERS,
+        data=lambda w, r: {"destination": "Walk", "kind": "hotel", "name": "Inn", "contact": "1"},
+    ),
+    ("partners.update", "POST"): Call(EDIT_PARTNERS, values=_partner, data=lambda w, r: {"hours": "24h"}),
+    ("partners.delete", "POST"): Call(EDIT_PARTNERS, values=_partner),
     # --- pages: accounts (admin)
     ("accounts.index", "GET"): Call(MANAGE_USERS),
     ("accounts.add", "POST"): Call(

@@ -64,6 +64,8 @@ def test_trip_runs_from_first_contact_to_feedback(start_case, work, session, rt,
     assert _fire_at(session, rt, clock, datetime(2026, 12, 13, 9, 0, tzinfo=SHANGHAI)) == []  # harmless twice
     trip = work(trip, "pre_trip_call", details_confirmed=True, documents_reminded=True)
 
+    departure = datetime(2026, 12, 20, 0, 0, tzinfo=SHANGHAI)
+    assert _fire_at(session, rt, clock, departure) == [trip.id]  # the trip goes "on the trip"
     assert _fire_at(session, rt, clock, datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI)) == [trip.id]
     trip = work(
         trip,
@@ -101,13 +103,14 @@ def test_trip_runs_from_first_contact_to_feedback(start_case, work, session, rt,
     trip = _cards_and_settlement(work, trip)
     assert trip.status == "completed"
     fired = session.scalars(select(Event).where(Event.case_id == trip.id, Event.kind == "timer_fired")).all()
-    assert len(fired) == 3
+    assert len(fired) == 4  # pre-trip call, departure, return, the complaint's escalation
 
 
 def test_low_spend_survey_praise_invites_review(start_case, work, session, rt, clock):
     trip = _plan_and_confirm(start_case, work)
     _fire_at(session, rt, clock, datetime(2026, 12, 13, 9, 0, tzinfo=SHANGHAI))
     trip = work(trip, "pre_trip_call", details_confirmed=True, documents_reminded=True)
+    _fire_at(session, rt, clock, datetime(2026, 12, 20, 0, 0, tzinfo=SHANGHAI))  # departure: on the trip
     _fire_at(session, rt, clock, datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI))
     # 34,000 CNY signed in the last 12 months: a high-value customer gets the revisit call
     item = open_task(session, trip.id, "revisit_call")
@@ -125,6 +128,7 @@ def test_improvement_lands_on_backlog(start_case, work, session, rt, clock):
     trip = _plan_and_confirm(start_case, work)
     _fire_at(session, rt, clock, datetime(2026, 12, 13, 9, 0, tzinfo=SHANGHAI))
     trip = work(trip, "pre_trip_call", details_confirmed=True, documents_reminded=True)
+    _fire_at(session, rt, clock, datetime(2026, 12, 20, 0, 0, tzinfo=SHANGHAI))  # departure: on the trip
     _fire_at(session, rt, clock, datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI))
     trip = work(trip, "revisit_call", satisfaction=4, nps=8, has_complaint=False, suggestion="Quieter hotel")
     trip = work(trip, "classify_feedback", category="improvement", topic="hotel")

@@ -32,6 +32,7 @@ START_ROLES: dict[str, frozenset[str]] = {
     "quarterly_review": frozenset({"service_supervisor"}),
     "birthday_reminder": frozenset({"account_manager"}),
     "win_back_campaign": frozenset({"service_supervisor"}),
+    "trip_incident": frozenset({"tour_guide", "customer_service"}),
 }
 START_ANY = frozenset({"service_supervisor", "process_owner"})
 SUPERVISE = frozenset({"service_supervisor"})

@@ -57,6 +57,7 @@ def register_api_modules() -> None:
         meta,
         metrics,
         notifications,
+        partners,
         processes,
         tasks,
         trip_page,

@@ -115,8 +115,10 @@ def register_pages(app: Flask) -> None:
     from .trip_page import bp as trip_page
 
     pages = (auth, inbox_pages, tasks, cases, customers, processes, reports, manage, models, accounts, me)
+    from .partners import bp as partners  # the emergency resource pool (issue 17)
+
     pages += (trip_page, trip_links)  # the customer's own trip page (no sign-in); its staff side
-    pages = (*pages, handbooks)
+    pages = (*pages, handbooks, partners)
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.register_blueprint(benefits)

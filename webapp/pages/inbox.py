@@ -12,6 +12,7 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 
 from workflows.cases import operations as case_service
+from workflows.customers.queries import phones_of
 from workflows.errors import Conflict, Forbidden, Invalid, NotFound, TripflowError
 from workflows.inbox import queries as inbox
 from workflows.inbox.saved_filters import delete_filter, list_filters, save_filter
@@ -78,8 +79,11 @@ def index() -> Any:
     away = get_out_of_office(db.session, who)
     if away is not None and datetime.fromisoformat(away["to"]) < runtime().clock.now():
         away = None  # a period that has ended is no news
+    guide = "tour_guide" in who.roles  # the guide's inbox is made for a phone
     return render_template(
         "inbox/index.html",
+        guide=guide,
+        phones=phones_of(db.session, [i.customer_id for i in items if i.customer_id]) if guide else {},
         bulk_claim=scope == "group",
         bulk_assign=supervise,
         assignees=active_users() if supervise and items else [],

@@ -385,6 +385,37 @@ TASK_LABELS.update(
         "compute_points_earned": _l("Points rate for the tier"),
         "record_settlement": _l("Record settlement and points"),
         "send_birthday_greeting": _l("Send birthday greeting and gift"),
+# --- during the trip (issue 17, staff side): appended, so merges stay small ------------------------
+PROCESS_LABELS["trip_incident"] = _l("Trip incident")
+TASK_LABELS.update(
+    {
+        # trip: the stage between departure and return
+        "trip_moment": _l("Departure, an evening or return"),
+        "gw_trip_moment": _l("Which moment?"),
+        "enter_on_the_trip": _l("On the trip"),
+        "leave_the_trip": _l("Back home"),
+        "daily_report": _l("Daily report"),
+        "customer_rated": _l("Customer rates the service"),
+        "record_customer_rating": _l("Record rating"),
+        "in_trip_intervention": _l("In-trip intervention"),
+        "incident_settled": _l("Incident settled"),
+        "record_trip_incident": _l("Record incident on the trip"),
+        # trip_incident
+        "propose_alternatives": _l("Propose alternatives"),
+        "alternatives_late": _l("10 minutes without alternatives"),
+        "tell_incident_late": _l("Tell advisor and supervisor"),
+        "record_choice": _l("Record the customer's choice"),
+        "customer_chose": _l("Customer chose on the trip page"),
+        "check_choice": _l("Check the choice"),
+        "approve_incident_cost": _l("Approve incident cost"),
+        "report_to_trip": _l("Record on the trip"),
+    }
+)
+MESSAGE_LABELS.update(
+    {
+        "customer_rating": _l("Customer rating"),
+        "incident_recorded": _l("Incident recorded"),
+        "alternative_chosen": _l("Alternative chosen"),
     }
 )
 VARIABLE_LABELS.update(
@@ -449,3 +480,70 @@ def spend_basis_label(basis: str | None) -> str:
 
 
 TEMPLATE_GLOBALS.update({"points_reason": points_reason_label, "spend_basis_label": spend_basis_label})
+        "tour_guide": _l("Tour guide"),
+        "trip_phase": _l("Trip stage"),
+        "customer_phone": _l("Customer's phone"),
+        "daily_reports": _l("Daily reports"),
+        "trip_ratings": _l("Customer ratings"),
+        "customer_rating": _l("Customer rating"),
+        "group_rating": _l("Group rating"),
+        "intervention_open": _l("Supervisor on it"),
+        "intervention_needed": _l("Supervisor needed"),
+        "intervention_reasons": _l("Ratings that brought in the supervisor"),
+        "emergency_partners": _l("Emergency partners at the destination"),
+        "incidents": _l("Trip incidents"),
+        "next_report_at": _l("Next daily report"),
+        "trip_moment": _l("Next moment of the trip"),
+        "trip_moment_at": _l("Next moment at"),
+        "kind": _l("Kind of incident"),
+        "details": _l("What happened"),
+        "alternatives": _l("Alternatives"),
+        "alternatives_due_at": _l("Alternatives due"),
+        "alternatives_proposed_at": _l("Alternatives proposed at"),
+        "alternative_chosen": _l("Choice received"),
+        "chosen_alternative": _l("Alternative chosen"),
+        "chosen_cost": _l("Cost (CNY)"),
+        "chosen_payer": _l("Who pays"),
+        "chosen_by": _l("Chosen by"),
+        "chosen_partner_id": _l("Emergency partner used"),
+        "chosen_at": _l("Chosen at"),
+        "cost_approved": _l("Cost approved"),
+        "choice_valid": _l("Choice valid"),
+        "choice_problem": _l("Why the choice was not taken"),
+        "answered_late": _l("Alternatives late"),
+        "incident_outcome": _l("Incident outcome"),
+        # inside those lists: a rating, a daily report, a partner, an alternative, an incident
+        "score": _l("Score"),
+        "text": _l("Comment"),
+        "rated_at": _l("Rated at"),
+        "source": _l("From"),
+        "group_mood": _l("Group mood"),
+        "what_happened": _l("What happened"),
+        "open_problems": _l("Open problems"),
+        "reported_at": _l("Reported at"),
+        "reported_by": _l("Reported by"),
+        "contact": _l("Contact"),
+        "hours": _l("Hours"),
+        "notes": _l("Notes"),
+        "name": _l("Name"),
+        "description": _l("Description"),
+        "cost": _l("Cost (CNY)"),
+        "payer": _l("Who pays"),
+        "partner_id": _l("Emergency partner used"),
+        "incident_case_id": _l("Incident case"),
+    }
+)
+INCIDENT_KIND_LABELS = {
+    "closed_sight": _l("Closed sight"),
+    "cancelled_flight": _l("Cancelled flight"),
+    "illness": _l("Illness"),
+    "lost_passport": _l("Lost passport"),
+    "other": _l("Other"),
+}
+PARTNER_KIND_LABELS = {
+    "hotel": _l("Hotel"),
+    "vehicle": _l("Vehicle"),
+    "clinic": _l("Clinic / hospital"),
+    "guide": _l("Guide"),
+    "other": _l("Other"),
+}

@@ -43,6 +43,7 @@ METRIC_LABELS = {
     "churn": _l("Churned customers"),
     "staff": _l("Employees and the service star"),
     "route_complaint_share": _l("Route topics above the complaint threshold"),
+    "incidents": _l("Incidents during trips"),
 }
 METRIC_HELP = {
     "csat": _l("Share of feedback answers with satisfaction 4 or 5."),
@@ -72,6 +73,8 @@ METRIC_HELP = {
     "staff": _l("Employees who completed tasks; the service star of each month is chosen by the rule below."),
     "route_complaint_share": _l(
         "Complaints on one topic as a share of a route's feedback; above 15 % an improvement item is filed."
+    "incidents": _l(
+        "Median minutes from an incident to the guide's alternatives; met when the p90 is within 10."
     ),
 }
 TARGET_TEXT = {
@@ -80,6 +83,7 @@ TARGET_TEXT = {
     "repurchase_rate": _l("20 percent above the previous year"),
     "complaint_resolution_hours": _l("≤ 24 h"),
     "route_complaint_share": _l("None above the 15 % threshold"),
+    "incidents": _l("≤ 10 min"),
 }
 TOPIC_LABELS = {
     "transport": _l("Transport"),
@@ -109,6 +113,8 @@ def _with_unit(value: Any, unit: str) -> str:
         return f"{_number(value)} %"
     if unit == "h":
         return _("%(n)s h", n=_number(value))
+    if unit == "min":
+        return _("%(n)s min", n=_number(value))
     if unit == "per trip":
         return _number(value, 2)
     if unit == "loops per case":
@@ -154,6 +160,13 @@ def _detail(key: str, f: dict[str, Any]) -> str:
         )
     if key == "cycle_time":
         return _("p90 %(p90)s", p90=_with_unit(f.get("p90_hours"), "h"))
+    if key == "incidents":
+        return _(
+            "%(count)s incidents · p90 %(p90)s · %(late)s unanswered",
+            count=f.get("count", 0),
+            p90=_with_unit(f.get("p90_minutes"), "min"),
+            late=f.get("unanswered", 0),
+        )
     if key == "tiers":
         tiers = f.get("by_tier", {})
         return _(

@@ -50,6 +50,7 @@ class HandlerContext:
     timezone: str
     outbox: list[OutgoingMessage] = field(default_factory=list)
     starts: list[OutgoingStart] = field(default_factory=list)
+    shared: dict[str, Any] = field(default_factory=dict)
 
     @property
     def today(self) -> date:
@@ -302,3 +303,54 @@ class HandlerContext:
             customer_name=customer_name,
             destination=destination,
         )
+
+    # variables of the whole case, not of one token
+    def share(self, **values: Any) -> None:
+        """Set case variables on every waiting path of the case, not only the one this step runs on.
+
+        SpiffWorkflow keeps data per token: a list a side path appends to (a customer rating, a daily
+        report) would otherwise be lost when that path ends, and the main path would not see it.
+        """
+        self.shared.update(values)
+
+    # during the trip (issue 17)
+    def partners_for(self, destination: str | None) -> list[dict[str, Any]]:
+        """The emergency partners at ``destination``, as the guide's and the supervisor's tasks show them."""
+        from workflows.partners.operations import partner_view, partners_for
+
+        if not destination:
+            return []
+        return [
+            {k: v for k, v in partner_view(p).items() if k not in ("updated_at", "updated_by")}
+            for p in partners_for(self._session, destination)
+        ]
+
+    def holds_role(self, username: str, role: str) -> bool:
+        """``username`` is an active user with ``role`` (a guide named on a trip must be one)."""
+        from workflows.people.users import find_user
+
+        user = find_user(self._session, username)
+        return user is not None and user.active and role in {r.role for r in user.role_rows}
+
+    def other_case(self, case_id: Any) -> tuple[str, str, dict[str, Any]] | None:
+        """Process, status and data of another case (the trip an incident belongs to), or None."""
+        from workflows.models import Case
+
+        if not isinstance(case_id, int) or isinstance(case_id, bool) or not 0 < case_id < 2**31:
+            return None
+        case = self._session.get(Case, case_id)
+        return None if case is None else (case.process_key, case.status, dict(case.data or {}))
+
+    def tell_roles_task_late(self, bpmn_id: str, roles: list[str]) -> None:
+        """The open task ``bpmn_id`` of this case is late: the people of ``roles`` are told."""
+        from workflows.models import WorkItem
+        from workflows.people.notifications import notify_roles_overdue
+        from workflows.permissions import OPEN
+
+        item = self._session.scalars(
+            select(WorkItem).where(
+                WorkItem.case_id == self.case_id, WorkItem.bpmn_id == bpmn_id, WorkItem.status.in_(OPEN)
+            )
+        ).first()
+        if item is not None:
+            notify_roles_overdue(self._session, item, self.now, roles)

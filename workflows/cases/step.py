@@ -166,7 +166,20 @@ class Step:
         self.context.data = task.data
         with self.session.begin_nested():
             result = handler(self.context)
+        self._spread_shared(task.workflow.top_workflow)
         return dict(result or {})
+
+    def _spread_shared(self, workflow: BpmnWorkflow) -> None:
+        """Values a handler shared (``HandlerContext.share``) reach every waiting path of the case."""
+        shared, self.context.shared = self.context.shared, {}
+        if not shared:
+            return
+        for waiting in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            # a copy each (SpiffWorkflow merges lists in place); the parent too, since a waiting task
+            # takes its parent's data again each time the engine looks at it
+            waiting.data.update(json.loads(json.dumps(shared, default=str)))
+            if waiting.parent is not None:
+                waiting.parent.data.update(json.loads(json.dumps(shared, default=str)))
 
     def run_hook(self, bpmn_id: str, submitted: dict[str, Any], task_data: dict[str, Any]) -> dict[str, Any]:
         hook = self.rt.handlers.completion_hooks.get(bpmn_id)
@@ -191,6 +204,7 @@ class Step:
         task = find_ready_task(workflow, item.spiff_task_id)
         before = dict(task.data)
         values.update(self.run_hook(item.bpmn_id, values, before))
+        self._spread_shared(workflow)
         task.data.update(values)
         if item.claimed_by is None:
             claim_item(self.session, self.rt, item, self.actor)
@@ -514,6 +528,8 @@ def case_data(workflow: BpmnWorkflow) -> dict[str, Any]:
         frontier = workflow.get_tasks(
             state=TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
         )
+        # SpiffWorkflow's own join before the end waits with the data of paths that ended long ago
+        frontier = [t for t in frontier if getattr(t.task_spec, "bpmn_id", None)] or frontier
         merged = {}
         for task in sorted(frontier, key=lambda t: t.last_state_change):
             merged.update(task.data)

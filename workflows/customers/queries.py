@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows.models import Case, Trip
+from workflows.models import Case, Customer, Trip
 
 
 def trips_of(session: Session, customer_id: int) -> list[Trip]:
@@ -101,3 +101,12 @@ def service_records(session: Session, since: datetime) -> dict[int, dict[str, in
 def _aware(value: datetime) -> datetime:
     """SQLite hands back naive UTC instants."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def phones_of(session: Session, customer_ids: list[int]) -> dict[int, str]:
+    """Customer id -> phone, for the guide's inbox (a tap calls the customer)."""
+    if not customer_ids:
+        return {}
+    query = select(Customer.id, Customer.phone).where(Customer.id.in_(set(customer_ids)))
+    rows = session.execute(query.where(Customer.phone.is_not(None)))
+    return {row.id: row.phone for row in rows if row.phone}

@@ -12,6 +12,7 @@ from workflows.errors import Invalid
 from workflows.metrics.complaints import complaint_resolution_hours, complaints
 from workflows.metrics.cycle_time import cycle_time
 from workflows.metrics.figures import Figure, Scope
+from workflows.metrics.incidents import incidents
 from workflows.metrics.loyalty import repurchase_rate, tiers
 from workflows.metrics.periods import Period, month_periods
 from workflows.metrics.planning import change_requests, plan_rejection_rate, rework_loops
@@ -37,6 +38,7 @@ METRICS: dict[str, Callable[[Scope], Figure]] = {
     "churn": churn,
     "staff": staff,
     "route_complaint_share": route_complaint_share,
+    "incidents": incidents,
 }
 
 

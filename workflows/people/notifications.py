@@ -312,3 +312,11 @@ def notify_role_copy(
         )
         told += 1
     return told
+
+
+def notify_roles_overdue(session: Session, item: WorkItem, now: datetime, roles: list[str]) -> None:
+    """People of other roles than the task's own hear that it is late (an incident not answered in time)."""
+    members = select(UserRole.user_id).where(UserRole.role.in_(roles))
+    users = session.scalars(select(User).where(User.id.in_(members), User.active.is_(True)))
+    if not _write(session, item, "overdue", now, list(users)):
+        session.add(_row(item, "overdue", now, username=None, in_app=False))  # the mark alone

@@ -25,8 +25,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import func, select
 
-from demo import customer_value
-from demo import during_trip
+from demo import customer_value, during_trip
 from demo.answers import Answers
 from demo.benefits import schedule_benefits
 from demo.names import (

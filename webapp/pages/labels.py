@@ -385,37 +385,6 @@ TASK_LABELS.update(
         "compute_points_earned": _l("Points rate for the tier"),
         "record_settlement": _l("Record settlement and points"),
         "send_birthday_greeting": _l("Send birthday greeting and gift"),
-# --- during the trip (issue 17, staff side): appended, so merges stay small ------------------------
-PROCESS_LABELS["trip_incident"] = _l("Trip incident")
-TASK_LABELS.update(
-    {
-        # trip: the stage between departure and return
-        "trip_moment": _l("Departure, an evening or return"),
-        "gw_trip_moment": _l("Which moment?"),
-        "enter_on_the_trip": _l("On the trip"),
-        "leave_the_trip": _l("Back home"),
-        "daily_report": _l("Daily report"),
-        "customer_rated": _l("Customer rates the service"),
-        "record_customer_rating": _l("Record rating"),
-        "in_trip_intervention": _l("In-trip intervention"),
-        "incident_settled": _l("Incident settled"),
-        "record_trip_incident": _l("Record incident on the trip"),
-        # trip_incident
-        "propose_alternatives": _l("Propose alternatives"),
-        "alternatives_late": _l("10 minutes without alternatives"),
-        "tell_incident_late": _l("Tell advisor and supervisor"),
-        "record_choice": _l("Record the customer's choice"),
-        "customer_chose": _l("Customer chose on the trip page"),
-        "check_choice": _l("Check the choice"),
-        "approve_incident_cost": _l("Approve incident cost"),
-        "report_to_trip": _l("Record on the trip"),
-    }
-)
-MESSAGE_LABELS.update(
-    {
-        "customer_rating": _l("Customer rating"),
-        "incident_recorded": _l("Incident recorded"),
-        "alternative_chosen": _l("Alternative chosen"),
     }
 )
 VARIABLE_LABELS.update(
@@ -480,6 +449,43 @@ def spend_basis_label(basis: str | None) -> str:
 
 
 TEMPLATE_GLOBALS.update({"points_reason": points_reason_label, "spend_basis_label": spend_basis_label})
+
+
+# --- during the trip (issue 17, staff side): appended, so merges stay small ------------------------
+PROCESS_LABELS["trip_incident"] = _l("Trip incident")
+TASK_LABELS.update(
+    {
+        # trip: the stage between departure and return
+        "trip_moment": _l("Departure, an evening or return"),
+        "gw_trip_moment": _l("Which moment?"),
+        "enter_on_the_trip": _l("On the trip"),
+        "leave_the_trip": _l("Back home"),
+        "daily_report": _l("Daily report"),
+        "customer_rated": _l("Customer rates the service"),
+        "record_customer_rating": _l("Record rating"),
+        "in_trip_intervention": _l("In-trip intervention"),
+        "incident_settled": _l("Incident settled"),
+        "record_trip_incident": _l("Record incident on the trip"),
+        # trip_incident
+        "propose_alternatives": _l("Propose alternatives"),
+        "alternatives_late": _l("10 minutes without alternatives"),
+        "tell_incident_late": _l("Tell advisor and supervisor"),
+        "record_choice": _l("Record the customer's choice"),
+        "customer_chose": _l("Customer chose on the trip page"),
+        "check_choice": _l("Check the choice"),
+        "approve_incident_cost": _l("Approve incident cost"),
+        "report_to_trip": _l("Record on the trip"),
+    }
+)
+MESSAGE_LABELS.update(
+    {
+        "customer_rating": _l("Customer rating"),
+        "incident_recorded": _l("Incident recorded"),
+        "alternative_chosen": _l("Alternative chosen"),
+    }
+)
+VARIABLE_LABELS.update(
+    {
         "tour_guide": _l("Tour guide"),
         "trip_phase": _l("Trip stage"),
         "customer_phone": _l("Customer's phone"),

@@ -73,6 +73,7 @@ METRIC_HELP = {
     "staff": _l("Employees who completed tasks; the service star of each month is chosen by the rule below."),
     "route_complaint_share": _l(
         "Complaints on one topic as a share of a route's feedback; above 15 % an improvement item is filed."
+    ),
     "incidents": _l(
         "Median minutes from an incident to the guide's alternatives; met when the p90 is within 10."
     ),

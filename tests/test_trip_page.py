@@ -4,7 +4,7 @@ crisis notices reaching trips. Real database, real models, the one clock."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from workflows.cases import operations as cases
 from workflows.cases.interventions import update_case_data
 from workflows.models import Case, CrisisNoticeTrip, Document, TripRating
 from workflows.people.users import add_user
+from workflows.permissions import SYSTEM
 
 from .conftest import NEEDS, SHANGHAI, actor, open_task
 from .security_world import deploy_test_model
@@ -185,27 +186,27 @@ def test_tampered_revoked_and_expired_links_are_friendly_404_and_410(client, api
 
 
 def test_the_customer_chooses_an_alternative_of_an_incident_of_their_trip_only(
-    client, session, rt, two_trips
+    client, session, rt, clock, two_trips, work
 ):
     (a, token_a), (b, token_b) = two_trips
     assert "Choose an alternative" not in client.get(
         f"/trip/{token_a}?lang=en", follow_redirects=True
-    ).get_data(as_text=True)  # no trip_incident process, no incidents: nothing shown
-    deploy_test_model(session, rt, "trip_incident_stub.bpmn")
+    ).get_data(as_text=True)  # no incidents: nothing shown
+    clock.set(datetime(2026, 12, 13, 9, 0, tzinfo=UTC))  # a week before: the pre-trip calls
+    cases.fire_due_timers(session, rt, SYSTEM)
+    for trip in (a, b):
+        work(trip, "pre_trip_call", details_confirmed=True, documents_reminded=True)
+    clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=UTC))  # both groups are on their way
+    cases.fire_due_timers(session, rt, SYSTEM)
+    start = {"kind": "closed_sight", "details": "Kinkaku-ji is closed"}
+    incident = cases.start_case(session, rt, "trip_incident", {**start, "trip_case_id": a.id}, SYSTEM)
+    other = cases.start_case(session, rt, "trip_incident", {**start, "trip_case_id": b.id}, SYSTEM)
     alternatives = [
         {"description": "Nijo Castle instead", "cost": 0},
         {"description": "Tea ceremony", "cost": 300},
     ]
-    start = {
-        "trip_case_id": a.id,
-        "kind": "closed_sight",
-        "details": "Kinkaku-ji is closed",
-        "alternatives": alternatives,
-    }
-    incident = cases.start_case(session, rt, "trip_incident", start, actor("service_supervisor"))
-    other = cases.start_case(
-        session, rt, "trip_incident", {**start, "trip_case_id": b.id}, actor("service_supervisor")
-    )
+    for case in (incident, other):
+        work(case, "propose_alternatives", by="tour_guide", alternatives=alternatives)
     page = client.get(f"/trip/{token_a}").get_data(as_text=True)
     assert "Kinkaku-ji is closed" in page and "Tea ceremony" in page
     assert (
@@ -221,9 +222,12 @@ def test_the_customer_chooses_an_alternative_of_an_incident_of_their_trip_only(
     )
     session.expire_all()
     done = session.get(Case, incident.id)
-    assert done.status == "completed"
-    assert done.data["chosen"] == {"choice": 1, "chosen_by": "customer", "payer": "customer"}
+    assert done.status == "completed", (done.status, done.data)
+    assert done.data["chosen_alternative"] == "Tea ceremony", done.data
+    assert done.data["chosen_by"] == "customer" and done.data["chosen_cost"] == 300
     assert session.get(Case, other.id).status == "running"
+    outcome = session.get(Case, a.id).data["incidents"]
+    assert [i.get("description") for i in outcome] == ["Tea ceremony"], outcome
 
 
 def test_a_crisis_notice_reaches_two_trips_and_one_moves_its_dates(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows.engine.spiff import stored_called_versions
+from workflows.cases.binding import case_called_versions
 from workflows.models import Case, Document, Event, WorkItem
 from workflows.permissions import OPEN
 
@@ -88,9 +88,9 @@ def case_view(session: Session, case: Case) -> dict[str, Any]:
 def called_versions(case: Case) -> dict[str, int]:
     """Which version of each called process the case ran (process -> version; the latest call wins).
 
-    Read from the stored state's JSON, not by restoring the workflow."""
+    Read from the column each step writes (or the stored state's JSON), not by restoring the workflow."""
     found: dict[str, int] = {}
-    for entry in stored_called_versions(case.state).values():
+    for entry in case_called_versions(case).values():
         found[entry["process"]] = entry["version"]
     return found
 

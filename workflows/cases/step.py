@@ -230,6 +230,7 @@ class Step:
         data = case_data(workflow)
         self._record_process_changes(case.data or {}, data)
         case.state = self.rt.engine.dump(workflow)
+        case.called_versions = dict(getattr(workflow, "called_versions", None) or {})
         case.serializer_version = SERIALIZER_VERSION
         case.data = data
         case.updated_at = self.now

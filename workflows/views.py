@@ -67,11 +67,18 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
-def case_view(session: Session, case: Case) -> dict[str, Any]:
-    """The full case of ``GET /api/v1/cases/{id}``: a few indexed queries, no workflow loaded."""
-    active = session.scalars(
-        select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status.in_(OPEN)).order_by(WorkItem.id)
-    )
+def case_view(session: Session, case: Case, active: list[WorkItem] | None = None) -> dict[str, Any]:
+    """The full case of ``GET /api/v1/cases/{id}``: a few indexed queries, no workflow loaded.
+
+    ``active``: its open work items when the caller holds them already (the step that just ran)."""
+    if active is None:
+        active = list(
+            session.scalars(
+                select(WorkItem)
+                .where(WorkItem.case_id == case.id, WorkItem.status.in_(OPEN))
+                .order_by(WorkItem.id)
+            )
+        )
     children = session.scalars(select(Case.id).where(Case.parent_id == case.id).order_by(Case.id))
     return {
         **case_summary(case),

@@ -135,6 +135,7 @@ class Step:
         # the case's open work items and timer rows, when the caller knows them already: saves a query each
         self.open_items: list[WorkItem] | None = None
         self.timers: list[Timer] | None = None
+        self.open_after: list[WorkItem] | None = None  # its open work items once saved: the answer's
 
     def count_run(self, task: Task) -> None:
         """Counts each BPMN element that ran, for the diagram overlay and loop counts."""
@@ -313,7 +314,8 @@ class Step:
                 self._copy_summary(item)
         for task_id, task in ready.items():
             if task_id not in open_items:
-                self._create_work_item(task)
+                open_items[task_id] = self._create_work_item(task)
+        self.open_after = sorted((i for i in open_items.values() if i.status in OPEN), key=lambda i: i.id)
 
     def _copy_summary(self, item: WorkItem) -> None:
         case = self.case
@@ -321,7 +323,7 @@ class Step:
             setattr(item, name, getattr(case, name))
         item.priority = priority_of(case.customer_tier)
 
-    def _create_work_item(self, task: Task) -> None:
+    def _create_work_item(self, task: Task) -> WorkItem:
         spec = task.task_spec
         info = self.bundle.user_tasks.get(spec.bpmn_id)
         props = info.properties if info else {}
@@ -352,6 +354,7 @@ class Step:
         notify_new_work(
             self.session, item, self.now
         )  # in this transaction: a notice exists iff its task does
+        return item
 
     def _assign(self, item: WorkItem, assignee: str) -> None:
         """Route a task to one user, or to their stand-in while they are away.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 HOW = """\
@@ -180,21 +181,11 @@ def render(r: dict[str, Any]) -> str:
             f"{_peak(later, 'engine'):.2f} ms, {_peak(later, 'tasks'):.0f} tasks.",
             "",
         ]
-    if "breakdown" in r:
-        b = r["breakdown"]
-        lines += [
-            "## Where the time of one complete-task goes (SQLite, in-process, production settings)",
-            "",
-            f"Total {b['total']:.2f} ms per request (no HTTP socket; each span timed by wrapping the "
-            "function that does it, `bench.measure.breakdown`).",
-            "",
-            "| span | ms | share |",
-            "|---|---|---|",
-        ]
-        for label, value in b["spans"].items():
-            if label != "service call (one transaction)":
-                lines.append(f"| {label} | {value:.2f} | {value / b['total'] * 100:.0f}% |")
-        lines.append("")
+    for key, name in (("breakdown", "SQLite"), ("pgbreakdown", "PostgreSQL")):
+        if key in r:
+            lines += _breakdown(r[key], name)
+    if "profile" in r:
+        lines += _profiles(r["profile"])
     if "sql" in r:
         lines += [
             "## SQL statements per API request (SQLite, counted with a SQLAlchemy event listener)",
@@ -213,7 +204,53 @@ def render(r: dict[str, Any]) -> str:
     lines.append(REMAINS)
     lines.append(HOW)
     lines += ["Section times: " + ", ".join(f"{k} {v:.0f} s" for k, v in r["timings"].items()), ""]
+    notes = Path(__file__).with_name("NOTES.md")  # hand-made before/after measurements, kept across runs
+    if notes.exists():
+        lines.append(notes.read_text().split("\n", 2)[2])
     return "\n".join(lines)
+
+
+def _breakdown(b: dict[str, Any], name: str) -> list[str]:
+    lines = [
+        f"## Where the time of one complete-task goes ({name}, in-process, production settings)",
+        "",
+        f"Total {b['total']:.2f} ms per request (no HTTP socket; each span timed by wrapping the "
+        "function that does it, `bench.measure.breakdown`).",
+        "",
+        "| span | ms | share |",
+        "|---|---|---|",
+    ]
+    for label, value in b["spans"].items():
+        if label != "service call (one transaction)":
+            lines.append(f"| {label} | {value:.2f} | {value / b['total'] * 100:.0f}% |")
+    lines.append("")
+    return lines
+
+
+def _profiles(profiles: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Profiles: the top ten functions by own time, per complete-task",
+        "",
+        "cProfile (`bench.measure.profile`; py-spy and pyinstrument are not installed in the project's",
+        "environment), in-process as in the breakdown. cProfile's own overhead inflates the times; the",
+        "shares say where the CPU goes. On PostgreSQL the time waiting for the server shows as",
+        "psycopg's wait functions.",
+        "",
+    ]
+    for kind, p in profiles.items():
+        lines += [
+            f"### {kind}: {p['total_ms']:.2f} ms of profiled CPU per request",
+            "",
+            "| function | calls | own ms | own share | cumulative ms |",
+            "|---|---|---|---|---|",
+        ]
+        for row in p["top"]:
+            lines.append(
+                f"| `{row['function']}` | {row['calls']:.1f} | {row['own_ms']:.3f} | "
+                f"{row['own_share'] * 100:.1f}% | {row['cumulative_ms']:.3f} |"
+            )
+        lines.append("")
+    return lines
 
 
 def _http(r: dict[str, Any]) -> list[str]:
@@ -259,10 +296,11 @@ def _targets(r: dict[str, Any]) -> list[str]:
             f"{_ok(ratio <= 1.5)} |"
         )
         ratio = big["inbox"]["median"] / small["inbox"]["median"]
+        grow = 1.5 if int(sizes[-1]) >= 1_000_000 else 2  # issue 19: the million-case row within 1.5×
         rows.append(
-            f"| inbox page at {int(sizes[-1]):,} ≤ 2× at {int(sizes[0]):,} ({kind}) | "
+            f"| inbox page at {int(sizes[-1]):,} ≤ {grow:g}× at {int(sizes[0]):,} ({kind}) | "
             f"{big['inbox']['median']:.2f} vs {small['inbox']['median']:.2f} ms | {ratio:.2f}× | "
-            f"{_ok(ratio <= 2)} |"
+            f"{_ok(ratio <= grow)} |"
         )
         if "floor" in r:
             floor = r["floor"]["stock"]["median"]
@@ -271,12 +309,14 @@ def _targets(r: dict[str, Any]) -> list[str]:
                 f"| complete-task over HTTP ≤ 3× engine floor ({kind}, {int(sizes[-1]):,} cases) | "
                 f"{big['complete']['median']:.2f} vs {floor:.2f} ms | {ratio:.2f}× | {_ok(ratio <= 3)} |"
             )
-        for label, value in (
-            ("start a case", result["starts"]["median"]),
-            (f"complete-task at {int(sizes[-1]):,}", big["complete"]["median"]),
-            (f"inbox page at {int(sizes[-1]):,}", big["inbox"]["median"]),
+        limits = LIMITS.get(kind, {})
+        for key, label, value in (
+            ("start", "start a case", result["starts"]["median"]),
+            ("complete", f"complete-task at {int(sizes[-1]):,}", big["complete"]["median"]),
+            ("inbox", f"inbox page at {int(sizes[-1]):,}", big["inbox"]["median"]),
         ):
-            rows.append(f"| {label} ≤ 5 ms ({kind}) | {value:.2f} ms | — | {_ok(value <= 5)} |")
+            limit = limits.get(key, 5.0)
+            rows.append(f"| {label} ≤ {limit:g} ms ({kind}) | {value:.2f} ms | — | {_ok(value <= limit)} |")
     if "workers" in r:
         w = r["workers"]
         ratio = w[max(w)]["per_second"] / w[min(w)]["per_second"]
@@ -284,6 +324,14 @@ def _targets(r: dict[str, Any]) -> list[str]:
             f"| {max(w)} workers ≥ 1.6× the throughput of {min(w)} (PostgreSQL) | "
             f"{w[max(w)]['per_second']:.0f} vs {w[min(w)]['per_second']:.0f} per s | {ratio:.2f}× | "
             f"{_ok(ratio >= 1.6)} |"
+        )
+        top = w[max(w)]
+        problems = top.get("check_problems")
+        clean = top["per_second"] >= 300 and not top.get("failed") and problems == 0
+        rows.append(
+            f"| ≥ 300 completions/s, {max(w)} gunicorn workers, 8 client threads, 0 failed, `flask check` "
+            f"clean (PostgreSQL) | {top['per_second']:.0f} per s, {top.get('failed', 0)} failed, "
+            f"{'not checked' if problems is None else f'{problems} case(s) disagree'} | — | {_ok(clean)} |"
         )
     if "loops" in r and len(r["loops"]) >= 4:
         first, later = _halves(r["loops"])
@@ -313,9 +361,47 @@ def _targets(r: dict[str, Any]) -> list[str]:
                 f"{row['due_left']} left | "
                 f"— | {_ok(exact)} |"
             )
+    two = (r.get("timers") or {}).get("postgresql/2")
+    if two is not None:
+        rows.append(
+            f"| two timer runners fire ≥ 1,000 due timers per second (postgresql) | "
+            f"{two['per_second']:,.0f} per s | — | {_ok(two['per_second'] >= 1000)} |"
+        )
+    rows += _not_measured(r)
     if not rows:
         return []
     return ["## Targets", "", "| target | measured | ratio | |", "|---|---|---|---|", *rows, ""]
+
+
+# issue 19's server-time medians at the largest size, per database (earlier rounds: 5 ms for all)
+LIMITS = {
+    "sqlite": {"complete": 2.0, "inbox": 1.5, "start": 2.0},
+    "postgresql": {"complete": 4.0, "inbox": 2.5, "start": 4.0},
+}
+NOT_RUN = "⏭ not measured in this run"
+
+
+def _not_measured(r: dict[str, Any]) -> list[str]:
+    """Issue 19's targets this run did not measure (sections left out, or PostgreSQL missing)."""
+    http = r.get("http", {})
+    wanted = [
+        ("sqlite" in http, "complete-task, inbox page and start at 100,000 open cases (sqlite)"),
+        ("postgresql" in http, "complete-task, inbox page and start at 100,000 open cases (postgresql)"),
+        (
+            any(int(s) >= 1_000_000 for s in http.get("postgresql", {}).get("sizes", {})),
+            "complete-task and inbox page at 1,000,000 ≤ 1.5× at 100 (postgresql; "
+            "`python -m bench.run --only floor,http --pg-sizes 100,1000000`)",
+        ),
+        ("workers" in r, "≥ 300 completions/s with 4 gunicorn workers (postgresql)"),
+        ("postgresql/2" in r.get("timers", {}), "two timer runners fire ≥ 1,000 due timers per second"),
+    ]
+    return [f"| {label} | — | — | {NOT_RUN} |" for measured, label in wanted if not measured]
+
+
+def missed(text: str) -> bool:
+    """``--check``: does the rendered targets table hold a missed target?"""
+    section = text.split("## Targets", 1)[-1].split("\n## ", 1)[0] if "## Targets" in text else ""
+    return "❌" in section
 
 
 def _halves(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -57,11 +57,33 @@ def start_case(
     session: Session, rt: Runtime, process_key: str, data: Any, actor: Actor, *, parent_id: int | None = None
 ) -> Case:
     """Start the newest version of ``process_key`` with ``data`` and run it to its first wait state."""
+    return _start_unit(session, rt, process_key, data, actor, parent_id)[0]
+
+
+def start_case_view(
+    session: Session, rt: Runtime, process_key: str, data: Any, actor: Actor
+) -> dict[str, Any]:
+    """``start_case``, answered with the case as ``case_view`` shows it, read inside its unit before the
+    commit (what the commit makes durable), so the case is not read again afterwards."""
+    return _start_unit(session, rt, process_key, data, actor, None, with_view=True)[1] or {}
+
+
+def _start_unit(
+    session: Session,
+    rt: Runtime,
+    process_key: str,
+    data: Any,
+    actor: Actor,
+    parent_id: int | None,
+    *,
+    with_view: bool = False,
+) -> tuple[Case, dict[str, Any] | None]:
     if not isinstance(data, dict):
         raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object"}])
     with unit_of_work(session):
         case = _start(session, rt, process_key, data, actor, parent_id)
-    return case
+        view = case_view(session, case) if with_view else None
+    return case, view
 
 
 def _start(

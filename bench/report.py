@@ -46,42 +46,50 @@ HOW = """\
 REMAINS = """\
 ## What was changed for speed, and what remains
 
-Changed (workflows/): one statement for token, user and roles; the case locked through its work
-item and its open tasks read once under the lock (the step reuses them instead of querying again);
-its timer rows read before anything changes; a new case skips both reads; SpiffWorkflow's per-task
-INFO logging kept at WARNING; psycopg's automatic prepared statements off (each request's closing
-ROLLBACK threw them away and cost a `DEALLOCATE ALL` round trip); group inbox pages over several
-lanes merge each lane's first page instead of sorting all their rows; the task tree of a case is
-compacted once it passes 60 tasks, so rework loops no longer grow the state and the step time.
-A complete-task went from 16 to 13 statements, a start from 13 to 10, an inbox page from 3 to 2.
+Issue 19 (each change measured before and after in the last section):
 
-What remains, and why:
+- a group task tells its lane with **one role-addressed notice** (`notification.username` NULL,
+  `role` the lane) instead of one row per active member; each member's bell reads the role's
+  notices beside their own and marks them read with a per-user marker (`notification_read`);
+  e-mails to the members and the group-robot post are fanned out by the worker after commit;
+- the called versions a case's state holds are kept in `case.called_versions` (written by
+  `Step.save`), so the step's set-up and the case view no longer decompress and parse the state
+  a second time;
+- complete-task and start **answer from inside their unit of work**, before the commit (the
+  step's own open work items for complete-task), instead of re-reading the case after it;
+- PostgreSQL: psycopg **prepares statements** (after their second run) and a connection keeps them,
+  because a request that wrote nothing ends with COMMIT (`workflows.cases.step.end_read`) rather
+  than the ROLLBACK that made psycopg discard them; `pool_pre_ping`'s round trip is replaced by a
+  look at the socket at checkout (a connection the server closed is replaced, no round trip).
 
-- **Complete-task against the engine floor (about 8× on SQLite, about 19× on PostgreSQL, target
-  3×).** SpiffWorkflow itself is about a tenth of the request (see the breakdown). The rest is
-  the work the design asks for: a locked read, the inbox rows, the audit events and the state
-  written and committed in one transaction, plus auth and the JSON answer. Each SQLAlchemy ORM
-  statement costs 0.1–0.3 ms of Python on this CPU before the database does anything; the floor
-  of stock SpiffWorkflow (deserialize, run, serialize in memory) has none of that. Getting to 3×
-  would mean giving up the ORM in the step for hand-written Core statements.
-- **PostgreSQL is slower than SQLite per request** (about 11 ms against 4.5 ms for a
-  complete-task, 8 ms against 3.5 ms for a start): every statement is a round trip to a server that
-  shares the same two cores, and without prepared statements each is parsed and planned again.
-  Keeping prepared statements across requests needs
-  read-only requests to end with COMMIT rather than ROLLBACK (Flask-SQLAlchemy's teardown rolls
-  back): measured here at about 0.15 ms saved per statement. `pool_pre_ping` adds one round trip
-  per request.
-- **The answer to complete-task reloads the case** (`case_view` after the commit, about 15% of
-  the request): the session expires everything on commit. Keeping the committed objects
-  (`expire_on_commit=False`) or building the answer before the commit would save one query.
-- **Badge counts grow with the number of open tasks** (`COUNT(*)` reads every matching row).
-  `workflows.inbox.count_tasks(..., cap=N)` stops at N ("999+") and costs the same at any size;
-  the API and the inbox page still ask for exact counts.
-- **Timer runners on 2 cores**: one runner keeps a core busy and PostgreSQL much of the other, so
-  what a second runner adds depends on whatever else runs (from 0.8× to 2.5× of one runner over our
-  runs); it never fires anything twice, and on more cores or hosts runners add up.
-- The machine is shared: other test suites ran during some runs (see the load average above),
-  which widens the p90s; ratios are taken within one run, sizes side by side.
+A complete-task went from 17 statements (13 last round, plus the notices) to 12; a start from 11 to
+10 with one commit fewer.
+
+Earlier rounds: one statement for token, user and roles; the case locked through its work item and
+its open tasks read once under the lock; its timer rows read before anything changes; a new case
+skips both reads; SpiffWorkflow's per-task INFO logging kept at WARNING; group inbox pages over
+several lanes merge each lane's first page; the task tree compacted past 60 tasks.
+
+What remains, and why (the next steps, in order of gain per risk):
+
+- **The ORM's own cost per statement** (0.1–0.3 ms of Python each; see `sqlalchemy` frames in the
+  profiles): the step's writes (work item insert + flush for its id, audit events, case update)
+  as SQLAlchemy Core `insert()`/`update()` statements with `RETURNING`, and the lock read as one
+  cached Core select, are the next step. Not done in this round: it rewrites `Step.save` and the
+  audit writer, which other work changes at the same time.
+- **Timers: two runners ≥ 1,000 per second** is far off (one case per transaction, about 3–4 ms of
+  CPU per case on a quiet machine): firing several due cases per transaction, or Core statements in
+  the timer step, is needed; a second runner only helps on more than two cores.
+- **PostgreSQL against SQLite**: every statement is still a round trip to a server that shares the
+  two cores; pipelining the step's writes (psycopg pipeline mode) would cut the round trips.
+- **Badge counts grow with the number of open tasks** (`COUNT(*)` reads every matching row);
+  `workflows.inbox.count_tasks(..., cap=N)` costs the same at any size, the API still asks exactly.
+- **Role notices read per user**: the unread count of a role's notices looks for notices without
+  that user's marker (`NOT EXISTS`), stopping at 100 unread; for a user who has read them all it
+  walks the role's whole notice history. A per-user "read up to" id (set by "mark all read") would
+  bound it; at an agency's volume (hundreds of group tasks a day) it is a short index scan.
+- The machine is shared: other test suites ran during these runs (see the load average above),
+  which inflates every time and widens the p90s; ratios are taken within one run.
 """
 
 

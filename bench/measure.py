@@ -537,7 +537,7 @@ def profile(workdir: Path, count: int = 300, kind: str = "sqlite", top: int = 10
 
 
 def _short(filename: str) -> str:
-    for marker in ("site-packages/", str(ROOT) + "/"):
+    for marker in ("site-packages/", str(ROOT) + "/", "lib/python3.11/"):
         if marker in filename:
             return filename.split(marker, 1)[1]
     return filename

@@ -398,7 +398,7 @@ def _not_measured(r: dict[str, Any]) -> list[str]:
         (
             any(int(s) >= 1_000_000 for s in http.get("postgresql", {}).get("sizes", {})),
             "complete-task and inbox page at 1,000,000 ≤ 1.5× at 100 (postgresql; "
-            "`python -m bench.run --only floor,http --pg-sizes 100,1000000`)",
+            "`python -m bench.run --only floor,http --sizes 100 --pg-sizes 100,1000000`)",
         ),
         ("workers" in r, "≥ 300 completions/s with 4 gunicorn workers (postgresql)"),
         ("postgresql/2" in r.get("timers", {}), "two timer runners fire ≥ 1,000 due timers per second"),

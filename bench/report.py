@@ -60,7 +60,9 @@ Issue 19 (each change measured before and after in the last section):
 - PostgreSQL: psycopg **prepares statements** (after their second run) and a connection keeps them,
   because a request that wrote nothing ends with COMMIT (`workflows.cases.step.end_read`) rather
   than the ROLLBACK that made psycopg discard them; `pool_pre_ping`'s round trip is replaced by a
-  look at the socket at checkout (a connection the server closed is replaced, no round trip).
+  look at the socket at checkout (a connection the server closed is replaced, no round trip);
+- PostgreSQL: a write request's read transaction (auth) becomes its write transaction (flushed and
+  expired as a commit would, `workflows.unit.begin_write`) instead of COMMIT + BEGIN.
 
 A complete-task went from 17 statements (13 last round, plus the notices) to 12; a start from 11 to
 10 with one commit fewer.

@@ -8,7 +8,7 @@ PORT ?= 5000
 WORKERS ?= 4
 TIMER_WORKERS ?= 2
 
-.PHONY: setup run serve test test-fast lint bench assets translations chromium pdf-tools postgres redis clean
+.PHONY: setup run serve test test-fast lint bench bench-check assets translations chromium pdf-tools postgres redis clean
 
 setup: $(VENV)/.installed assets translations pdf-tools
 
@@ -86,6 +86,9 @@ lint: $(VENV)/.installed
 
 bench: setup postgres
 	$(BIN)/python -m bench.run
+
+bench-check: setup postgres  # the same, exiting 1 when a target is missed (never part of make test)
+	$(BIN)/python -m bench.run --check
 
 clean:
 	rm -rf $(VENV) node_modules webapp/static/vendor instance

@@ -164,8 +164,13 @@ def workers_throughput(
             outcome["workers"] = workers
             results[workers] = outcome
         from webapp.extensions import db
+        from workflows.cases.consistency import check_all
 
         with app.app_context():
+            # what `flask check` does: every case's state against its inbox rows and timers
+            problems = check_all(db.session, app.extensions["tripflow"])
+            results[max(worker_counts)]["check_problems"] = len(problems)
+            db.session.remove()
             db.engine.dispose()
     return results
 

@@ -361,7 +361,6 @@ def breakdown(workdir: Path, count: int = 300, kind: str = "sqlite") -> dict[str
     from SpiffWorkflow.task import Task
 
     import webapp.api as api_module
-    import webapp.api.tasks as tasks_view
     from workflows import unit as unit_module
     from workflows.cases import operations as case_module
     from workflows.cases.step import Step
@@ -384,7 +383,7 @@ def breakdown(workdir: Path, count: int = 300, kind: str = "sqlite") -> dict[str
 
     patches = [
         (api_module, "current_actor", "auth: token, user and roles"),
-        (case_module, "complete_task", "service call (one transaction)"),
+        (case_module, "_complete", "service call (one transaction)"),
         (case_module, "_open_item_and_siblings", "lock the case, read its open tasks"),
         (case_module, "timers_of", "read its timers"),
         (case_module, "validate_submission", "validate the form"),
@@ -394,7 +393,7 @@ def breakdown(workdir: Path, count: int = 300, kind: str = "sqlite") -> dict[str
         (ProcessEngine, "dump", "engine: serialize and compress"),
         (unit_module, "begin_write", "begin the write transaction"),
         (Step, "save", "write state, inbox rows, timers (ORM flush)"),
-        (tasks_view, "case_view", "answer: the case as JSON (reloaded after commit)"),
+        (case_module, "case_view", "answer: the case as JSON (from the step, before commit)"),
     ]
     with database(kind, workdir, "breakdown") as url:
         prepare(url)
@@ -448,16 +447,14 @@ def breakdown(workdir: Path, count: int = 300, kind: str = "sqlite") -> dict[str
         not in (
             "auth: token, user and roles",
             "service call (one transaction)",
-            "answer: the case as JSON (reloaded after commit)",
         )
-    )
+    )  # the answer is built inside the service call, before its commit: one of the inner spans
     per["service: claim, audit events, commit, the rest"] = per["service call (one transaction)"] - inner
     per["web: Flask, routing, body parsing and checks, JSON"] = total / count * 1000 - sum(
         per[k]
         for k in (
             "auth: token, user and roles",
             "service call (one transaction)",
-            "answer: the case as JSON (reloaded after commit)",
         )
     )
     return {"total": total / count * 1000, "spans": per}
@@ -469,3 +466,78 @@ def _dispose_app(app: Any) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+# --- profiles: where the CPU of a complete-task goes, by function --------------------------------
+
+
+def profile(workdir: Path, count: int = 300, kind: str = "sqlite", top: int = 10) -> dict[str, Any]:
+    """cProfile of ``count`` complete-tasks in-process (the app as gunicorn runs it): the ``top``
+    functions by own time, with their cumulative time, per request.
+
+    cProfile because neither py-spy nor pyinstrument is installed here; it adds its own overhead
+    per call, so the shares matter more than the milliseconds."""
+    import cProfile
+    import os
+    import pstats
+
+    from .harness import server_env
+    from .populate import Cloner, make_templates, open_items
+
+    with database(kind, workdir, "profile") as url:
+        prepare(url)
+        saved_env = dict(os.environ)
+        os.environ.update(server_env(url))
+        try:
+            from webapp import create_app
+
+            app = create_app()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_env)
+        templates = make_templates(app)
+        ids = open_items(
+            app, Cloner(app).clone(templates["design_itinerary"], count + 30), "design_itinerary"
+        )
+        client = app.test_client()
+        token = client.post(
+            "/api/v1/token", json={"username": "travel_advisor", "password": PASSWORD}
+        ).get_json()
+        headers = {"Authorization": f"Bearer {token['token']}"}
+
+        def complete(task_id: int) -> None:
+            answer = client.post(
+                f"/api/v1/tasks/{task_id}/complete", json={"data": ITINERARY}, headers=headers
+            )
+            assert answer.status_code == 200, answer.get_json()
+
+        for task_id in ids[:30]:
+            complete(task_id)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for task_id in ids[30:]:
+            complete(task_id)
+        profiler.disable()
+        _dispose_app(app)
+    stats_ = pstats.Stats(profiler)
+    total = stats_.total_tt  # type: ignore[attr-defined]
+    rows = []
+    for (filename, line, name), (_cc, calls, own, cumulative, _callers) in stats_.stats.items():  # type: ignore[attr-defined]
+        rows.append(
+            {
+                "function": f"{_short(filename)}:{line}({name})",
+                "calls": calls / count,
+                "own_ms": own / count * 1000,
+                "cumulative_ms": cumulative / count * 1000,
+                "own_share": own / total if total else 0.0,
+            }
+        )
+    rows.sort(key=lambda row: row["own_ms"], reverse=True)
+    return {"kind": kind, "total_ms": total / count * 1000, "top": rows[:top]}
+
+
+def _short(filename: str) -> str:
+    for marker in ("site-packages/", str(ROOT) + "/", "lib/python3.11/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 HOW = """\
@@ -45,42 +46,52 @@ HOW = """\
 REMAINS = """\
 ## What was changed for speed, and what remains
 
-Changed (workflows/): one statement for token, user and roles; the case locked through its work
-item and its open tasks read once under the lock (the step reuses them instead of querying again);
-its timer rows read before anything changes; a new case skips both reads; SpiffWorkflow's per-task
-INFO logging kept at WARNING; psycopg's automatic prepared statements off (each request's closing
-ROLLBACK threw them away and cost a `DEALLOCATE ALL` round trip); group inbox pages over several
-lanes merge each lane's first page instead of sorting all their rows; the task tree of a case is
-compacted once it passes 60 tasks, so rework loops no longer grow the state and the step time.
-A complete-task went from 16 to 13 statements, a start from 13 to 10, an inbox page from 3 to 2.
+Issue 19 (each change measured before and after in the last section):
 
-What remains, and why:
+- a group task tells its lane with **one role-addressed notice** (`notification.username` NULL,
+  `role` the lane) instead of one row per active member; each member's bell reads the role's
+  notices beside their own and marks them read with a per-user marker (`notification_read`);
+  e-mails to the members and the group-robot post are fanned out by the worker after commit;
+- the called versions a case's state holds are kept in `case.called_versions` (written by
+  `Step.save`), so the step's set-up and the case view no longer decompress and parse the state
+  a second time;
+- complete-task and start **answer from inside their unit of work**, before the commit (the
+  step's own open work items for complete-task), instead of re-reading the case after it;
+- PostgreSQL: psycopg **prepares statements** (after their second run) and a connection keeps them,
+  because a request that wrote nothing ends with COMMIT (`workflows.cases.step.end_read`) rather
+  than the ROLLBACK that made psycopg discard them; `pool_pre_ping`'s round trip is replaced by a
+  look at the socket at checkout (a connection the server closed is replaced, no round trip);
+- PostgreSQL: a write request's read transaction (auth) becomes its write transaction (flushed and
+  expired as a commit would, `workflows.unit.begin_write`) instead of COMMIT + BEGIN.
 
-- **Complete-task against the engine floor (about 8× on SQLite, about 19× on PostgreSQL, target
-  3×).** SpiffWorkflow itself is about a tenth of the request (see the breakdown). The rest is
-  the work the design asks for: a locked read, the inbox rows, the audit events and the state
-  written and committed in one transaction, plus auth and the JSON answer. Each SQLAlchemy ORM
-  statement costs 0.1–0.3 ms of Python on this CPU before the database does anything; the floor
-  of stock SpiffWorkflow (deserialize, run, serialize in memory) has none of that. Getting to 3×
-  would mean giving up the ORM in the step for hand-written Core statements.
-- **PostgreSQL is slower than SQLite per request** (about 11 ms against 4.5 ms for a
-  complete-task, 8 ms against 3.5 ms for a start): every statement is a round trip to a server that
-  shares the same two cores, and without prepared statements each is parsed and planned again.
-  Keeping prepared statements across requests needs
-  read-only requests to end with COMMIT rather than ROLLBACK (Flask-SQLAlchemy's teardown rolls
-  back): measured here at about 0.15 ms saved per statement. `pool_pre_ping` adds one round trip
-  per request.
-- **The answer to complete-task reloads the case** (`case_view` after the commit, about 15% of
-  the request): the session expires everything on commit. Keeping the committed objects
-  (`expire_on_commit=False`) or building the answer before the commit would save one query.
-- **Badge counts grow with the number of open tasks** (`COUNT(*)` reads every matching row).
-  `workflows.inbox.count_tasks(..., cap=N)` stops at N ("999+") and costs the same at any size;
-  the API and the inbox page still ask for exact counts.
-- **Timer runners on 2 cores**: one runner keeps a core busy and PostgreSQL much of the other, so
-  what a second runner adds depends on whatever else runs (from 0.8× to 2.5× of one runner over our
-  runs); it never fires anything twice, and on more cores or hosts runners add up.
-- The machine is shared: other test suites ran during some runs (see the load average above),
-  which widens the p90s; ratios are taken within one run, sizes side by side.
+A complete-task went from 17 statements (13 last round, plus the notices) to 12; a start from 11 to
+10 with one commit fewer.
+
+Earlier rounds: one statement for token, user and roles; the case locked through its work item and
+its open tasks read once under the lock; its timer rows read before anything changes; a new case
+skips both reads; SpiffWorkflow's per-task INFO logging kept at WARNING; group inbox pages over
+several lanes merge each lane's first page; the task tree compacted past 60 tasks.
+
+What remains, and why (the next steps, in order of gain per risk):
+
+- **The ORM's own cost per statement** (0.1–0.3 ms of Python each; see `sqlalchemy` frames in the
+  profiles): the step's writes (work item insert + flush for its id, audit events, case update)
+  as SQLAlchemy Core `insert()`/`update()` statements with `RETURNING`, and the lock read as one
+  cached Core select, are the next step. Not done in this round: it rewrites `Step.save` and the
+  audit writer, which other work changes at the same time.
+- **Timers: two runners ≥ 1,000 per second** is far off (one case per transaction, about 3–4 ms of
+  CPU per case on a quiet machine): firing several due cases per transaction, or Core statements in
+  the timer step, is needed; a second runner only helps on more than two cores.
+- **PostgreSQL against SQLite**: every statement is still a round trip to a server that shares the
+  two cores; pipelining the step's writes (psycopg pipeline mode) would cut the round trips.
+- **Badge counts grow with the number of open tasks** (`COUNT(*)` reads every matching row);
+  `workflows.inbox.count_tasks(..., cap=N)` costs the same at any size, the API still asks exactly.
+- **Role notices read per user**: the unread count of a role's notices looks for notices without
+  that user's marker (`NOT EXISTS`), stopping at 100 unread; for a user who has read them all it
+  walks the role's whole notice history. A per-user "read up to" id (set by "mark all read") would
+  bound it; at an agency's volume (hundreds of group tasks a day) it is a short index scan.
+- The machine is shared: other test suites ran during these runs (see the load average above),
+  which inflates every time and widens the p90s; ratios are taken within one run.
 """
 
 
@@ -180,21 +191,11 @@ def render(r: dict[str, Any]) -> str:
             f"{_peak(later, 'engine'):.2f} ms, {_peak(later, 'tasks'):.0f} tasks.",
             "",
         ]
-    if "breakdown" in r:
-        b = r["breakdown"]
-        lines += [
-            "## Where the time of one complete-task goes (SQLite, in-process, production settings)",
-            "",
-            f"Total {b['total']:.2f} ms per request (no HTTP socket; each span timed by wrapping the "
-            "function that does it, `bench.measure.breakdown`).",
-            "",
-            "| span | ms | share |",
-            "|---|---|---|",
-        ]
-        for label, value in b["spans"].items():
-            if label != "service call (one transaction)":
-                lines.append(f"| {label} | {value:.2f} | {value / b['total'] * 100:.0f}% |")
-        lines.append("")
+    for key, name in (("breakdown", "SQLite"), ("pgbreakdown", "PostgreSQL")):
+        if key in r:
+            lines += _breakdown(r[key], name)
+    if "profile" in r:
+        lines += _profiles(r["profile"])
     if "sql" in r:
         lines += [
             "## SQL statements per API request (SQLite, counted with a SQLAlchemy event listener)",
@@ -213,7 +214,53 @@ def render(r: dict[str, Any]) -> str:
     lines.append(REMAINS)
     lines.append(HOW)
     lines += ["Section times: " + ", ".join(f"{k} {v:.0f} s" for k, v in r["timings"].items()), ""]
+    notes = Path(__file__).with_name("NOTES.md")  # hand-made before/after measurements, kept across runs
+    if notes.exists():
+        lines.append(notes.read_text().split("\n", 2)[2])
     return "\n".join(lines)
+
+
+def _breakdown(b: dict[str, Any], name: str) -> list[str]:
+    lines = [
+        f"## Where the time of one complete-task goes ({name}, in-process, production settings)",
+        "",
+        f"Total {b['total']:.2f} ms per request (no HTTP socket; each span timed by wrapping the "
+        "function that does it, `bench.measure.breakdown`).",
+        "",
+        "| span | ms | share |",
+        "|---|---|---|",
+    ]
+    for label, value in b["spans"].items():
+        if label != "service call (one transaction)":
+            lines.append(f"| {label} | {value:.2f} | {value / b['total'] * 100:.0f}% |")
+    lines.append("")
+    return lines
+
+
+def _profiles(profiles: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Profiles: the top ten functions by own time, per complete-task",
+        "",
+        "cProfile (`bench.measure.profile`; py-spy and pyinstrument are not installed in the project's",
+        "environment), in-process as in the breakdown. cProfile's own overhead inflates the times; the",
+        "shares say where the CPU goes. On PostgreSQL the time waiting for the server shows as",
+        "psycopg's wait functions.",
+        "",
+    ]
+    for kind, p in profiles.items():
+        lines += [
+            f"### {kind}: {p['total_ms']:.2f} ms of profiled CPU per request",
+            "",
+            "| function | calls | own ms | own share | cumulative ms |",
+            "|---|---|---|---|---|",
+        ]
+        for row in p["top"]:
+            lines.append(
+                f"| `{row['function']}` | {row['calls']:.1f} | {row['own_ms']:.3f} | "
+                f"{row['own_share'] * 100:.1f}% | {row['cumulative_ms']:.3f} |"
+            )
+        lines.append("")
+    return lines
 
 
 def _http(r: dict[str, Any]) -> list[str]:
@@ -259,10 +306,11 @@ def _targets(r: dict[str, Any]) -> list[str]:
             f"{_ok(ratio <= 1.5)} |"
         )
         ratio = big["inbox"]["median"] / small["inbox"]["median"]
+        grow = 1.5 if int(sizes[-1]) >= 1_000_000 else 2  # issue 19: the million-case row within 1.5×
         rows.append(
-            f"| inbox page at {int(sizes[-1]):,} ≤ 2× at {int(sizes[0]):,} ({kind}) | "
+            f"| inbox page at {int(sizes[-1]):,} ≤ {grow:g}× at {int(sizes[0]):,} ({kind}) | "
             f"{big['inbox']['median']:.2f} vs {small['inbox']['median']:.2f} ms | {ratio:.2f}× | "
-            f"{_ok(ratio <= 2)} |"
+            f"{_ok(ratio <= grow)} |"
         )
         if "floor" in r:
             floor = r["floor"]["stock"]["median"]
@@ -271,12 +319,14 @@ def _targets(r: dict[str, Any]) -> list[str]:
                 f"| complete-task over HTTP ≤ 3× engine floor ({kind}, {int(sizes[-1]):,} cases) | "
                 f"{big['complete']['median']:.2f} vs {floor:.2f} ms | {ratio:.2f}× | {_ok(ratio <= 3)} |"
             )
-        for label, value in (
-            ("start a case", result["starts"]["median"]),
-            (f"complete-task at {int(sizes[-1]):,}", big["complete"]["median"]),
-            (f"inbox page at {int(sizes[-1]):,}", big["inbox"]["median"]),
+        limits = LIMITS.get(kind, {})
+        for key, label, value in (
+            ("start", "start a case", result["starts"]["median"]),
+            ("complete", f"complete-task at {int(sizes[-1]):,}", big["complete"]["median"]),
+            ("inbox", f"inbox page at {int(sizes[-1]):,}", big["inbox"]["median"]),
         ):
-            rows.append(f"| {label} ≤ 5 ms ({kind}) | {value:.2f} ms | — | {_ok(value <= 5)} |")
+            limit = limits.get(key, 5.0)
+            rows.append(f"| {label} ≤ {limit:g} ms ({kind}) | {value:.2f} ms | — | {_ok(value <= limit)} |")
     if "workers" in r:
         w = r["workers"]
         ratio = w[max(w)]["per_second"] / w[min(w)]["per_second"]
@@ -284,6 +334,14 @@ def _targets(r: dict[str, Any]) -> list[str]:
             f"| {max(w)} workers ≥ 1.6× the throughput of {min(w)} (PostgreSQL) | "
             f"{w[max(w)]['per_second']:.0f} vs {w[min(w)]['per_second']:.0f} per s | {ratio:.2f}× | "
             f"{_ok(ratio >= 1.6)} |"
+        )
+        top = w[max(w)]
+        problems = top.get("check_problems")
+        clean = top["per_second"] >= 300 and not top.get("failed") and problems == 0
+        rows.append(
+            f"| ≥ 300 completions/s, {max(w)} gunicorn workers, 8 client threads, 0 failed, `flask check` "
+            f"clean (PostgreSQL) | {top['per_second']:.0f} per s, {top.get('failed', 0)} failed, "
+            f"{'not checked' if problems is None else f'{problems} case(s) disagree'} | — | {_ok(clean)} |"
         )
     if "loops" in r and len(r["loops"]) >= 4:
         first, later = _halves(r["loops"])
@@ -313,9 +371,47 @@ def _targets(r: dict[str, Any]) -> list[str]:
                 f"{row['due_left']} left | "
                 f"— | {_ok(exact)} |"
             )
+    two = (r.get("timers") or {}).get("postgresql/2")
+    if two is not None:
+        rows.append(
+            f"| two timer runners fire ≥ 1,000 due timers per second (postgresql) | "
+            f"{two['per_second']:,.0f} per s | — | {_ok(two['per_second'] >= 1000)} |"
+        )
+    rows += _not_measured(r)
     if not rows:
         return []
     return ["## Targets", "", "| target | measured | ratio | |", "|---|---|---|---|", *rows, ""]
+
+
+# issue 19's server-time medians at the largest size, per database (earlier rounds: 5 ms for all)
+LIMITS = {
+    "sqlite": {"complete": 2.0, "inbox": 1.5, "start": 2.0},
+    "postgresql": {"complete": 4.0, "inbox": 2.5, "start": 4.0},
+}
+NOT_RUN = "⏭ not measured in this run"
+
+
+def _not_measured(r: dict[str, Any]) -> list[str]:
+    """Issue 19's targets this run did not measure (sections left out, or PostgreSQL missing)."""
+    http = r.get("http", {})
+    wanted = [
+        ("sqlite" in http, "complete-task, inbox page and start at 100,000 open cases (sqlite)"),
+        ("postgresql" in http, "complete-task, inbox page and start at 100,000 open cases (postgresql)"),
+        (
+            any(int(s) >= 1_000_000 for s in http.get("postgresql", {}).get("sizes", {})),
+            "complete-task and inbox page at 1,000,000 ≤ 1.5× at 100 (postgresql; "
+            "`python -m bench.run --only floor,http --sizes 100 --pg-sizes 100,1000000`)",
+        ),
+        ("workers" in r, "≥ 300 completions/s with 4 gunicorn workers (postgresql)"),
+        ("postgresql/2" in r.get("timers", {}), "two timer runners fire ≥ 1,000 due timers per second"),
+    ]
+    return [f"| {label} | — | — | {NOT_RUN} |" for measured, label in wanted if not measured]
+
+
+def missed(text: str) -> bool:
+    """``--check``: does the rendered targets table hold a missed target?"""
+    section = text.split("## Targets", 1)[-1].split("\n## ", 1)[0] if "## Targets" in text else ""
+    return "❌" in section
 
 
 def _halves(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -2,7 +2,8 @@
 
     python -m bench.run                 # the full run (10-20 minutes on 2 cores)
     python -m bench.run --quick         # small sizes, a smoke test of the harness (prints, writes nothing)
-    python -m bench.run --only floor,sql,breakdown,loops,http,timers,workers
+    python -m bench.run --only floor,sql,breakdown,pgbreakdown,profile,loops,http,timers,workers
+    python -m bench.run --check         # also exit 1 when a target is missed (not part of make test)
 
 PostgreSQL sections need the server on 127.0.0.1:5432 (``make postgres``); without it they are skipped.
 """
@@ -25,7 +26,7 @@ from typing import Any
 from .harness import ROOT, database, postgres_available
 from .load import in_processes
 
-SECTIONS = ("floor", "sql", "breakdown", "loops", "http", "timers", "workers")
+SECTIONS = ("floor", "sql", "breakdown", "pgbreakdown", "profile", "loops", "http", "timers", "workers")
 
 
 def machine() -> dict[str, str]:
@@ -76,10 +77,16 @@ def machine() -> dict[str, str]:
     return info
 
 
-def run(sections: tuple[str, ...], quick: bool, workdir: Path) -> dict[str, Any]:
+def run(
+    sections: tuple[str, ...],
+    quick: bool,
+    workdir: Path,
+    sizes_by_kind: dict[str, list[int]] | None = None,
+) -> dict[str, Any]:
     from . import httpbench, measure
 
     sizes = [100, 1_000, 5_000] if quick else [100, 10_000, 100_000]
+    sizes_by_kind = sizes_by_kind or {}
     samples = 30 if quick else 200
     pg = postgres_available()
     kinds = ["sqlite"] + (["postgresql"] if pg else [])
@@ -103,13 +110,24 @@ def run(sections: tuple[str, ...], quick: bool, workdir: Path) -> dict[str, Any]
     section("floor", lambda: measure.engine_floor(200 if quick else 1000))
     section("sql", lambda: measure.sql_counts(workdir))
     section("breakdown", lambda: measure.breakdown(workdir, 100 if quick else 500))
+    if pg:
+        section("pgbreakdown", lambda: measure.breakdown(workdir, 100 if quick else 500, kind="postgresql"))
+    section(
+        "profile",
+        lambda: {kind: measure.profile(workdir, 100 if quick else 300, kind=kind) for kind in kinds},
+    )
     section(
         "loops",
         lambda: measure.rework_loops(
             workdir, loops=10 if quick else 50, marks=(0, 5, 10) if quick else (0, 1, 5, 10, 20, 30, 40, 50)
         ),
     )
-    section("http", lambda: {kind: httpbench.by_size(kind, sizes, samples, workdir) for kind in kinds})
+    section(
+        "http",
+        lambda: {
+            kind: httpbench.by_size(kind, sizes_by_kind.get(kind, sizes), samples, workdir) for kind in kinds
+        },
+    )
     section("timers", lambda: timers(kinds, 500 if quick else 10_000, workdir))
     if pg:
         section(
@@ -164,7 +182,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--out", default=None, help="where to write the Markdown (default bench/RESULTS.md)")
     parser.add_argument("--json", default=None, help="also write the raw numbers as JSON here")
+    parser.add_argument("--check", action="store_true", help="exit 1 when the targets table has a ❌")
+    parser.add_argument("--sizes", default=None, help="open-case sizes for the http section, e.g. 100,100000")
+    parser.add_argument(
+        "--pg-sizes", default=None, help="sizes for PostgreSQL only, e.g. 100,1000000 (the million-case row)"
+    )
     args = parser.parse_args(argv)
+    sizes_by_kind = {}
+    for kind, given in (("sqlite", args.sizes), ("postgresql", args.pg_sizes or args.sizes)):
+        if given:
+            sizes_by_kind[kind] = [int(x) for x in given.split(",") if x.strip()]
     sections = tuple(s for s in args.only.split(",") if s)
     unknown = set(sections) - set(SECTIONS)
     if unknown:
@@ -176,11 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tripflow-bench-") as tmp:
-        results = run(sections, args.quick, Path(tmp))
+        results = run(sections, args.quick, Path(tmp), sizes_by_kind)
     results["command"] = command.strip()
     results["date"] = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
     results["total_seconds"] = time.perf_counter() - started
-    from .report import render
+    from .report import missed, render
 
     text = render(results)
     if args.json:
@@ -191,6 +218,13 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(args.out) if args.out else ROOT / "bench" / "RESULTS.md"
         path.write_text(text)
         print(f"[bench] wrote {path} in {results['total_seconds'] / 60:.1f} min")
+    if "## Targets" in text and not args.quick:
+        print("## Targets" + text.split("## Targets", 1)[1].split("\n## ", 1)[0])
+    if args.check:
+        if missed(text):
+            print("[bench] --check: a target is missed (❌)", file=sys.stderr)
+            return 1
+        print("[bench] --check: no target missed")
     return 0
 
 

@@ -10,7 +10,7 @@ from flask import Flask, request, session
 from flask_babel import get_locale
 
 from handlers import default_registry
-from workflows.cases.step import configure_engine
+from workflows.cases.step import configure_engine, end_read
 from workflows.engine.clock import Clock
 from workflows.engine.spiff import ProcessEngine
 from workflows.runtime import Runtime
@@ -89,6 +89,11 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
 
     with app.app_context():
         configure_engine(db.engine)
+
+    @app.teardown_request
+    def _end_read(exc: BaseException | None) -> None:
+        if exc is None:  # before Flask-SQLAlchemy's session.remove(), which would roll back
+            end_read(db.session)
 
     from .api import api, register_api_modules
     from .auth import check_signed_in_session, forget_earlier_requests, protect_browser_writes

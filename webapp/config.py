@@ -101,7 +101,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         WTF_CSRF_CHECK_DEFAULT=False,
         BABEL_DEFAULT_LOCALE="zh_Hans",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_ENGINE_OPTIONS={},  # no pool_pre_ping: a socket check at checkout (configure_engine)
         JSON_SORT_KEYS=False,
     )
     return config

@@ -192,6 +192,8 @@ class Case(Base):
     state: Mapped[bytes] = mapped_column(LargeBinary)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # variables as of the last step
     element_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # BPMN id -> times run
+    # the called versions its state holds (written by each step), so a step need not parse the state twice
+    called_versions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     serializer_version: Mapped[str] = mapped_column(String(16))
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
     error_element: Mapped[str | None] = mapped_column(String(255))
@@ -302,6 +304,7 @@ class Notification(Base):
     __tablename__ = "notification"
     __table_args__ = (
         Index("ix_notification_user", "username", "id"),
+        Index("ix_notification_role", "role", "id"),
         Index("ix_notification_item", "work_item_id", "kind"),
         Index("ix_notification_email", "email_status"),
         Index("ix_notification_webhook", "webhook_status"),
@@ -779,3 +782,16 @@ class EmergencyPartner(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(String(64))
+
+
+# --- speed: one notice per role, read per user ---------------------------------------------------
+
+
+class NotificationRead(Base):
+    """That one user read one role-addressed notice (a group task tells its lane with one row)."""
+
+    __tablename__ = "notification_read"
+
+    notification_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows.engine.spiff import stored_called_versions
+from workflows.cases.binding import case_called_versions
 from workflows.models import Case, Document, Event, WorkItem
 from workflows.permissions import OPEN
 
@@ -67,11 +67,18 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
-def case_view(session: Session, case: Case) -> dict[str, Any]:
-    """The full case of ``GET /api/v1/cases/{id}``: a few indexed queries, no workflow loaded."""
-    active = session.scalars(
-        select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status.in_(OPEN)).order_by(WorkItem.id)
-    )
+def case_view(session: Session, case: Case, active: list[WorkItem] | None = None) -> dict[str, Any]:
+    """The full case of ``GET /api/v1/cases/{id}``: a few indexed queries, no workflow loaded.
+
+    ``active``: its open work items when the caller holds them already (the step that just ran)."""
+    if active is None:
+        active = list(
+            session.scalars(
+                select(WorkItem)
+                .where(WorkItem.case_id == case.id, WorkItem.status.in_(OPEN))
+                .order_by(WorkItem.id)
+            )
+        )
     children = session.scalars(select(Case.id).where(Case.parent_id == case.id).order_by(Case.id))
     return {
         **case_summary(case),
@@ -88,9 +95,9 @@ def case_view(session: Session, case: Case) -> dict[str, Any]:
 def called_versions(case: Case) -> dict[str, int]:
     """Which version of each called process the case ran (process -> version; the latest call wins).
 
-    Read from the stored state's JSON, not by restoring the workflow."""
+    Read from the column each step writes (or the stored state's JSON), not by restoring the workflow."""
     found: dict[str, int] = {}
-    for entry in stored_called_versions(case.state).values():
+    for entry in case_called_versions(case).values():
         found[entry["process"]] = entry["version"]
     return found
 

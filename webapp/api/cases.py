@@ -44,8 +44,8 @@ LIST_QUERY = {
     "Start a case of a process with initial data", body=START_BODY, tag="cases", responses={201: "started"}
 )
 def start_case(body: dict[str, Any]) -> Any:
-    case = case_service.start_case(db.session, runtime(), body["process"], body.get("data", {}), actor())
-    return jsonify(case_view(db.session, case)), 201
+    view = case_service.start_case_view(db.session, runtime(), body["process"], body.get("data", {}), actor())
+    return jsonify(view), 201
 
 
 def _filters() -> dict[str, Any]:

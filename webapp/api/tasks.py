@@ -12,7 +12,7 @@ from workflows.inbox import queries as inbox
 from workflows.inbox.search import search_from
 from workflows.inbox.tasks import task_detail
 from workflows.people.names import display_names, people_of, search_people
-from workflows.views import case_view, task_view
+from workflows.views import task_view
 
 from ..config import escalation_window
 from ..extensions import db
@@ -123,8 +123,7 @@ def assign_task(task_id: int, body: dict[str, Any]) -> Any:
 )
 def complete_task(task_id: int, body: dict[str, Any]) -> Any:
     who = actor()
-    case = case_service.complete_task(db.session, runtime(), task_id, body.get("data", {}), who)
-    view = case_view(db.session, case)
+    view = case_service.complete_task_view(db.session, runtime(), task_id, body.get("data", {}), who)
     mine = [t for t in view["active_tasks"]]
     return jsonify({"case": view, "next_tasks": mine})
 

@@ -104,8 +104,16 @@ class CallBinding:
 def with_called_versions(session: Session, rt: Runtime, case: Case, bundle: ProcessBundle) -> ProcessBundle:
     """``bundle`` overlaid with the user tasks and forms of the called versions the case has run."""
     called = []
-    for entry in stored_called_versions(case.state).values():
+    for entry in case_called_versions(case).values():
         other = rt.specs.get_by_id(session, entry["id"])
         if other is not None:
             called.append(other)
     return bundle.with_called(called)
+
+
+def case_called_versions(case: Case) -> dict[str, dict[str, Any]]:
+    """The called versions the case's state holds: the column each step writes, else (a case not
+    stepped since that column came) read from the state itself."""
+    if case.called_versions is not None:
+        return case.called_versions
+    return stored_called_versions(case.state)

@@ -49,7 +49,7 @@ from workflows.permissions import (
 )
 from workflows.runtime import Runtime
 from workflows.unit import unit_of_work
-from workflows.views import task_view
+from workflows.views import case_view, task_view
 
 # --- starting -----------------------------------------------------------------------------------
 
@@ -58,11 +58,33 @@ def start_case(
     session: Session, rt: Runtime, process_key: str, data: Any, actor: Actor, *, parent_id: int | None = None
 ) -> Case:
     """Start the newest version of ``process_key`` with ``data`` and run it to its first wait state."""
+    return _start_unit(session, rt, process_key, data, actor, parent_id)[0]
+
+
+def start_case_view(
+    session: Session, rt: Runtime, process_key: str, data: Any, actor: Actor
+) -> dict[str, Any]:
+    """``start_case``, answered with the case as ``case_view`` shows it, read inside its unit before the
+    commit (what the commit makes durable), so the case is not read again afterwards."""
+    return _start_unit(session, rt, process_key, data, actor, None, with_view=True)[1] or {}
+
+
+def _start_unit(
+    session: Session,
+    rt: Runtime,
+    process_key: str,
+    data: Any,
+    actor: Actor,
+    parent_id: int | None,
+    *,
+    with_view: bool = False,
+) -> tuple[Case, dict[str, Any] | None]:
     if not isinstance(data, dict):
         raise Invalid("data must be a JSON object", [{"field": "data", "message": "must be an object"}])
     with unit_of_work(session):
         case = _start(session, rt, process_key, data, actor, parent_id)
-    return case
+        view = case_view(session, case) if with_view else None
+    return case, view
 
 
 def _start(
@@ -269,14 +291,33 @@ def _form_of(step: Step, item: WorkItem) -> dict[str, Any] | None:
 
 def complete_task(session: Session, rt: Runtime, work_item_id: int, submitted: Any, actor: Actor) -> Case:
     """Validate the form, run the task's hook, complete it and run the case on, all or nothing."""
+    return _complete(session, rt, work_item_id, submitted, actor)[0]
+
+
+def complete_task_view(
+    session: Session, rt: Runtime, work_item_id: int, submitted: Any, actor: Actor
+) -> dict[str, Any]:
+    """``complete_task``, answered with the case as ``case_view`` shows it, built from what the step
+    holds before its commit (what the commit makes durable), so nothing is read again afterwards."""
+    return _complete(session, rt, work_item_id, submitted, actor, with_view=True)[1] or {}
+
+
+def _complete(
+    session: Session, rt: Runtime, work_item_id: int, submitted: Any, actor: Actor, *, with_view: bool = False
+) -> tuple[Case, dict[str, Any] | None]:
+    view = None
     with unit_of_work(session):
         step, item = _task_step(session, rt, work_item_id, actor)
         form = _form_of(step, item)
         values = validate_submission(form, submitted)
         _check_attachments(session, step.case.id, form, values)
         step.complete(item, values)
+        # a message sent to other cases might come back to this one: then its open tasks are read again
+        active = step.open_after if not step.context.outbox else None
         deliver_outbox(session, rt, step)
-    return step.case
+        if with_view:
+            view = case_view(session, step.case, active)
+    return step.case, view
 
 
 @dataclass(frozen=True)

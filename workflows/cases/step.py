@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, date, datetime, timedelta
+from select import select as select_fd
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +22,8 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.orm import Session, scoped_session
 
 from workflows.audit import record, submitted_values
 from workflows.cases.binding import CallBinding, with_called_versions
@@ -50,14 +52,9 @@ def configure_engine(engine: Engine) -> None:
     Python's sqlite3 driver defers BEGIN until the first write, so two steps could both read a
     case before either writes; an immediate transaction makes the second wait instead.
     """
-    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
-
-        @event.listens_for(engine, "connect")
-        def _no_auto_prepare(dbapi_connection: Any, _record: Any) -> None:
-            # psycopg prepares a statement once it ran 5 times and forgets them all at every ROLLBACK, which
-            # ends each request (the pool resets the connection): that cost a DEALLOCATE ALL round trip per
-            # request and the same statements prepared over and over. Plain statements are cheaper here.
-            dbapi_connection.prepare_threshold = None
+    if engine.dialect.name == "postgresql":
+        _keep_prepared_statements(engine)
+        event.listen(engine.pool, "checkout", _refuse_dead_connection)
 
     if engine.dialect.name != "sqlite":
         return
@@ -78,6 +75,66 @@ def configure_engine(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def _keep_prepared_statements(engine: Engine) -> None:
+    """psycopg prepares a statement on a connection once it ran there twice, and keeps up to 500.
+
+    It forgets them all at every ROLLBACK, so a request that ends cleanly ends with COMMIT
+    (``end_read``) and a connection keeps its prepared statements from one request to the next."""
+    if engine.dialect.driver != "psycopg":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _prepare_early(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.prepare_threshold = 2
+        dbapi_connection.prepared_max = 500
+
+
+def _refuse_dead_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """The disconnect check instead of ``pool_pre_ping``: no round trip, a look at the socket.
+
+    An idle connection's socket has nothing to read unless the server closed it (a restart, an
+    idle timeout, a killed backend): then the pool is told to take a fresh connection (SQLAlchemy
+    retries the checkout on ``DisconnectionError``). A false alarm costs one reconnect.
+    """
+    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
+        raise DisconnectionError("connection closed")
+    try:
+        readable, _w, _x = select_fd([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError) as exc:
+        raise DisconnectionError("connection socket gone") from exc
+    if readable:
+        raise DisconnectionError("the server closed the connection")
+
+
+_WROTE = "tripflow_flushed"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_flush(session: Session) -> None:
+    session.info.pop(_WROTE, None)
+
+
+def end_read(session: Session) -> None:
+    """End a request's transaction with COMMIT when it only read (keeps prepared statements), else
+    leave it to the rollback that closes the session. Called once the request is answered.
+
+    Only a transaction that wrote nothing (nothing flushed, nothing pending) is committed: whatever a
+    view changed by mistake is still thrown away, as before."""
+    plain = session() if isinstance(session, scoped_session) else session
+    if not plain.in_transaction() or plain.info.get(_WROTE) or plain.new or plain.dirty or plain.deleted:
+        return
+    try:
+        plain.commit()
+    except SQLAlchemyError:
+        plain.rollback()
 
 
 def lock_case(session: Session, case_id: int, *, skip_locked: bool = False) -> Case | None:
@@ -142,6 +199,7 @@ class Step:
         # the case's open work items and timer rows, when the caller knows them already: saves a query each
         self.open_items: list[WorkItem] | None = None
         self.timers: list[Timer] | None = None
+        self.open_after: list[WorkItem] | None = None  # its open work items once saved: the answer's
 
     def count_run(self, task: Task) -> None:
         """Counts each BPMN element that ran, for the diagram overlay and loop counts."""
@@ -258,6 +316,7 @@ class Step:
         data = case_data(workflow)
         self._record_process_changes(case.data or {}, data)
         case.state = self.rt.engine.dump(workflow)
+        case.called_versions = dict(getattr(workflow, "called_versions", None) or {})
         case.serializer_version = SERIALIZER_VERSION
         case.data = data
         case.updated_at = self.now
@@ -340,7 +399,8 @@ class Step:
                 self._copy_summary(item, ready[task_id])
         for task_id, task in ready.items():
             if task_id not in open_items:
-                self._create_work_item(task)
+                open_items[task_id] = self._create_work_item(task)
+        self.open_after = sorted((i for i in open_items.values() if i.status in OPEN), key=lambda i: i.id)
 
     def _copy_summary(self, item: WorkItem, task: Task | None = None) -> None:
         case = self.case
@@ -354,7 +414,7 @@ class Step:
             item.customer_tier = _as_text(about.get("tier"))
         item.priority = priority_of(item.customer_tier)
 
-    def _create_work_item(self, task: Task) -> None:
+    def _create_work_item(self, task: Task) -> WorkItem:
         spec = task.task_spec
         info = self.bundle.user_tasks.get(spec.bpmn_id)
         props = info.properties if info else {}
@@ -385,6 +445,7 @@ class Step:
         notify_new_work(
             self.session, item, self.now
         )  # in this transaction: a notice exists iff its task does
+        return item
 
     def _assign(self, item: WorkItem, assignee: str) -> None:
         """Route a task to one user, or to their stand-in while they are away.

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows.models import Notification, User
+from workflows.models import Notification, User, UserRole
 
 log = logging.getLogger(__name__)
 
@@ -79,20 +79,27 @@ def _emails(
     session: Session, compose: Compose, smtp: SmtpServer | None, default_locale: str, limit: int
 ) -> int:
     query = (
-        select(Notification, User)
-        .join(User, User.username == Notification.username)
+        select(Notification)
         .where(Notification.email_status == "pending")
         .order_by(Notification.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=Notification)
     )
-    rows = [(notice, user) for notice, user in session.execute(query).all()]
-    if not rows:
+    notices = list(session.scalars(query))
+    if not notices:
         session.rollback()
         return 0
     if smtp is None:
-        for notice, _user in rows:
+        for notice in notices:
             notice.email_status = "skipped"
+        session.commit()
+        return 0
+    rows = [(notice, _recipients(session, notice)) for notice in notices]
+    for notice, users in rows:
+        if not users:
+            notice.email_status = "skipped"
+    rows = [(notice, users) for notice, users in rows if users]
+    if not rows:
         session.commit()
         return 0
     sent = 0
@@ -103,18 +110,19 @@ def _emails(
         log.warning("SMTP server %s:%s unreachable: %s", smtp.host, smtp.port, exc)
         return 0
     with connection:
-        for notice, user in rows:
-            subject, body = compose(notice, user.locale or default_locale)
-            message = EmailMessage()
-            message["From"], message["To"], message["Subject"] = smtp.sender, user.email, subject
-            message.set_content(body)
-            try:
-                connection.send_message(message)
-                notice.email_status = "sent"
-                sent += 1
-            except smtplib.SMTPException as exc:
-                log.warning("e-mail to %s refused: %s", user.email, exc)
-                notice.email_status = "failed"
+        for notice, users in rows:
+            notice.email_status = "sent"
+            for user in users:
+                subject, body = compose(notice, user.locale or default_locale)
+                message = EmailMessage()
+                message["From"], message["To"], message["Subject"] = smtp.sender, user.email, subject
+                message.set_content(body)
+                try:
+                    connection.send_message(message)
+                    sent += 1
+                except smtplib.SMTPException as exc:
+                    log.warning("e-mail to %s refused: %s", user.email, exc)
+                    notice.email_status = "failed"
     session.commit()
     return sent
 
@@ -122,6 +130,18 @@ def _emails(
 def open_smtp(smtp: SmtpServer) -> smtplib.SMTP:
     """A signed-in connection to the mail server (campaign e-mails to customers use it too)."""
     return _connect(smtp)
+
+
+def _recipients(session: Session, notice: Notification) -> list[User]:
+    """Who is e-mailed a notice: its addressee, or (a role's notice) each active member who chose e-mail."""
+    query = select(User).where(User.active.is_(True), User.notify_email.is_(True), User.email.is_not(None))
+    if notice.username is not None:
+        query = query.where(User.username == notice.username)
+    elif notice.role:
+        query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == notice.role)))
+    else:
+        return []
+    return list(session.scalars(query.order_by(User.id)))
 
 
 def _connect(smtp: SmtpServer) -> smtplib.SMTP:

@@ -5,9 +5,11 @@ assigned the work item, so a notice exists exactly when its task does. Only the 
 rows in the request; e-mail and group-robot posts are sent after commit by the worker
 (``workflows.people.delivery``), and deadline notices are produced by the worker's scan below.
 
-A group task notifies every active user holding the lane's role: one row per person, which is
-cheap at an agency's size (tens of people per role) but grows with the group; a very large group
-would want one row per role and a per-user read marker instead.
+A group task (or a deadline of an unclaimed one) tells its lane with ONE row addressed to the role
+(``username`` NULL, ``role`` the lane): the step writes the same single row whether the role has
+three members or three hundred. Each member's bell reads the role's rows next to their own, and
+reading one writes a per-user marker (``notification_read``); e-mails to the role's members and
+the group-robot post are fanned out after commit by the worker.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from workflows.errors import Invalid, NotFound
-from workflows.models import Notification, User, UserRole, WorkItem
+from workflows.models import Notification, NotificationRead, User, UserRole, WorkItem
 from workflows.permissions import Actor
 from workflows.unit import begin_write, unit_of_work
 
@@ -47,11 +49,10 @@ def notify_assigned(session: Session, item: WorkItem, now: datetime, *, by: str)
 
 
 def _tell_role(session: Session, item: WorkItem, kind: str, now: datetime) -> None:
-    members = select(UserRole.user_id).where(UserRole.role == item.lane)
-    users = session.scalars(select(User).where(User.id.in_(members), User.active.is_(True)))
-    _write(session, item, kind, now, list(users))
-    # the role's group robot; also the mark that this notice was made, whoever received it
-    session.add(_row(item, kind, now, username=None, webhook_status="pending"))
+    # one row for the whole lane: the bell of each member, their e-mails and the group robot;
+    # also the mark that this notice was made, whoever received it
+    fields = {"in_app": True, "webhook_status": "pending", "email_status": "pending"}
+    session.add(_row(item, kind, now, username=None, **fields))
 
 
 def _tell_people(session: Session, item: WorkItem, kind: str, now: datetime, usernames: list[str]) -> None:
@@ -166,7 +167,7 @@ class NotificationView:
     read: bool
 
 
-def _view(row: Notification) -> NotificationView:
+def _view(row: Notification, read: bool | None = None) -> NotificationView:
     return NotificationView(
         id=row.id,
         at=row.at,
@@ -177,45 +178,83 @@ def _view(row: Notification) -> NotificationView:
         customer_name=row.customer_name,
         destination=row.destination,
         due_at=row.due_at,
-        read=row.read_at is not None,
+        read=row.read_at is not None if read is None else read,
     )
+
+
+def _mine(actor: Actor) -> Any:
+    """Notices addressed to me by name."""
+    return and_(Notification.username == actor.username, Notification.in_app.is_(True))
+
+
+def _my_roles(actor: Actor) -> Any:
+    """Notices addressed to a role I hold (shown while I choose the bell)."""
+    return and_(
+        Notification.username.is_(None),
+        Notification.role.in_(sorted(actor.roles)),
+        Notification.in_app.is_(True),
+    )
+
+
+def _read_by(actor: Actor) -> Any:
+    return exists().where(
+        NotificationRead.notification_id == Notification.id, NotificationRead.username == actor.username
+    )
+
+
+def _wants_bell(session: Session, actor: Actor) -> bool:
+    chosen = session.scalars(select(User.notify_in_app).where(User.username == actor.username)).first()
+    return bool(chosen)
 
 
 def my_notifications(
     session: Session, actor: Actor, *, cursor: str | None = None, limit: int = 50, unread_only: bool = False
 ) -> tuple[list[NotificationView], str | None]:
-    """Mine, newest first, paged by id; raises ``Invalid`` for a bad cursor."""
-    query = select(Notification).where(Notification.username == actor.username, Notification.in_app.is_(True))
+    """Mine and my roles', newest first, paged by id; raises ``Invalid`` for a bad cursor."""
+    if cursor and not (cursor.isascii() and cursor.isdigit() and int(cursor) < 2**31):
+        raise Invalid("bad cursor", [{"field": "cursor", "message": "not a cursor"}])
+    before = [Notification.id < int(cursor)] if cursor else []
+    personal = select(Notification).where(_mine(actor), *before)
     if unread_only:
-        query = query.where(Notification.read_at.is_(None))
-    if cursor:
-        if not (cursor.isascii() and cursor.isdigit() and int(cursor) < 2**31):
-            raise Invalid("bad cursor", [{"field": "cursor", "message": "not a cursor"}])
-        query = query.where(Notification.id < int(cursor))
-    rows = list(session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1)))
-    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return [_view(r) for r in rows[:limit]], next_cursor
+        personal = personal.where(Notification.read_at.is_(None))
+    rows: list[tuple[Notification, bool | None]] = [
+        (r, None) for r in session.scalars(personal.order_by(Notification.id.desc()).limit(limit + 1))
+    ]
+    if actor.roles and _wants_bell(session, actor):
+        read = _read_by(actor)
+        shared = select(Notification, read).where(_my_roles(actor), *before)
+        if unread_only:
+            shared = shared.where(~read)
+        shared = shared.order_by(Notification.id.desc()).limit(limit + 1)
+        rows += [(r, bool(was_read)) for r, was_read in session.execute(shared)]
+        rows.sort(key=lambda pair: pair[0].id, reverse=True)
+    next_cursor = str(rows[limit - 1][0].id) if len(rows) > limit else None
+    return [_view(r, read) for r, read in rows[:limit]], next_cursor
 
 
 def unread_count(session: Session, actor: Actor, cap: int = 100) -> int:
     """Unread notices for the bell's badge, counted up to ``cap`` (cheap at any history length)."""
-    query = (
-        select(Notification.id)
-        .where(
-            Notification.username == actor.username,
-            Notification.in_app.is_(True),
-            Notification.read_at.is_(None),
-        )
-        .limit(cap)
-    )
-    return len(list(session.scalars(query)))
+    personal = select(Notification.id).where(_mine(actor), Notification.read_at.is_(None)).limit(cap)
+    count = len(list(session.scalars(personal)))
+    if count < cap and actor.roles and _wants_bell(session, actor):
+        shared = select(Notification.id).where(_my_roles(actor), ~_read_by(actor)).limit(cap - count)
+        count += len(list(session.scalars(shared)))
+    return count
 
 
 def mark_read(session: Session, actor: Actor, notification_id: int, now: datetime) -> NotificationView:
-    """Mark one of mine read; someone else's is ``NotFound``, as if it did not exist. Commits."""
+    """Mark one of mine (or my role's) read; anyone else's is ``NotFound`` as if it did not exist. Commits."""
     with unit_of_work(session):
+        _lock_reader(session, actor)
         row = session.get(Notification, notification_id)
-        if row is None or row.username != actor.username or not row.in_app:
+        if row is None or not row.in_app:
+            raise NotFound(f"notification {notification_id} does not exist")
+        if row.username is None and row.role in actor.roles:
+            marker = session.get(NotificationRead, (row.id, actor.username))
+            if marker is None:
+                session.add(NotificationRead(notification_id=row.id, username=actor.username, read_at=now))
+            return _view(row, read=True)
+        if row.username != actor.username:
             raise NotFound(f"notification {notification_id} does not exist")
         if row.read_at is None:
             row.read_at = now
@@ -223,14 +262,30 @@ def mark_read(session: Session, actor: Actor, notification_id: int, now: datetim
 
 
 def mark_all_read(session: Session, actor: Actor, now: datetime) -> int:
-    """Mark every unread notice of mine read. Commits; returns how many."""
+    """Mark every unread notice of mine and my roles' read. Commits; returns how many."""
     with unit_of_work(session):
+        _lock_reader(session, actor)
         result = session.execute(
             update(Notification)
             .where(Notification.username == actor.username, Notification.read_at.is_(None))
             .values(read_at=now)
         )
-    return int(getattr(result, "rowcount", 0) or 0)
+        count = int(getattr(result, "rowcount", 0) or 0)
+        if actor.roles:
+            unread = select(Notification.id).where(_my_roles(actor), ~_read_by(actor))
+            ids = list(session.scalars(unread))
+            if ids:
+                session.execute(
+                    insert(NotificationRead),
+                    [{"notification_id": i, "username": actor.username, "read_at": now} for i in ids],
+                )
+            count += len(ids)
+    return count
+
+
+def _lock_reader(session: Session, actor: Actor) -> None:
+    """One user's read markers are written one request at a time (a double click writes one)."""
+    session.execute(select(User.id).where(User.username == actor.username).with_for_update())
 
 
 # --- channel choices (/me) ---------------------------------------------------------------------

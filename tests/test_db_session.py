@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from webapp.extensions import db
-from workflows.cases.step import end_read
+from workflows.connections import end_read
 from workflows.models import User
 
 from .conftest import TEST_DATABASE

@@ -10,7 +10,7 @@ from flask import Flask, request, session
 from flask_babel import get_locale
 
 from handlers import default_registry
-from workflows.cases.step import configure_engine, end_read
+from workflows.connections import configure_engine, end_read
 from workflows.engine.clock import Clock
 from workflows.engine.spiff import ProcessEngine
 from workflows.runtime import Runtime

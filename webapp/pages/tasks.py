@@ -9,7 +9,7 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from workflows.cases import operations as case_service
+from workflows.cases import submission
 from workflows.cases.comments import comment_on_task
 from workflows.cases.documents import MAX_ATTACHMENT_BYTES
 from workflows.cases.queries import case_documents
@@ -106,10 +106,10 @@ def show(task_id: int) -> Any:
     return _render(task_id)
 
 
-def _uploads() -> dict[str, case_service.Upload]:
+def _uploads() -> dict[str, submission.Upload]:
     """The files chosen in the form, by the field whose hidden input will hold the document id."""
     return {
-        key.removesuffix(FILE_SUFFIX): case_service.Upload(
+        key.removesuffix(FILE_SUFFIX): submission.Upload(
             upload.filename, upload.read(MAX_ATTACHMENT_BYTES + 1)
         )
         for key, upload in request.files.items()
@@ -127,13 +127,13 @@ def submit(task_id: int) -> Any:
     rt = runtime()
     raw: dict[str, str] = {}
 
-    def read_form(form: case_service.TaskForm, attached: dict[str, int]) -> dict[str, Any]:
+    def read_form(form: submission.TaskForm, attached: dict[str, int]) -> dict[str, Any]:
         raw.update(normalise(form.schema, request.form))
         raw.update({name: str(document_id) for name, document_id in attached.items()})
         return coerce(form.schema, form.ui_schema, raw, rt.timezone)
 
     try:
-        done = case_service.submit_task(db.session, rt, task_id, read_form, _uploads(), actor())
+        done = submission.submit_task(db.session, rt, task_id, read_form, _uploads(), actor())
     except Invalid as exc:
         return _render(
             task_id, raw=raw, errors=exc.details or [{"field": "", "message": exc.message}], status=400

@@ -11,8 +11,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select, update
 
 from workflows.audit import changes_between, record
+from workflows.cases.locks import require_case
 from workflows.cases.operations import deliver_outbox
-from workflows.cases.step import Step, require_case
+from workflows.cases.step import Step
 from workflows.errors import Conflict, Invalid
 from workflows.models import Case, Timer, WorkItem
 from workflows.permissions import FIX_CASES, OPEN, SUPERVISE, Actor

@@ -8,8 +8,6 @@ changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,22 +19,14 @@ from sqlalchemy.orm import Session
 
 from workflows.audit import record
 from workflows.cases.context import OutgoingMessage
-from workflows.cases.documents import MAX_ATTACHMENT_BYTES, require_attach, store_file
 from workflows.cases.forms import validate_submission
-from workflows.cases.step import (
-    Step,
-    claim_item,
-    lock_case,
-    lock_case_of_item,
-    open_items_of,
-    require_case,
-    timers_of,
-)
+from workflows.cases.locks import lock_case, lock_case_of_item, open_items_of, require_case, timers_of
+from workflows.cases.step import Step, claim_item
 from workflows.cases.timer_hold import timers_held
 from workflows.cases.timer_incidents import TimerStepWatch
 from workflows.deploy.queries import latest_version
 from workflows.engine.clock import use_clock
-from workflows.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
+from workflows.errors import Conflict, Forbidden, Invalid, NotFound
 from workflows.models import Case, Timer, WorkItem
 from workflows.permissions import (
     OPEN,
@@ -49,7 +39,7 @@ from workflows.permissions import (
 )
 from workflows.runtime import Runtime
 from workflows.unit import unit_of_work
-from workflows.views import case_view, task_view
+from workflows.views import case_view
 
 # --- starting -----------------------------------------------------------------------------------
 
@@ -274,7 +264,7 @@ def assign_task(session: Session, rt: Runtime, work_item_id: int, username: Any,
     return item
 
 
-def _task_step(session: Session, rt: Runtime, work_item_id: int, actor: Actor) -> tuple[Step, WorkItem]:
+def task_step(session: Session, rt: Runtime, work_item_id: int, actor: Actor) -> tuple[Step, WorkItem]:
     """Lock the task's case and check ``actor`` may complete the task: the ``Step`` that will run it."""
     item, case, open_items = _open_item_and_siblings(session, work_item_id)
     require_complete(actor, item.lane, item.assignee, item.claimed_by)
@@ -284,7 +274,7 @@ def _task_step(session: Session, rt: Runtime, work_item_id: int, actor: Actor) -
     return step, item
 
 
-def _form_of(step: Step, item: WorkItem) -> dict[str, Any] | None:
+def form_of(step: Step, item: WorkItem) -> dict[str, Any] | None:
     info = step.bundle.user_tasks.get(item.bpmn_id)
     return step.bundle.form(info.form_file if info else None)
 
@@ -307,10 +297,10 @@ def _complete(
 ) -> tuple[Case, dict[str, Any] | None]:
     view = None
     with unit_of_work(session):
-        step, item = _task_step(session, rt, work_item_id, actor)
-        form = _form_of(step, item)
+        step, item = task_step(session, rt, work_item_id, actor)
+        form = form_of(step, item)
         values = validate_submission(form, submitted)
-        _check_attachments(session, step.case.id, form, values)
+        check_attachments(session, step.case.id, form, values)
         step.complete(item, values)
         # a message sent to other cases might come back to this one: then its open tasks are read again
         active = step.open_after if not step.context.outbox else None
@@ -320,111 +310,7 @@ def _complete(
     return step.case, view
 
 
-@dataclass(frozen=True)
-class Upload:
-    """A file chosen in a task's form: what its name says and the bytes (read up to one byte too many)."""
-
-    filename: str
-    content: bytes
-
-
-@dataclass(frozen=True)
-class TaskForm:
-    schema: dict[str, Any]
-    ui_schema: dict[str, Any]
-
-
-@dataclass
-class Completed:
-    """What completing a task from its page answers: the case and its open tasks now."""
-
-    case_id: int
-    next_tasks: list[dict[str, Any]] = field(default_factory=list)
-
-
-# Turns the posted form into submitted values; gets the form and the ids of the files just attached.
-FormReader = Callable[[TaskForm, dict[str, int]], dict[str, Any]]
-
-
-def submit_task(
-    session: Session,
-    rt: Runtime,
-    work_item_id: int,
-    read_form: FormReader,
-    uploads: dict[str, Upload],
-    actor: Actor,
-) -> Completed:
-    """Complete a task from its page, in one unit: lock, authorise, store the files, validate, run, save.
-
-    The files chosen in the form (``uploads``: field name -> file) become case documents in the same
-    transaction, and their fields hold the documents' ids. When the form has errors (a field, a file
-    refused, or the task's hook refusing the values) ``Invalid`` is raised and only the files that
-    were accepted stay attached, so the form shown again does not ask for them twice. Any other
-    failure (not allowed, the task or case no longer open) keeps nothing, files included.
-    """
-    problem: Invalid | None = None
-    with unit_of_work(session):
-        step, item = _task_step(session, rt, work_item_id, actor)
-        form = _form_of(step, item)
-        info = step.bundle.user_tasks.get(item.bpmn_id)
-        shown = TaskForm(
-            form or {"type": "object", "properties": {}},
-            step.bundle.form(info.ui_file if info else None) or {},
-        )
-        uploads = {name: upload for name, upload in uploads.items() if _is_file_field(shown, name)}
-        if uploads:
-            require_attach(actor, step.bundle)
-        attached, refused = _store_uploads(session, rt, step.case.id, uploads, actor)
-        submitted = read_form(shown, attached)
-        try:
-            if refused:
-                raise Invalid("a file was refused", refused)
-            values = validate_submission(form, submitted)
-            _check_attachments(session, step.case.id, form, values)
-            with session.begin_nested():  # a hook that refuses the values undoes its writes, not the files
-                step.complete(item, values)
-        except Invalid as exc:
-            problem = exc  # nothing but the accepted files is kept
-        else:
-            deliver_outbox(session, rt, step)
-            done = Completed(step.case.id, [task_view(i) for i in open_items_of(session, step.case.id)])
-    if problem is not None:
-        raise problem
-    return done
-
-
-def _store_uploads(
-    session: Session, rt: Runtime, case_id: int, uploads: dict[str, Upload], actor: Actor
-) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    """The form's files stored as documents of the case: field -> document id, and one error per refusal."""
-    attached: dict[str, int] = {}
-    refused: list[dict[str, Any]] = []
-    for name, upload in uploads.items():
-        if not upload.filename:
-            continue
-        try:
-            attached[name] = store_file(session, rt, case_id, upload.filename, upload.content, actor).id
-        except TooLarge:
-            refused.append(
-                {"field": name, "code": "file_size", "params": {"limit": MAX_ATTACHMENT_BYTES // 2**20}}
-            )
-        except Invalid as exc:
-            message = exc.details[0].get("message", "") if exc.details else exc.message
-            refused.append({"field": name, "code": "file_type", "message": message})
-    return attached, refused
-
-
-def _is_file_field(form: TaskForm, name: str) -> bool:
-    """A top-level field that holds the id of a case document (``x-attachment`` or a file widget)."""
-    prop = (form.schema.get("properties") or {}).get(name)
-    ui = form.ui_schema.get(name) or {}
-    widget = ui.get("ui:widget")
-    if not isinstance(prop, dict) or widget in ("hidden", "customer_picker") or ui.get("ui:readonly"):
-        return False  # shown as another widget (as the page renders it): no file input
-    return widget == "file" or bool(prop.get("x-attachment"))
-
-
-def _check_attachments(
+def check_attachments(
     session: Session, case_id: int, form: dict[str, Any] | None, values: dict[str, Any]
 ) -> None:
     """A file field must name a document attached to this very case."""

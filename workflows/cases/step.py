@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, date, datetime, timedelta
-from select import select as select_fd
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -20,18 +19,17 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from workflows.audit import record, submitted_values
 from workflows.cases.binding import CallBinding, with_called_versions
 from workflows.cases.context import HandlerContext
+from workflows.cases.values import as_date, as_int, as_text, case_data, iso_duration, timer_due
 from workflows.customers.operations import priority_of
 from workflows.engine.clock import use_clock
 from workflows.engine.spiff import SERIALIZER_VERSION, ProcessBundle, describe_error
-from workflows.errors import Conflict, NotFound
+from workflows.errors import Conflict
 from workflows.models import Case, Timer, User, WorkItem
 from workflows.people.notifications import notify_new_work
 from workflows.permissions import OPEN, Actor
@@ -41,132 +39,6 @@ log = logging.getLogger(__name__)
 
 NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
 SUMMARY_FIELDS = ("customer_id", "customer_name", "customer_tier", "destination", "start_date", "end_date")
-
-
-# --- transactions ------------------------------------------------------------------------------
-
-
-def configure_engine(engine: Engine) -> None:
-    """SQLite: WAL, a busy timeout, and ``BEGIN IMMEDIATE`` for step transactions.
-
-    Python's sqlite3 driver defers BEGIN until the first write, so two steps could both read a
-    case before either writes; an immediate transaction makes the second wait instead.
-    """
-    if engine.dialect.name == "postgresql":
-        _keep_prepared_statements(engine)
-        event.listen(engine.pool, "checkout", _refuse_dead_connection)
-
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get("tripflow_write"):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            connection.exec_driver_sql("BEGIN")
-
-
-def _keep_prepared_statements(engine: Engine) -> None:
-    """psycopg prepares a statement on a connection once it ran there twice, and keeps up to 500.
-
-    It forgets them all at every ROLLBACK, so a request that ends cleanly ends with COMMIT
-    (``end_read``) and a connection keeps its prepared statements from one request to the next."""
-    if engine.dialect.driver != "psycopg":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _prepare_early(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.prepare_threshold = 2
-        dbapi_connection.prepared_max = 500
-
-
-def _refuse_dead_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """The disconnect check instead of ``pool_pre_ping``: no round trip, a look at the socket.
-
-    An idle connection's socket has nothing to read unless the server closed it (a restart, an
-    idle timeout, a killed backend): then the pool is told to take a fresh connection (SQLAlchemy
-    retries the checkout on ``DisconnectionError``). A false alarm costs one reconnect.
-    """
-    if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
-        raise DisconnectionError("connection closed")
-    try:
-        readable, _w, _x = select_fd([dbapi_connection.fileno()], [], [], 0)
-    except (OSError, ValueError) as exc:
-        raise DisconnectionError("connection socket gone") from exc
-    if readable:
-        raise DisconnectionError("the server closed the connection")
-
-
-_WROTE = "tripflow_flushed"
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flush(session: Session, _context: Any) -> None:
-    session.info[_WROTE] = True
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_flush(session: Session) -> None:
-    session.info.pop(_WROTE, None)
-
-
-def end_read(session: Session) -> None:
-    """End a request's transaction with COMMIT when it only read (keeps prepared statements), else
-    leave it to the rollback that closes the session. Called once the request is answered.
-
-    Only a transaction that wrote nothing (nothing flushed, nothing pending) is committed: whatever a
-    view changed by mistake is still thrown away, as before."""
-    plain = session() if isinstance(session, scoped_session) else session
-    if not plain.in_transaction() or plain.info.get(_WROTE) or plain.new or plain.dirty or plain.deleted:
-        return
-    try:
-        plain.commit()
-    except SQLAlchemyError:
-        plain.rollback()
-
-
-def lock_case(session: Session, case_id: int, *, skip_locked: bool = False) -> Case | None:
-    query = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
-    query = query.with_for_update(skip_locked=skip_locked, of=Case)
-    return session.scalars(query).first()
-
-
-def require_case(session: Session, case_id: int) -> Case:
-    case = lock_case(session, case_id)
-    if case is None:
-        raise NotFound(f"case {case_id} does not exist")
-    return case
-
-
-def lock_case_of_item(session: Session, work_item_id: int) -> Case | None:
-    """The case a work item belongs to, locked, in one statement (None when there is no such item)."""
-    of_item = select(WorkItem.case_id).where(WorkItem.id == work_item_id).scalar_subquery()
-    query = select(Case).where(Case.id == of_item).execution_options(populate_existing=True)
-    return session.scalars(query.with_for_update(of=Case)).first()
-
-
-def timers_of(session: Session, case_id: int) -> list[Timer]:
-    """The case's timer rows (read after its lock is held)."""
-    query = select(Timer).where(Timer.case_id == case_id).order_by(Timer.id)
-    return list(session.scalars(query.execution_options(populate_existing=True)))
-
-
-def open_items_of(session: Session, case_id: int) -> list[WorkItem]:
-    """The case's open work items as they are now (read after its lock is held)."""
-    query = select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status.in_(OPEN))
-    return list(session.scalars(query.order_by(WorkItem.id).execution_options(populate_existing=True)))
 
 
 # --- the step ----------------------------------------------------------------------------------
@@ -372,12 +244,12 @@ class Step:
 
     def _summarise(self, data: dict[str, Any]) -> None:
         case = self.case
-        case.customer_id = _as_int(data.get("customer_id"))
-        case.customer_name = _as_text(data.get("customer_name"))
-        case.customer_tier = _as_text(data.get("customer_tier"))
-        case.destination = _as_text(data.get("destination"))
-        case.start_date = _as_date(data.get("start_date"))
-        case.end_date = _as_date(data.get("end_date"))
+        case.customer_id = as_int(data.get("customer_id"))
+        case.customer_name = as_text(data.get("customer_name"))
+        case.customer_tier = as_text(data.get("customer_tier"))
+        case.destination = as_text(data.get("destination"))
+        case.start_date = as_date(data.get("start_date"))
+        case.end_date = as_date(data.get("end_date"))
 
     def _sync_work_items(self, workflow: BpmnWorkflow) -> None:
         case = self.case
@@ -410,8 +282,8 @@ class Step:
         if isinstance(about, dict) and isinstance(about.get("customer_id"), int):
             # one instance per customer (win_back): the inbox shows that customer, not the case's
             item.customer_id = about["customer_id"]
-            item.customer_name = _as_text(about.get("name"))
-            item.customer_tier = _as_text(about.get("tier"))
+            item.customer_name = as_text(about.get("name"))
+            item.customer_tier = as_text(about.get("tier"))
         item.priority = priority_of(item.customer_tier)
 
     def _create_work_item(self, task: Task) -> WorkItem:
@@ -434,7 +306,7 @@ class Step:
         item.sort_due = item.due_at or NO_DUE_DATE
         self._copy_summary(item, task)
         assignee = (
-            _as_text(task.data.get(props["assigneeVariable"])) if props.get("assigneeVariable") else None
+            as_text(task.data.get(props["assigneeVariable"])) if props.get("assigneeVariable") else None
         )
         assignee = assignee or (info.assignee if info else None)
         self.session.add(item)
@@ -511,7 +383,7 @@ class Step:
             except ValueError:
                 return None
         if props.get("dueIn"):
-            return self.now + _iso_duration(props["dueIn"])
+            return self.now + iso_duration(props["dueIn"])
         return None
 
     def _sync_timers(self, workflow: BpmnWorkflow) -> None:
@@ -520,7 +392,7 @@ class Step:
             definition = task.task_spec.event_definition
             if not isinstance(definition, (TimerEventDefinition, MultipleEventDefinition)):
                 continue
-            due = _timer_due(task.internal_data.get("event_value"))
+            due = timer_due(task.internal_data.get("event_value"))
             if due is not None:
                 wanted[str(task.id)] = (task.task_spec.bpmn_id or task.task_spec.name, due)
         known, self.timers = self.timers, None
@@ -577,66 +449,3 @@ def find_ready_task(workflow: BpmnWorkflow, spiff_task_id: str) -> Task:
     if task is None or task.state != TaskState.READY:
         raise Conflict("the task is no longer open")
     return task
-
-
-def case_data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The case's variables as the people working on it see them now (JSON-safe)."""
-    if workflow.completed:
-        finished = workflow.get_tasks(state=TaskState.COMPLETED)
-        merged = dict(max(finished, key=lambda t: t.last_state_change).data) if finished else {}
-        merged.update(workflow.data or {})
-    else:
-        frontier = workflow.get_tasks(
-            state=TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-        )
-        # SpiffWorkflow's own join before the end waits with the data of paths that ended long ago
-        frontier = [t for t in frontier if getattr(t.task_spec, "bpmn_id", None)] or frontier
-        merged = {}
-        for task in sorted(frontier, key=lambda t: t.last_state_change):
-            merged.update(task.data)
-    clean = {k: v for k, v in merged.items() if not k.startswith("spiff__")}
-    return json.loads(json.dumps(clean, default=str))
-
-
-def _timer_due(value: Any) -> datetime | None:
-    if isinstance(value, dict):
-        value = value.get("next")
-    if not isinstance(value, str):
-        return None
-    try:
-        due = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return due if due.tzinfo else None
-
-
-def _iso_duration(text: str) -> timedelta:
-    parsed = TimerEventDefinition.parse_iso_duration(text)
-    return timedelta(
-        days=parsed.get("days", 0) + 7 * parsed.get("weeks", 0),
-        hours=parsed.get("hours", 0),
-        minutes=parsed.get("minutes", 0),
-        seconds=parsed.get("seconds", 0),
-    )
-
-
-def _as_int(value: Any) -> int | None:
-    """An id for an index column (PostgreSQL ``integer``); None when the data holds no such id."""
-    try:
-        number = int(value) if value not in (None, "") else None
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if number is not None and -(2**31) <= number < 2**31 else None
-
-
-def _as_text(value: Any) -> str | None:
-    return str(value)[:200] if value not in (None, "") else None
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None

@@ -16,7 +16,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from workflows.audit import record
-from workflows.cases.step import lock_case
+from workflows.cases.locks import lock_case
 from workflows.permissions import Actor
 from workflows.runtime import Runtime
 from workflows.unit import unit_of_work

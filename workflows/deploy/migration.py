@@ -21,7 +21,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from workflows.audit import record
-from workflows.cases.step import Step, lock_case
+from workflows.cases.locks import lock_case
+from workflows.cases.step import Step
 from workflows.deploy.queries import latest_version
 from workflows.engine.clock import use_clock
 from workflows.engine.spiff import ProcessBundle

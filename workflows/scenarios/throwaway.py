@@ -18,7 +18,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from workflows import models  # noqa: F401 - registers every table on Base.metadata
-from workflows.cases.step import configure_engine
+from workflows.connections import configure_engine
 from workflows.db import Base
 from workflows.deploy.operations import deploy
 from workflows.engine.clock import FixedClock

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows.cases.locks import lock_case
 from workflows.cases.operations import _deliver, _start
-from workflows.cases.step import lock_case
 from workflows.errors import Conflict, Invalid, NotFound
 from workflows.models import Case, TripRating
 from workflows.permissions import Actor

@@ -360,6 +360,11 @@ def _deliver(
         raise Conflict(f"the case is {case.status}")
     step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
     workflow = step.load()
+    step.note_due_timers()
+    step.run_engine(workflow)  # a timer already due goes first: an event gateway takes one branch
+    if step.error is not None:
+        step.save(workflow)
+        return case
     event = BpmnEvent(MessageEventDefinition(name), payload)
     waiting = [
         t for t in workflow.event_manager.tasks.values() if t.task_spec.event_definition.catches(t, event)
@@ -470,16 +475,7 @@ def _fire_case(
     step = Step(session, rt, case, rt.specs.get(session, case.version), actor)
     step.timers = timers
     workflow = step.load()
-    for timer in due:
-        record(
-            session,
-            "timer_fired",
-            now,
-            case_id=case_id,
-            bpmn_id=timer.bpmn_id,
-            user=actor.username,
-            text=f"due {timer.due_at.isoformat()}",
-        )
+    step.note_due_timers()
     step.advance(workflow)
     deliver_outbox(session, rt, step)
     return True

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from workflows.audit import record, submitted_values
 from workflows.cases.binding import CallBinding, with_called_versions
 from workflows.cases.context import HandlerContext
+from workflows.cases.locks import timers_of
 from workflows.cases.values import as_date, as_int, as_text, case_data, iso_duration, timer_due
 from workflows.customers.operations import priority_of
 from workflows.engine.clock import use_clock
@@ -170,7 +171,34 @@ class Step:
         return CallBinding(self.session, self.rt, self.case, self)
 
     def advance(self, workflow: BpmnWorkflow) -> None:
-        """Run the engine to the next wait state; a failure becomes an incident, not an exception."""
+        """Run the engine to the next wait state and save; a failure becomes an incident, not an exception."""
+        self.run_engine(workflow)
+        self.save(workflow)
+
+    def note_due_timers(self) -> list[Timer]:
+        """The case's timers due by now, each noted as fired in its history (``run_engine`` fires them)."""
+        if self.timers is None:
+            self.timers = timers_of(self.session, self.case.id)
+        due = [timer for timer in self.timers if timer.due_at <= self.now]
+        for timer in due:
+            record(
+                self.session,
+                "timer_fired",
+                self.now,
+                case_id=self.case.id,
+                bpmn_id=timer.bpmn_id,
+                user=self.actor.username,
+                text=f"due {timer.due_at.isoformat()}",
+            )
+        return due
+
+    def run_engine(self, workflow: BpmnWorkflow) -> None:
+        """Fire what is due and run to the next wait state, without saving (a failure is kept in ``error``).
+
+        A message is caught only after this: where an event gateway waits for a timer and a message,
+        a timer already due takes its branch first, so the two never both run."""
+        if self.error is not None:
+            return
         try:
             # SpiffWorkflow fires a timer strictly after its instant; Tripflow fires what is due
             # *at or before* the clock, so the check sees the clock one microsecond later
@@ -181,7 +209,6 @@ class Step:
         except Exception as exc:  # noqa: BLE001 - every failure of a model becomes an incident
             log.info("case %s failed: %s", self.case.id, exc, exc_info=True)
             self.error = describe_error(exc)
-        self.save(workflow)
 
     def save(self, workflow: BpmnWorkflow) -> None:
         case = self.case

@@ -63,8 +63,10 @@ def set_and_offer(
         data_changes=changes_between(before, changes),
     )
     delivered = []
+    step.note_due_timers()
+    step.run_engine(workflow)  # a timer already due goes first: an event gateway takes one branch
     for index, (name, payload) in enumerate(messages):
-        if not waits_for(workflow, name, payload):
+        if step.error is not None or not waits_for(workflow, name, payload):
             continue
         catch_message(step, workflow, name, payload)
         delivered.append(index)

@@ -5,6 +5,7 @@ Each is one transaction with the case row locked, and leaves an audit event with
 
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
@@ -101,9 +102,9 @@ def update_case_data(
         targets = workflow.get_tasks(
             state=TaskState.READY | TaskState.WAITING | TaskState.ERROR | TaskState.STARTED
         )
-        for task in targets:
-            task.data.update(changes)
-        workflow.data.update(changes)
+        for task in targets:  # each its own copy: SpiffWorkflow merges data into a task's lists in place
+            task.data.update(deepcopy(changes))
+        workflow.data.update(deepcopy(changes))
         before = dict(case.data or {})
         step.recorded_keys.update(changes)
         step.save(workflow)

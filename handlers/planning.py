@@ -70,11 +70,26 @@ def design_itinerary_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dic
     The discounted price is also the proposed contract price (``total_price``), so the
     contract form starts from it [000 §4.1].
     """
-    rate = TIER_DISCOUNT.get(str(ctx.data.get("customer_tier") or ""), 0.0)
-    quoted = float(submitted.get("quoted_price") or 0)
-    discounted = round(quoted * (1 - rate), 2)
     return {
         "design_advisor": ctx.actor.username,  # a design sent back returns to who made it
+        **tier_discount(ctx.data.get("customer_tier"), submitted.get("quoted_price")),
+    }
+
+
+def booked_departure_quote(ctx: HandlerContext, data: dict[str, Any]) -> dict[str, Any]:
+    """A trip booked on a scheduled departure starts with the route's price as its quote: the tier
+    discount applies to it as to a designed one, so the contract and the letter show it."""
+    if data.get("departure_id") is None or data.get("quoted_price") is None:
+        return {}
+    return tier_discount(data.get("customer_tier"), data["quoted_price"])
+
+
+def tier_discount(tier: Any, quoted_price: Any) -> dict[str, Any]:
+    """The tier's discount on a quote, and the price after it (also the proposed contract price)."""
+    rate = TIER_DISCOUNT.get(str(tier or ""), 0.0)
+    quoted = float(quoted_price or 0)
+    discounted = round(quoted * (1 - rate), 2)
+    return {
         "discount_rate": rate,
         "discount_amount": round(quoted - discounted, 2),
         "discounted_price": discounted,
@@ -106,4 +121,5 @@ def review_itinerary_done(ctx: HandlerContext, submitted: dict[str, Any]) -> dic
 def register(registry: HandlerRegistry) -> None:
     registry.on_complete("collect_needs")(collect_needs_done)
     registry.on_complete("design_itinerary")(design_itinerary_done)
+    registry.on_start("trip")(booked_departure_quote)
     registry.on_complete("review_itinerary")(review_itinerary_done)

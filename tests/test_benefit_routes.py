@@ -147,3 +147,18 @@ def test_the_process_owner_tunes_the_window_in_the_dmn(app, session, rt, clock):
     booking = book(session, rt, departure, vip)
     assert booking.status == "booked"
     assert session.get(Case, booking.case_id).data["days_early"] == 21
+
+
+def test_a_b_tier_booking_gets_the_tier_discount_on_the_route_price(session, rt, clock):
+    departure = departures.create_departure(session, rt, {**ROUTE, "seats": 3}, actor("travel_advisor"))
+    clock.set(clock.now().replace(year=2026, month=12, day=21, hour=2))  # released
+    member = customer(session, clock, "Qian Li", "B")
+    plain = customer(session, clock, "Sun Yu", "C")
+    b_trip = session.get(Case, book(session, rt, departure, member, travellers=2).case_id)
+    c_trip = session.get(Case, book(session, rt, departure, plain).case_id)
+    assert (b_trip.data["quoted_price"], b_trip.data["discount_rate"]) == (12000, 0.05)
+    assert (b_trip.data["discount_amount"], b_trip.data["total_price"]) == (
+        600,
+        11400,
+    )  # the contract default
+    assert (c_trip.data["discount_rate"], c_trip.data["total_price"]) == (0.0, 6000)

@@ -4,6 +4,7 @@ connection the server closed is replaced at checkout without a pre-ping round tr
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -63,7 +64,20 @@ def test_a_connection_the_server_closed_is_replaced_without_an_error(app: Any, a
         for pid in pids:
             cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
         killer.commit()
+        _wait_until_gone(cursor, pids)
     finally:
         killer.close()
     for _ in range(3):
         assert api.get("/api/v1/me").status_code == 200
+
+
+def _wait_until_gone(cursor: Any, pids: list[int]) -> None:
+    """pg_terminate_backend only signals: wait until the backends have exited and closed their
+    sockets, as they have once a restart or an idle timeout is over."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (pids,))
+        if cursor.fetchone()[0] == 0:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"backends {pids} still running")

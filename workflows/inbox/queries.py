@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, and_, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import Integer, and_, bindparam, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from workflows.cursors import (
@@ -70,24 +71,30 @@ class Band:
     by_tier: bool
 
 
-def bands(sort: str, now: datetime, window: timedelta) -> list[Band]:
-    """The order ``sort`` names, as bands each read by one index range scan.
+NOW = bindparam("now", type_=WorkItem.sort_due.type)
+SOON = bindparam("soon", type_=WorkItem.sort_due.type)
+AFTER = tuple_(bindparam("after_due", type_=WorkItem.sort_due.type), bindparam("after_id", type_=Integer))
 
-    ``urgency``: overdue (by due), then due within ``window`` (by due), then the rest (tier A first,
+
+@cache
+def bands(sort: str) -> tuple[Band, ...]:
+    """The order ``sort`` names, as bands each read by one index range scan (``now`` and ``soon``
+    are bound when the page is read).
+
+    ``urgency``: overdue (by due), then due within the window (by due), then the rest (tier A first,
     then due). One ORDER BY over a CASE could not read an index in page order; three ranges can:
     the first two from ``(status, lane, sort_due, id)``, the last (one tier at a time) from
     ``(status, lane, priority, sort_due, id)``.
     """
     if sort == "tier":
-        return [Band(0, (), True)]
+        return (Band(0, (), True),)
     if sort == "due":
-        return [Band(0, (), False)]
-    soon = now + window
-    return [
-        Band(0, (WorkItem.sort_due < now,), False),
-        Band(1, (WorkItem.sort_due >= now, WorkItem.sort_due < soon), False),
-        Band(2, (WorkItem.sort_due >= soon,), True),
-    ]
+        return (Band(0, (), False),)
+    return (
+        Band(0, (WorkItem.sort_due < NOW,), False),
+        Band(1, (WorkItem.sort_due >= NOW, WorkItem.sort_due < SOON), False),
+        Band(2, (WorkItem.sort_due >= SOON,), True),
+    )
 
 
 def _band_of(item: WorkItem, sort: str, now: datetime, window: timedelta) -> tuple[int, int]:
@@ -101,6 +108,84 @@ def _band_of(item: WorkItem, sort: str, now: datetime, window: timedelta) -> tup
     if item.sort_due < now + window:
         return 1, 0
     return 2, item.priority
+
+
+@dataclass(frozen=True)
+class Part:
+    """One index range of a page: a band, one tier of it (``None``: every tier), and whether it
+    continues after the cursor's row rather than from its start."""
+
+    band: int
+    priority: int | None
+    continues: bool
+
+
+def _parts(sort: str, after: tuple[Any, ...] | None) -> tuple[Part, ...]:
+    """The ranges a page reads: every band and tier from where the cursor stopped on."""
+    out = []
+    for band in bands(sort):
+        if after is not None and after[1] > band.number:
+            continue  # every row of this band was on earlier pages
+        for priority in PRIORITIES if band.by_tier else (None,):
+            continues = after is not None and after[1] == band.number
+            if priority is not None and continues:
+                if after[2] > priority:
+                    continue  # this tier of the band was on earlier pages
+                continues = after[2] == priority
+            out.append(Part(band.number, priority, continues))
+    return tuple(out)
+
+
+def _lanes(scope: str, actor: Actor, lane: str | None) -> tuple[str | None, ...]:
+    """The scans of a scope: one per lane of the group inbox, one (``None``) for my own tasks."""
+    if scope == "mine":
+        return (None,)
+    if scope != "group":
+        raise Invalid("unknown scope", [{"field": "scope", "message": "must be mine or group"}])
+    if lane is None:
+        return tuple(sorted(actor.roles))
+    return (lane,) if lane in actor.roles else ()
+
+
+def _scan_filter(lane: str | None) -> object:
+    """One scan's rows: my tasks (``username`` bound) or one lane's unclaimed ones."""
+    if lane is None:
+        return or_(
+            and_(WorkItem.claimed_by == bindparam("username"), WorkItem.status == "claimed"),
+            and_(WorkItem.assignee == bindparam("username"), WorkItem.status == "ready"),
+        )
+    return and_(WorkItem.status == "ready", WorkItem.assignee.is_(None), WorkItem.lane == lane)
+
+
+@lru_cache(maxsize=512)
+def _page_statement(
+    sort: str, lanes: tuple[str | None, ...], parts: tuple[Part, ...], limit: int, search: InboxSearch
+) -> Any:
+    """The SQL of one page shape, built once: a page differs from the next of its shape only in the
+    bound instant, cursor and user. Building the union of sub-selects costs more than running it."""
+    wanted = search.clauses(NOW)
+    where_of = {band.number: band.where for band in bands(sort)}
+    scans = []
+    for part in parts:
+        tier = (WorkItem.priority == part.priority,) if part.priority is not None else ()
+        for lane in lanes:
+            scan = select(
+                WorkItem.id,
+                literal(part.band, Integer).label("band"),
+                literal(part.priority or 0, Integer).label("key"),
+                WorkItem.sort_due,
+            ).where(_scan_filter(lane), *where_of[part.band], *tier, *wanted)
+            if part.continues:
+                scan = scan.where(tuple_(WorkItem.sort_due, WorkItem.id) > AFTER)
+            order = (WorkItem.sort_due, WorkItem.id)
+            scans.append(scan.order_by(*order).limit(limit + 1).subquery().select())
+    merged = union_all(*scans).subquery() if len(scans) > 1 else scans[0].subquery()
+    page_ids = (
+        select(merged.c.id)
+        .order_by(merged.c.band, merged.c.key, merged.c.sort_due, merged.c.id)
+        .limit(limit + 1)
+    )
+    return select(WorkItem).where(WorkItem.id.in_(page_ids))
 
 
 def list_tasks(
@@ -128,45 +213,16 @@ def list_tasks(
     after = decode_inbox_cursor(cursor, sort)
     if after is not None:
         now = after[0]  # bands as the first page saw them
-    wanted = (search or InboxSearch()).clauses(now)
-    if scope == "group" and lane is None:
-        scopes = [_scope_filter(scope, actor, one) for one in sorted(actor.roles)]
-    else:
-        scopes = [_scope_filter(scope, actor, lane)]
-    parts = []
-    for band in bands(sort, now, window):
-        if after is not None and after[1] > band.number:
-            continue  # every row of this band was on earlier pages
-        for priority in PRIORITIES if band.by_tier else (None,):
-            keys = after[3:] if after is not None and after[1] == band.number else None
-            if priority is not None and keys is not None:
-                if after[2] > priority:
-                    continue  # this tier of the band was on earlier pages
-                if after[2] < priority:
-                    keys = None
-            tier = (WorkItem.priority == priority,) if priority is not None else ()
-            for where in scopes:
-                part = select(
-                    WorkItem.id,
-                    literal(band.number, Integer).label("band"),
-                    literal(priority or 0, Integer).label("key"),
-                    WorkItem.sort_due,
-                ).where(where, *band.where, *tier, *wanted)
-                if keys is not None:
-                    part = part.where(tuple_(WorkItem.sort_due, WorkItem.id) > keys)
-                order = (WorkItem.sort_due, WorkItem.id)
-                parts.append(part.order_by(*order).limit(limit + 1).subquery().select())
-    if not parts:
+    lanes = _lanes(scope, actor, lane)
+    parts = _parts(sort, after)
+    if not lanes or not parts:
         return [], None
-    merged = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    page_ids = (
-        select(merged.c.id)
-        .order_by(merged.c.band, merged.c.key, merged.c.sort_due, merged.c.id)
-        .limit(limit + 1)
-    )
-    query = select(WorkItem).where(WorkItem.id.in_(page_ids))
+    statement = _page_statement(sort, lanes, parts, limit, search or InboxSearch())
+    params = {"username": actor.username, "now": now, "soon": now + window}
+    if after is not None:
+        params.update(after_due=after[3], after_id=after[4])
     items = sorted(
-        session.scalars(query),
+        session.scalars(statement, params),
         key=lambda i: (*_band_of(i, sort, now, window), i.sort_due, i.id),
     )[: limit + 1]
     next_cursor = None

@@ -84,10 +84,14 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-bench: setup postgres
+bench: setup postgres $(VENV)/.bench
 	$(BIN)/python -m bench.run
 
-bench-check: setup postgres  # the same, exiting 1 when a target is missed (never part of make test)
+$(VENV)/.bench: pyproject.toml
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	touch $@
+
+bench-check: setup postgres $(VENV)/.bench  # the same, exiting 1 when a target is missed (never part of make test)
 	$(BIN)/python -m bench.run --check
 
 clean:

@@ -472,14 +472,12 @@ def _dispose_app(app: Any) -> None:
 
 
 def profile(workdir: Path, count: int = 300, kind: str = "sqlite", top: int = 10) -> dict[str, Any]:
-    """cProfile of ``count`` complete-tasks in-process (the app as gunicorn runs it): the ``top``
-    functions by own time, with their cumulative time, per request.
-
-    cProfile because neither py-spy nor pyinstrument is installed here; it adds its own overhead
-    per call, so the shares matter more than the milliseconds."""
-    import cProfile
+    """pyinstrument (a sampling profiler: little overhead of its own) over ``count`` complete-tasks
+    in-process, the app as gunicorn runs it: the ``top`` frames by own time, summed over the call
+    tree, with their total (inclusive) time, per request."""
     import os
-    import pstats
+
+    from pyinstrument import Profiler
 
     from .harness import server_env
     from .populate import Cloner, make_templates, open_items
@@ -513,27 +511,45 @@ def profile(workdir: Path, count: int = 300, kind: str = "sqlite", top: int = 10
 
         for task_id in ids[:30]:
             complete(task_id)
-        profiler = cProfile.Profile()
-        profiler.enable()
+        profiler = Profiler(interval=0.0002)
+        profiler.start()
         for task_id in ids[30:]:
             complete(task_id)
-        profiler.disable()
+        session = profiler.stop()
         _dispose_app(app)
-    stats_ = pstats.Stats(profiler)
-    total = stats_.total_tt  # type: ignore[attr-defined]
-    rows = []
-    for (filename, line, name), (_cc, calls, own, cumulative, _callers) in stats_.stats.items():  # type: ignore[attr-defined]
-        rows.append(
-            {
-                "function": f"{_short(filename)}:{line}({name})",
-                "calls": calls / count,
-                "own_ms": own / count * 1000,
-                "cumulative_ms": cumulative / count * 1000,
-                "own_share": own / total if total else 0.0,
-            }
-        )
+    root = session.root_frame()
+    total = root.time if root is not None else 0.0
+    own: dict[str, float] = {}
+    inclusive: dict[str, float] = {}
+    _sum_frames(root, own, inclusive, frozenset())
+    rows = [
+        {
+            "function": name,
+            "own_ms": seconds / count * 1000,
+            "cumulative_ms": inclusive[name] / count * 1000,
+            "own_share": seconds / total if total else 0.0,
+        }
+        for name, seconds in own.items()
+    ]
     rows.sort(key=lambda row: row["own_ms"], reverse=True)
     return {"kind": kind, "total_ms": total / count * 1000, "top": rows[:top]}
+
+
+def _sum_frames(
+    frame: Any, own: dict[str, float], inclusive: dict[str, float], above: frozenset[str]
+) -> None:
+    """Own time per function over the whole tree, and inclusive time counted once per call chain
+    (a function that calls itself is not counted twice)."""
+    if frame is None:
+        return
+    name = f"{_short(frame.file_path or '')}:{frame.line_no}({frame.function})"
+    if frame.is_synthetic:  # pyinstrument's "[self]" and "[await]" rows: time spent in the parent
+        return
+    own[name] = own.get(name, 0.0) + frame.total_self_time
+    if name not in above:
+        inclusive[name] = inclusive.get(name, 0.0) + frame.time
+    for child in frame.children:
+        _sum_frames(child, own, inclusive, above | {name})
 
 
 def _short(filename: str) -> str:

@@ -239,24 +239,24 @@ def _breakdown(b: dict[str, Any], name: str) -> list[str]:
 
 def _profiles(profiles: dict[str, Any]) -> list[str]:
     lines = [
-        "## Profiles: the top ten functions by own time, per complete-task",
+        "## Profiles: the top ten frames by own time, per complete-task",
         "",
-        "cProfile (`bench.measure.profile`; py-spy and pyinstrument are not installed in the project's",
-        "environment), in-process as in the breakdown. cProfile's own overhead inflates the times; the",
-        "shares say where the CPU goes. On PostgreSQL the time waiting for the server shows as",
-        "psycopg's wait functions.",
+        "pyinstrument (`bench.measure.profile`, sampling every 0.2 ms), in-process as in the breakdown:",
+        "each frame's own time summed over the whole call tree (the flame graph's widest leaves), and",
+        "its inclusive time. On PostgreSQL the time waiting for the server shows in psycopg's wait",
+        "functions.",
         "",
     ]
     for kind, p in profiles.items():
         lines += [
-            f"### {kind}: {p['total_ms']:.2f} ms of profiled CPU per request",
+            f"### {kind}: {p['total_ms']:.2f} ms per request (wall time, sampled)",
             "",
-            "| function | calls | own ms | own share | cumulative ms |",
-            "|---|---|---|---|---|",
+            "| frame | own ms | own share | inclusive ms |",
+            "|---|---|---|---|",
         ]
         for row in p["top"]:
             lines.append(
-                f"| `{row['function']}` | {row['calls']:.1f} | {row['own_ms']:.3f} | "
+                f"| `{row['function']}` | {row['own_ms']:.3f} | "
                 f"{row['own_share'] * 100:.1f}% | {row['cumulative_ms']:.3f} |"
             )
         lines.append("")

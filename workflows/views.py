@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from workflows.cases.binding import case_called_versions
@@ -67,6 +67,9 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
+_CHILDREN = select(Case.id).where(Case.parent_id == bindparam("case_id")).order_by(Case.id)
+
+
 def case_view(session: Session, case: Case, active: list[WorkItem] | None = None) -> dict[str, Any]:
     """The full case of ``GET /api/v1/cases/{id}``: a few indexed queries, no workflow loaded.
 
@@ -79,7 +82,7 @@ def case_view(session: Session, case: Case, active: list[WorkItem] | None = None
                 .order_by(WorkItem.id)
             )
         )
-    children = session.scalars(select(Case.id).where(Case.parent_id == case.id).order_by(Case.id))
+    children = session.scalars(_CHILDREN, {"case_id": case.id})
     return {
         **case_summary(case),
         "data": case.data or {},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from workflows.errors import NotFound
@@ -23,20 +23,38 @@ def require_case(session: Session, case_id: int) -> Case:
     return case
 
 
+# built once: a step runs these three every time, and building a statement costs more than its
+# compiled form's cache lookup (the values are bound per call)
+_CASE_OF_ITEM = (
+    select(Case)
+    .where(Case.id == select(WorkItem.case_id).where(WorkItem.id == bindparam("item_id")).scalar_subquery())
+    .execution_options(populate_existing=True)
+    .with_for_update(of=Case)
+)
+_TIMERS = (
+    select(Timer)
+    .where(Timer.case_id == bindparam("case_id"))
+    .order_by(Timer.id)
+    .execution_options(populate_existing=True)
+)
+_OPEN_ITEMS = (
+    select(WorkItem)
+    .where(WorkItem.case_id == bindparam("case_id"), WorkItem.status.in_(OPEN))
+    .order_by(WorkItem.id)
+    .execution_options(populate_existing=True)
+)
+
+
 def lock_case_of_item(session: Session, work_item_id: int) -> Case | None:
     """The case a work item belongs to, locked, in one statement (None when there is no such item)."""
-    of_item = select(WorkItem.case_id).where(WorkItem.id == work_item_id).scalar_subquery()
-    query = select(Case).where(Case.id == of_item).execution_options(populate_existing=True)
-    return session.scalars(query.with_for_update(of=Case)).first()
+    return session.scalars(_CASE_OF_ITEM, {"item_id": work_item_id}).first()
 
 
 def timers_of(session: Session, case_id: int) -> list[Timer]:
     """The case's timer rows (read after its lock is held)."""
-    query = select(Timer).where(Timer.case_id == case_id).order_by(Timer.id)
-    return list(session.scalars(query.execution_options(populate_existing=True)))
+    return list(session.scalars(_TIMERS, {"case_id": case_id}))
 
 
 def open_items_of(session: Session, case_id: int) -> list[WorkItem]:
     """The case's open work items as they are now (read after its lock is held)."""
-    query = select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status.in_(OPEN))
-    return list(session.scalars(query.order_by(WorkItem.id).execution_options(populate_existing=True)))
+    return list(session.scalars(_OPEN_ITEMS, {"case_id": case_id}))

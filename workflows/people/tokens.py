@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from workflows.errors import NotFound
@@ -99,20 +99,19 @@ def exchange_password(
     return issued
 
 
+_TOKEN_USER = (
+    select(ApiToken)
+    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
+    .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+)  # built once: every API request runs it
+
+
 def user_for_token(session: Session, token: str, *, now: datetime) -> User | None:
     """The token's user with their roles, in one statement (every API request asks).
 
     None for an unknown, revoked or expired token and for a disabled user.
     """
-    row = (
-        session.scalars(
-            select(ApiToken)
-            .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
-            .options(joinedload(ApiToken.user).joinedload(User.role_rows))
-        )
-        .unique()
-        .first()
-    )
+    row = session.scalars(_TOKEN_USER, {"digest": _digest(token)}).unique().first()
     if row is None or not row.user.active or row.expires_at is None or row.expires_at <= now:
         return None
     return row.user

@@ -77,6 +77,7 @@ class Simulation:
     problems: list[str] = field(default_factory=list)
     done: Counter = field(default_factory=Counter)
     held_at: float = field(default_factory=wallclock.monotonic)
+    last_change_asked: datetime | None = None  # when a change request was last planned
 
     # --- the clock and the queue --------------------------------------------------------------
 
@@ -226,14 +227,21 @@ class Simulation:
                 self.customers.append(customer_id)
         if bpmn_id == "sign_contract" and plan is not None:
             departure = datetime.combine(plan.start, time(9), tzinfo=self.zone)
-            for _ in range(plan.changes):
+            for _ in range(max(plan.changes, self._change_overdue())):
                 latest = departure - timedelta(days=3)
                 if latest > self.now() + timedelta(days=1):
                     moment = self.now() + (latest - self.now()) * self.rng.uniform(0.1, 0.9)
                     self.at(moment, self.request_change, case_id)
+                    self.last_change_asked = self.now()
             if plan.complaint_during_trip is not None:
                 moment = departure + timedelta(hours=self.rng.uniform(10, 24 * max(plan.days - 1, 1)))
                 self.at(moment, self.complain_on_the_road, case_id)
+
+    def _change_overdue(self) -> int:
+        """1 when no change request was planned for a month: an agency sees some every month, and
+        a quarter's change-request figure must not be empty by the luck of the draw."""
+        last = self.last_change_asked
+        return 1 if last is None or self.now() - last > timedelta(days=30) else 0
 
     def complaint_plan(self, case_id: int) -> ComplaintPlan | None:
         if case_id in self.complaints:

@@ -52,6 +52,7 @@ def engine_floor(repeat: int = 500) -> dict[str, Any]:
 
     parser = SpiffBpmnParser()
     parser.add_bpmn_file(str(ROOT / "bpmn" / "itinerary_planning.bpmn"))
+    parser.add_dmn_files([str(path) for path in (ROOT / "bpmn").glob("*.dmn")])  # its business rules
     spec = parser.get_spec("itinerary_planning")
     serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
     wf = BpmnWorkflow(spec)
@@ -72,6 +73,7 @@ def engine_floor(repeat: int = 500) -> dict[str, Any]:
 
     tf_parser = make_parser()
     tf_parser.add_bpmn_file(str(ROOT / "bpmn" / "itinerary_planning.bpmn"))
+    tf_parser.add_dmn_files([str(path) for path in (ROOT / "bpmn").glob("*.dmn")])
     bundle = ProcessBundle(
         key="itinerary_planning",
         name="Itinerary planning",

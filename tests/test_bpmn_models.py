@@ -12,6 +12,8 @@ from jsonschema import Draft202012Validator
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from workflows.engine.xml import FLOW_NODES
+
 ROOT = Path(__file__).resolve().parent.parent
 BPMN_DIR = ROOT / "bpmn"
 FORMS_DIR = BPMN_DIR / "forms"
@@ -34,28 +36,6 @@ ROLES = {
     "data_analyst",
     "tour_guide",
     "finance",
-}
-FLOW_NODE_TAGS = {
-    "startEvent",
-    "endEvent",
-    "intermediateCatchEvent",
-    "intermediateThrowEvent",
-    "boundaryEvent",
-    "task",
-    "userTask",
-    "manualTask",
-    "scriptTask",
-    "serviceTask",
-    "businessRuleTask",
-    "sendTask",
-    "receiveTask",
-    "callActivity",
-    "subProcess",
-    "exclusiveGateway",
-    "parallelGateway",
-    "inclusiveGateway",
-    "eventBasedGateway",
-    "complexGateway",
 }
 
 # The process catalogue (PROCESSES.md): process id -> element ids that are a contract.
@@ -116,7 +96,7 @@ def flow_nodes(process):
     return [
         el
         for el in process.iter()
-        if isinstance(el.tag, str) and el.tag.startswith("{%s}" % NS["bpmn"]) and local(el) in FLOW_NODE_TAGS
+        if isinstance(el.tag, str) and el.tag.startswith("{%s}" % NS["bpmn"]) and local(el) in FLOW_NODES
     ]
 
 

@@ -35,6 +35,8 @@ import sys
 
 from lxml import etree
 
+from workflows.engine.xml import FLOW_NODES as FLOW_NODE_TAGS  # the project is installed in its venv
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 NS = {
@@ -63,29 +65,6 @@ POOL_LABEL_W = 30
 LANE_LABEL_W = 30
 CONTENT_X = POOL_X + POOL_LABEL_W + LANE_LABEL_W + 20
 RIGHT_MARGIN = 60
-
-FLOW_NODE_TAGS = {
-    "startEvent",
-    "endEvent",
-    "intermediateCatchEvent",
-    "intermediateThrowEvent",
-    "boundaryEvent",
-    "task",
-    "userTask",
-    "manualTask",
-    "scriptTask",
-    "serviceTask",
-    "businessRuleTask",
-    "sendTask",
-    "receiveTask",
-    "callActivity",
-    "subProcess",
-    "exclusiveGateway",
-    "parallelGateway",
-    "inclusiveGateway",
-    "eventBasedGateway",
-    "complexGateway",
-}
 
 
 def local(el):

@@ -14,32 +14,7 @@ from typing import Any
 from lxml import etree
 
 from workflows.deploy import camunda
-from workflows.engine.xml import BPMN
-
-FLOW_NODES = {
-    "task",
-    "userTask",
-    "manualTask",
-    "serviceTask",
-    "scriptTask",
-    "businessRuleTask",
-    "sendTask",
-    "receiveTask",
-    "callActivity",
-    "subProcess",
-    "transaction",
-    "adHocSubProcess",
-    "startEvent",
-    "endEvent",
-    "intermediateCatchEvent",
-    "intermediateThrowEvent",
-    "boundaryEvent",
-    "exclusiveGateway",
-    "parallelGateway",
-    "inclusiveGateway",
-    "eventBasedGateway",
-    "complexGateway",
-}
+from workflows.engine.xml import BPMN, FLOW_NODES
 
 WORDS = {
     "userTask": "user task",

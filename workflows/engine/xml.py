@@ -22,6 +22,33 @@ NS = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "spiffworkflow": SPIFF_NS, "camunda"
 BPMN = f"{{{BPMN_NS}}}"  # Clark prefixes of tags: f"{BPMN}userTask"
 SPIFF = f"{{{SPIFF_NS}}}"
 CAMUNDA = f"{{{CAMUNDA_NS}}}"
+# the local names of BPMN flow nodes: what a diagram draws as a shape and a token can stand on
+FLOW_NODES = frozenset(
+    {
+        "task",
+        "userTask",
+        "manualTask",
+        "serviceTask",
+        "scriptTask",
+        "businessRuleTask",
+        "sendTask",
+        "receiveTask",
+        "callActivity",
+        "subProcess",
+        "transaction",
+        "adHocSubProcess",
+        "startEvent",
+        "endEvent",
+        "intermediateCatchEvent",
+        "intermediateThrowEvent",
+        "boundaryEvent",
+        "exclusiveGateway",
+        "parallelGateway",
+        "inclusiveGateway",
+        "eventBasedGateway",
+        "complexGateway",
+    }
+)
 
 
 NO_DTD = "the file declares a DTD or entities, which Tripflow does not accept"

@@ -15,29 +15,9 @@ from typing import Any
 
 from lxml import etree
 
+from workflows.engine.xml import FLOW_NODES
+
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-FLOW_NODES = {
-    "startEvent",
-    "endEvent",
-    "intermediateCatchEvent",
-    "intermediateThrowEvent",
-    "boundaryEvent",
-    "task",
-    "userTask",
-    "manualTask",
-    "serviceTask",
-    "scriptTask",
-    "businessRuleTask",
-    "sendTask",
-    "receiveTask",
-    "callActivity",
-    "subProcess",
-    "exclusiveGateway",
-    "parallelGateway",
-    "inclusiveGateway",
-    "eventBasedGateway",
-    "complexGateway",
-}
 
 
 @dataclass

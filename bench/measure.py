@@ -5,7 +5,8 @@ from __future__ import annotations
 import statistics
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -354,50 +355,19 @@ def timer_outcome(app: Any, at: Any) -> dict[str, int]:
 # --- where the time of one complete-task goes -------------------------------------------------
 
 
-def breakdown(workdir: Path, count: int = 300, kind: str = "sqlite") -> dict[str, Any]:
-    """Wall time of complete-task split by layer: the app as gunicorn runs it (production settings) on
-    SQLite, driven in-process; each span is timed by wrapping the function that does it."""
+@contextmanager
+def _warm_app(
+    workdir: Path, kind: str, name: str, count: int
+) -> Iterator[tuple[Any, list[int], Callable[[int], None]]]:
+    """The app as gunicorn runs it (production settings) on a fresh database, ``count`` + 30 ready
+    ``design_itinerary`` tasks of which the first 30 are completed to warm it up; yields the app, the
+    task ids and ``complete(task_id)``, which completes one over the API as the travel advisor."""
     import os
-
-    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-    from SpiffWorkflow.task import Task
-
-    import webapp.api as api_module
-    from workflows import unit as unit_module
-    from workflows.cases import operations as case_module
-    from workflows.cases.step import Step
-    from workflows.engine.spiff import ProcessEngine
 
     from .harness import server_env
     from .populate import Cloner, make_templates, open_items
 
-    spans: dict[str, float] = {}
-
-    def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                spans[name] = spans.get(name, 0.0) + time.perf_counter() - started
-
-        return wrapper
-
-    patches = [
-        (api_module, "current_actor", "auth: token, user and roles"),
-        (case_module, "_complete", "service call (one transaction)"),
-        (case_module, "_open_item_and_siblings", "lock the case, read its open tasks"),
-        (case_module, "timers_of", "read its timers"),
-        (case_module, "validate_submission", "validate the form"),
-        (ProcessEngine, "load", "engine: restore the workflow"),
-        (Task, "run", "engine: complete the task"),
-        (BpmnWorkflow, "do_engine_steps", "engine: run to the next wait"),
-        (ProcessEngine, "dump", "engine: serialize and compress"),
-        (unit_module, "begin_write", "begin the write transaction"),
-        (Step, "save", "write state, inbox rows, timers (ORM flush)"),
-        (case_module, "case_view", "answer: the case as JSON (from the step, before commit)"),
-    ]
-    with database(kind, workdir, "breakdown") as url:
+    with database(kind, workdir, name) as url:
         prepare(url)
         saved_env = dict(os.environ)
         os.environ.update(server_env(url))
@@ -426,6 +396,49 @@ def breakdown(workdir: Path, count: int = 300, kind: str = "sqlite") -> dict[str
 
         for task_id in ids[:30]:
             complete(task_id)
+        yield app, ids, complete
+
+
+def breakdown(workdir: Path, count: int = 300, kind: str = "sqlite") -> dict[str, Any]:
+    """Wall time of complete-task split by layer: the app as gunicorn runs it (production settings) on
+    SQLite, driven in-process; each span is timed by wrapping the function that does it."""
+
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.task import Task
+
+    import webapp.api as api_module
+    from workflows import unit as unit_module
+    from workflows.cases import operations as case_module
+    from workflows.cases.step import Step
+    from workflows.engine.spiff import ProcessEngine
+
+    spans: dict[str, float] = {}
+
+    def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spans[name] = spans.get(name, 0.0) + time.perf_counter() - started
+
+        return wrapper
+
+    patches = [
+        (api_module, "current_actor", "auth: token, user and roles"),
+        (case_module, "_complete", "service call (one transaction)"),
+        (case_module, "_open_item_and_siblings", "lock the case, read its open tasks"),
+        (case_module, "timers_of", "read its timers"),
+        (case_module, "validate_submission", "validate the form"),
+        (ProcessEngine, "load", "engine: restore the workflow"),
+        (Task, "run", "engine: complete the task"),
+        (BpmnWorkflow, "do_engine_steps", "engine: run to the next wait"),
+        (ProcessEngine, "dump", "engine: serialize and compress"),
+        (unit_module, "begin_write", "begin the write transaction"),
+        (Step, "save", "write state, inbox rows, timers (ORM flush)"),
+        (case_module, "case_view", "answer: the case as JSON (from the step, before commit)"),
+    ]
+    with _warm_app(workdir, kind, "breakdown", count) as (app, ids, complete):
         originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
         for owner, name, label in patches:
             setattr(owner, name, timed(label, getattr(owner, name)))
@@ -477,42 +490,10 @@ def profile(workdir: Path, count: int = 300, kind: str = "sqlite", top: int = 10
     """pyinstrument (a sampling profiler: little overhead of its own) over ``count`` complete-tasks
     in-process, the app as gunicorn runs it: the ``top`` frames by own time, summed over the call
     tree, with their total (inclusive) time, per request."""
-    import os
 
     from pyinstrument import Profiler
 
-    from .harness import server_env
-    from .populate import Cloner, make_templates, open_items
-
-    with database(kind, workdir, "profile") as url:
-        prepare(url)
-        saved_env = dict(os.environ)
-        os.environ.update(server_env(url))
-        try:
-            from webapp import create_app
-
-            app = create_app()
-        finally:
-            os.environ.clear()
-            os.environ.update(saved_env)
-        templates = make_templates(app)
-        ids = open_items(
-            app, Cloner(app).clone(templates["design_itinerary"], count + 30), "design_itinerary"
-        )
-        client = app.test_client()
-        token = client.post(
-            "/api/v1/token", json={"username": "travel_advisor", "password": PASSWORD}
-        ).get_json()
-        headers = {"Authorization": f"Bearer {token['token']}"}
-
-        def complete(task_id: int) -> None:
-            answer = client.post(
-                f"/api/v1/tasks/{task_id}/complete", json={"data": ITINERARY}, headers=headers
-            )
-            assert answer.status_code == 200, answer.get_json()
-
-        for task_id in ids[:30]:
-            complete(task_id)
+    with _warm_app(workdir, kind, "profile", count) as (app, ids, complete):
         profiler = Profiler(interval=0.0002)
         profiler.start()
         for task_id in ids[30:]:

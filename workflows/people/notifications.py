@@ -23,11 +23,10 @@ from sqlalchemy.orm import Session
 
 from workflows.errors import Invalid, NotFound
 from workflows.models import Notification, NotificationRead, User, UserRole, WorkItem
-from workflows.permissions import Actor
+from workflows.permissions import OPEN, Actor
 from workflows.unit import begin_write, unit_of_work
 
 KINDS = ("task_assigned", "task_in_group", "due_soon", "overdue")
-OPEN = ("ready", "claimed")
 DUE_SOON = timedelta(hours=1)
 
 

@@ -199,6 +199,14 @@ def test_the_inbox_page_has_search_saved_filters_time_left_and_fifty_rows(desk, 
     assert inbox.PAGE_SIZE == 50
 
 
+def test_a_search_that_finds_nothing_says_so_rather_than_that_the_inbox_is_empty(desk, client):
+    login(client, "customer_service")
+    page = client.get("/inbox?scope=group&q=nobody-by-this-name", headers=EN).get_data(as_text=True)
+    assert "No task matches these filters" in page and "No open tasks in your groups" not in page
+    page = client.get("/inbox?scope=group&q=nobody-by-this-name", headers=ZH).get_data(as_text=True)
+    assert "没有符合筛选条件的任务" in page
+
+
 def test_time_left_reads_in_chinese(desk, client):
     login(client, "customer_service")
     page = client.get("/inbox?scope=group", headers=ZH).get_data(as_text=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from workflows.cursors import MAX_ID
 from workflows.errors import Conflict, Invalid
 from workflows.models import Case, Customer
 
@@ -54,7 +55,7 @@ def customer_fields(session: Session, data: dict[str, Any]) -> dict[str, Any]:
 
 def _storable_id(value: Any) -> bool:
     """An id a client sent in case data that an id column can hold (PostgreSQL ``integer``)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def trip_parent(session: Session, trip_case_id: int) -> int:

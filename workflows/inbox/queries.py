@@ -32,18 +32,6 @@ SCOPES = ("mine", "group")
 BADGE_CAP = 1000  # counting stops here, so a badge costs the same at any inbox size ("999+")
 
 
-def _scope_filter(scope: str, actor: Actor, lane: str | None) -> object:
-    if scope == "mine":
-        return or_(
-            and_(WorkItem.claimed_by == actor.username, WorkItem.status == "claimed"),
-            and_(WorkItem.assignee == actor.username, WorkItem.status == "ready"),
-        )
-    if scope != "group":
-        raise Invalid("unknown scope", [{"field": "scope", "message": "must be mine or group"}])
-    lanes = sorted(actor.roles) if lane is None else ([lane] if lane in actor.roles else [])
-    return and_(WorkItem.status == "ready", WorkItem.assignee.is_(None), WorkItem.lane.in_(lanes))
-
-
 def encode_cursor(item: WorkItem) -> str:
     """A team-list cursor: (priority, due, id) of the last row."""
     return encode_sort_cursor(item.priority, item.sort_due, item.id)
@@ -147,14 +135,16 @@ def _lanes(scope: str, actor: Actor, lane: str | None) -> tuple[str | None, ...]
     return (lane,) if lane in actor.roles else ()
 
 
-def _scan_filter(lane: str | None) -> object:
-    """One scan's rows: my tasks (``username`` bound) or one lane's unclaimed ones."""
-    if lane is None:
+def _scan_filter(lanes: tuple[str | None, ...]) -> object:
+    """The rows of a scope's scan: my own tasks (``username`` bound) for ``(None,)``, else the
+    unclaimed tasks of ``lanes`` (one lane per scan of a page; all of them for a badge)."""
+    if lanes == (None,):
         return or_(
             and_(WorkItem.claimed_by == bindparam("username"), WorkItem.status == "claimed"),
             and_(WorkItem.assignee == bindparam("username"), WorkItem.status == "ready"),
         )
-    return and_(WorkItem.status == "ready", WorkItem.assignee.is_(None), WorkItem.lane == lane)
+    lane = WorkItem.lane == lanes[0] if len(lanes) == 1 else WorkItem.lane.in_(lanes)
+    return and_(WorkItem.status == "ready", WorkItem.assignee.is_(None), lane)
 
 
 @lru_cache(maxsize=512)
@@ -174,7 +164,7 @@ def _page_statement(
                 literal(part.band, Integer).label("band"),
                 literal(part.priority or 0, Integer).label("key"),
                 WorkItem.sort_due,
-            ).where(_scan_filter(lane), *where_of[part.band], *tier, *wanted)
+            ).where(_scan_filter((lane,)), *where_of[part.band], *tier, *wanted)
             if part.continues:
                 scan = scan.where(tuple_(WorkItem.sort_due, WorkItem.id) > AFTER)
             order = (WorkItem.sort_due, WorkItem.id)
@@ -241,10 +231,14 @@ def count_tasks(
     An exact count reads every matching row, so it grows with the number of open tasks; with ``cap``
     counting stops there (a badge then shows e.g. "999+") and costs the same at any size.
     """
-    matching = select(WorkItem.id).where(_scope_filter(scope, actor, lane))
+    lanes = _lanes(scope, actor, lane)
+    if not lanes:
+        return 0
+    matching = select(WorkItem.id).where(_scan_filter(lanes))
     if cap is not None:
         matching = matching.limit(cap)
-    return int(session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
+    counted = select(func.count()).select_from(matching.subquery())
+    return int(session.scalar(counted, {"username": actor.username}) or 0)
 
 
 # --- the team: every open task, for a supervisor ----------------------------------------------------

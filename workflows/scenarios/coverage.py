@@ -15,9 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from workflows.engine.xml import FLOW_NODES
-
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+from workflows.engine.xml import BPMN, FLOW_NODES
 
 
 @dataclass
@@ -61,7 +59,7 @@ def model_elements(bpmn: bytes | str, process: str | None = None) -> list[ModelE
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     root = etree.fromstring(data, parser)
     found = []
-    for element in root.iter(f"{{{BPMN}}}process"):
+    for element in root.iter(f"{BPMN}process"):
         key = element.get("id")
         if process is not None and key != process:
             continue

@@ -136,3 +136,30 @@ def test_timer_runners_side_by_side_fire_once(shared_app):
             select(func.count()).select_from(WorkItem).where(WorkItem.bpmn_id == "escalate_complaint")
         )
         assert escalations == 6
+
+
+def test_timer_runners_in_batches_fire_each_case_once(shared_app):
+    """Three runners at once, each firing in batches of two: a batch skips the cases another runner
+    holds and passes over those it has fired, so each of seven due cases escalates exactly once."""
+    rt = shared_app.extensions["tripflow"]
+    with shared_app.app_context():
+        case_ids = [
+            cases.start_case(
+                db.session,
+                rt,
+                "complaint_handling",
+                {"urgency": "urgent"},
+                Actor("cs", frozenset({"customer_service"})),
+            ).id
+            for _ in range(7)
+        ]
+    rt.clock.set(datetime(2026, 11, 23, 12, tzinfo=SHANGHAI))
+    results = _in_threads(shared_app, 3, lambda i: cases.fire_due_timers(db.session, rt, SYSTEM, batch=2))
+    fired = [case_id for r in results for case_id in r]
+    assert sorted(fired) == sorted(case_ids), results
+    with shared_app.app_context():
+        escalations = db.session.scalars(
+            select(WorkItem.case_id).where(WorkItem.bpmn_id == "escalate_complaint")
+        ).all()
+        assert sorted(escalations) == sorted(case_ids)
+        assert cases.fire_due_timers(db.session, rt, SYSTEM, batch=2) == []  # late and again: nothing

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from workflows.cases import operations as cases
 from workflows.customers.operations import create_customer, set_tier
 from workflows.models import User, WorkItem
+from workflows.people.users import add_user
 from workflows.permissions import SYSTEM
 
-from .conftest import ITINERARY, NEEDS, SHANGHAI, actor, open_task
+from .conftest import ITINERARY, NEEDS, PASSWORD, SHANGHAI, actor, open_task
 from .test_pages import EN, ZH, login
 
 DEPARTURE_TIMER = datetime(2026, 12, 13, 9, 0, tzinfo=SHANGHAI)  # 7 days before NEEDS' 20 Dec
@@ -104,6 +105,36 @@ def test_urgent_work_comes_first_then_key_customers(desk, api, session):
         desk["call Bo A"],
         desk["call Cai C"],
     ]
+
+
+def test_one_page_shape_serves_every_user_and_instant_with_their_own_rows(desk, api, session, rt, clock):
+    """A page's SQL is built once per shape and reused: the instant and the user are bound per
+    request, so a later page reads the bands of its own instant and nobody sees another's tasks."""
+    api.as_("customer_service")
+    assert _ids(api)[:3] == [desk["overdue"], desk["urgent"], desk["call Anna A"]]
+    clock.set(datetime(2026, 12, 15, 6, 0, tzinfo=SHANGHAI))  # two days on: the complaints are overdue
+    assert _ids(api) == [
+        desk["overdue"],
+        desk["urgent"],
+        desk["normal"],  # overdue now, before every call
+        desk["call Anna A"],  # due at 09:00: in the window, by due then id whatever the tier
+        desk["call Bo A"],
+        desk["call Cai C"],
+    ]
+    assert _ids(api, "&limit=3") == [desk["overdue"], desk["urgent"], desk["normal"]]  # chosen in SQL
+    add_user(session, "customer_service_2", PASSWORD, ["customer_service"], now=clock.now())
+    supervisor = actor("service_supervisor")
+    cases.assign_task(session, rt, desk["urgent"], "customer_service", supervisor)
+    cases.assign_task(session, rt, desk["normal"], "customer_service_2", supervisor)
+    session.commit()
+    for username, theirs in (
+        ("customer_service", desk["urgent"]),
+        ("customer_service_2", desk["normal"]),
+        ("customer_service", desk["urgent"]),
+    ):
+        mine = api.as_(username)
+        assert [t["id"] for t in mine.get("/api/v1/tasks?scope=mine").get_json()["items"]] == [theirs]
+        assert mine.get("/api/v1/tasks/count?scope=mine").get_json()["count"] == 1
 
 
 def test_the_escalation_window_is_configurable(desk, api, app):
